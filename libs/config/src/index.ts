@@ -1,0 +1,18 @@
+export { parseIni, type IniDocument, type IniValue } from './ini.js';
+export {
+  loadConfig,
+  defaultConfigPath,
+  defaultCacheDir,
+  envVarFor,
+  parseBoolean,
+  parseSeconds,
+  type Settings,
+  type SettingName,
+  type SettingOrigin,
+  type LoadedConfig,
+  type LoadConfigOptions,
+  type ImageType,
+  type Accel,
+  type DiskBus,
+} from './settings.js';
+export { resolveWorkdir, cacheArea, ensureDir, safeName } from './dirs.js';

@@ -1,0 +1,198 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { OzkitError } from '@ozkit/errors';
+import { parseIni, type IniDocument } from './ini.js';
+
+export type ImageType = 'qcow2' | 'raw';
+export type Accel = 'auto' | 'kvm' | 'tcg';
+export type DiskBus = 'auto' | 'virtio' | 'ide';
+
+/** Every setting a tool may read. Flags > OZKIT_* environment > config file > defaults. */
+export interface Settings {
+  cacheDir: string;
+  /** Parent of default workdirs (Oz's [paths] output_dir). */
+  outputDir: string | undefined;
+  workdir: string | undefined;
+  screenshotDir: string | undefined;
+  cpus: number;
+  memoryMiB: number;
+  imageType: ImageType;
+  accel: Accel;
+  diskBus: DiskBus;
+  cacheOriginalMedia: boolean;
+  cacheModifiedMedia: boolean;
+  cacheJeos: boolean;
+  icicleSafeGeneration: boolean;
+  timeoutInstall: number;
+  timeoutInactivity: number;
+  timeoutBoot: number;
+  timeoutShutdown: number;
+  offline: boolean;
+}
+
+export type SettingName = keyof Settings;
+
+type Parser<T> = (raw: string, where: string) => T;
+
+interface SettingSpec<T> {
+  env: string;
+  /** [section, key] pairs in the config file, first found wins (ozkit's own, then Oz's). */
+  ini: [string, string][];
+  parse: Parser<T>;
+  default: (env: NodeJS.ProcessEnv) => T;
+}
+
+const bad = (where: string, message: string) => new OzkitError('BAD_CONFIG', `${where}: ${message}`);
+
+export const parseBoolean: Parser<boolean> = (raw, where) => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'yes', 'true', 'on'].includes(v)) return true;
+  if (['0', 'no', 'false', 'off'].includes(v)) return false;
+  throw bad(where, `"${raw}" is not a boolean (use yes/no, true/false, on/off, 1/0)`);
+};
+
+const positiveInteger: Parser<number> = (raw, where) => {
+  const v = raw.trim();
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw bad(where, `"${raw}" is not a positive whole number`);
+  return Number(v);
+};
+
+/** Seconds; also accepts `90s`, `20m`, `2h` for convenience. */
+export const parseSeconds: Parser<number> = (raw, where) => {
+  const m = /^\s*([0-9]+)\s*(s|m|h)?\s*$/i.exec(raw);
+  if (!m || Number(m[1]) < 1) throw bad(where, `"${raw}" is not a duration in seconds (e.g. 1200, 20m, 2h)`);
+  const factor = { s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'];
+  return Number(m[1]) * factor;
+};
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw, where) => {
+    const v = raw.trim().toLowerCase() as T;
+    if (!values.includes(v)) throw bad(where, `"${raw}" must be one of ${values.join(', ')}`);
+    return v;
+  };
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p;
+}
+
+const absolutePath: Parser<string> = (raw, where) => {
+  const p = expandHome(raw.trim());
+  if (!isAbsolute(p)) throw bad(where, `"${raw}" must be an absolute path`);
+  return p;
+};
+
+const optionalPath: Parser<string | undefined> = (raw, where) => absolutePath(raw, where);
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return xdg && isAbsolute(xdg) ? join(xdg, 'ozkit') : join(homedir(), '.cache', 'ozkit');
+}
+
+const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
+  cacheDir: { env: 'OZKIT_CACHE_DIR', ini: [['paths', 'cache_dir'], ['paths', 'data_dir']], parse: absolutePath, default: defaultCacheDir },
+  outputDir: { env: 'OZKIT_OUTPUT_DIR', ini: [['paths', 'output_dir']], parse: optionalPath, default: () => undefined },
+  workdir: { env: 'OZKIT_WORKDIR', ini: [], parse: (raw) => resolve(expandHome(raw.trim())), default: () => undefined },
+  screenshotDir: { env: 'OZKIT_SCREENSHOT_DIR', ini: [['paths', 'screenshot_dir']], parse: optionalPath, default: () => undefined },
+  cpus: { env: 'OZKIT_CPUS', ini: [['qemu', 'cpus'], ['libvirt', 'cpus']], parse: positiveInteger, default: () => 1 },
+  memoryMiB: { env: 'OZKIT_MEMORY', ini: [['qemu', 'memory'], ['libvirt', 'memory']], parse: positiveInteger, default: () => 2048 },
+  imageType: { env: 'OZKIT_IMAGE_TYPE', ini: [['qemu', 'image_type'], ['libvirt', 'image_type']], parse: oneOf<ImageType>('qcow2', 'raw'), default: () => 'qcow2' },
+  accel: { env: 'OZKIT_ACCEL', ini: [['qemu', 'accel']], parse: oneOf<Accel>('auto', 'kvm', 'tcg'), default: () => 'auto' },
+  diskBus: { env: 'OZKIT_DISK_BUS', ini: [['qemu', 'disk_bus']], parse: oneOf<DiskBus>('auto', 'virtio', 'ide'), default: () => 'auto' },
+  cacheOriginalMedia: { env: 'OZKIT_CACHE_ORIGINAL_MEDIA', ini: [['cache', 'original_media']], parse: parseBoolean, default: () => true },
+  cacheModifiedMedia: { env: 'OZKIT_CACHE_MODIFIED_MEDIA', ini: [['cache', 'modified_media']], parse: parseBoolean, default: () => true },
+  cacheJeos: { env: 'OZKIT_CACHE_JEOS', ini: [['cache', 'jeos']], parse: parseBoolean, default: () => false },
+  icicleSafeGeneration: { env: 'OZKIT_ICICLE_SAFE_GENERATION', ini: [['icicle', 'safe_generation']], parse: parseBoolean, default: () => false },
+  timeoutInstall: { env: 'OZKIT_TIMEOUT_INSTALL', ini: [['timeouts', 'install']], parse: parseSeconds, default: () => 1200 },
+  timeoutInactivity: { env: 'OZKIT_TIMEOUT_INACTIVITY', ini: [['timeouts', 'inactivity']], parse: parseSeconds, default: () => 300 },
+  timeoutBoot: { env: 'OZKIT_TIMEOUT_BOOT', ini: [['timeouts', 'boot']], parse: parseSeconds, default: () => 300 },
+  timeoutShutdown: { env: 'OZKIT_TIMEOUT_SHUTDOWN', ini: [['timeouts', 'shutdown']], parse: parseSeconds, default: () => 90 },
+  offline: { env: 'OZKIT_OFFLINE', ini: [['cache', 'offline']], parse: parseBoolean, default: () => false },
+};
+
+export type SettingOrigin = 'flag' | 'env' | 'default' | { file: string; line: number };
+
+export interface LoadedConfig {
+  settings: Settings;
+  origins: Record<SettingName, SettingOrigin>;
+  /** The config file read, if any. */
+  file?: string;
+}
+
+export interface LoadConfigOptions {
+  /** `-c/--config FILE`: must exist. */
+  configFile?: string;
+  /** Values given as flags (undefined = not given). Strings are parsed like env values. */
+  flags?: { [K in SettingName]?: Settings[K] | string };
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Where a config file is looked for when `-c` is not given. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OZKIT_CONFIG) return env.OZKIT_CONFIG;
+  const base = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  const candidate = join(base, 'ozkit', 'ozkit.cfg');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const file = options.configFile ?? defaultConfigPath(env);
+  let ini: IniDocument | undefined;
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new OzkitError('INPUT_MISSING', `${file}: cannot read config file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        hint: options.configFile ? 'check the path given to -c/--config' : 'check $OZKIT_CONFIG',
+      });
+    }
+    ini = parseIni(text, file);
+  }
+  const settings = {} as Record<SettingName, unknown>;
+  const origins = {} as Record<SettingName, SettingOrigin>;
+  for (const name of Object.keys(specs) as SettingName[]) {
+    const spec = specs[name] as SettingSpec<unknown>;
+    const flag = options.flags?.[name];
+    if (flag !== undefined) {
+      settings[name] = typeof flag === 'string' ? spec.parse(flag, `--${kebab(name)}`) : flag;
+      origins[name] = 'flag';
+      continue;
+    }
+    const envValue = env[spec.env];
+    if (envValue !== undefined && envValue !== '') {
+      settings[name] = spec.parse(envValue, `$${spec.env}`);
+      origins[name] = 'env';
+      continue;
+    }
+    const fromFile = ini && findIni(ini, spec.ini);
+    if (fromFile && file) {
+      settings[name] = spec.parse(fromFile.value, `${file}:${fromFile.line}:1: [${fromFile.section}] ${fromFile.key}`);
+      origins[name] = { file, line: fromFile.line };
+      continue;
+    }
+    settings[name] = spec.default(env);
+    origins[name] = 'default';
+  }
+  return { settings: settings as unknown as Settings, origins, file };
+}
+
+function findIni(ini: IniDocument, keys: [string, string][]) {
+  for (const [section, key] of keys) {
+    const v = ini.get(section)?.get(key);
+    if (v) return { ...v, section, key };
+  }
+  return undefined;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** The environment variable behind a setting (for --help texts). */
+export function envVarFor(name: SettingName): string {
+  return specs[name].env;
+}

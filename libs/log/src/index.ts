@@ -1,0 +1,2 @@
+export { Logger, silentLogger, type LoggerOptions, type LogFormat, type LogLevel } from './logger.js';
+export { ProgressBar, formatBytes, formatDuration, type ProgressOptions } from './progress.js';

@@ -1,0 +1,94 @@
+/**
+ * Everything for people goes to stderr: plain `tool: message` lines, or NDJSON events
+ * with `--log-format json` (one object per line, for machines and CI logs).
+ */
+
+export type LogFormat = 'text' | 'json';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LoggerOptions {
+  tool: string;
+  format?: LogFormat;
+  /** -1 quiet (errors only), 0 normal, 1+ verbose (debug). */
+  verbosity?: number;
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+export class Logger {
+  readonly tool: string;
+  readonly format: LogFormat;
+  readonly verbosity: number;
+  readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Set by a live progress bar so a log line first clears the bar's line. */
+  private liveLine: { clear(): void; redraw(): void } | undefined;
+
+  constructor(options: LoggerOptions) {
+    this.tool = options.tool;
+    this.format = options.format ?? 'text';
+    this.verbosity = options.verbosity ?? 0;
+    this.stream = options.stream ?? process.stderr;
+  }
+
+  get isTTY(): boolean {
+    return Boolean(this.stream.isTTY) && this.format === 'text';
+  }
+
+  debug(message: string, data?: Record<string, unknown>): void {
+    if (this.verbosity >= 1) this.log('debug', message, data);
+  }
+
+  info(message: string, data?: Record<string, unknown>): void {
+    if (this.verbosity >= 0) this.log('info', message, data);
+  }
+
+  warn(message: string, data?: Record<string, unknown>): void {
+    if (this.verbosity >= 0) this.log('warn', message, data);
+  }
+
+  error(message: string, data?: Record<string, unknown>): void {
+    this.log('error', message, data);
+  }
+
+  /** A machine event (progress, step started…): NDJSON only; text mode shows nothing. */
+  event(type: string, data: Record<string, unknown> = {}): void {
+    if (this.format !== 'json') return;
+    this.writeRaw(JSON.stringify({ time: new Date().toISOString(), tool: this.tool, event: type, ...data }) + '\n');
+  }
+
+  /** Raw text for people (e.g. a streamed console), text mode only. */
+  passthrough(text: string): void {
+    if (this.format === 'json') {
+      this.event('output', { text });
+      return;
+    }
+    this.writeRaw(text);
+  }
+
+  log(level: LogLevel, message: string, data?: Record<string, unknown>): void {
+    if (this.format === 'json') {
+      this.writeRaw(
+        JSON.stringify({ time: new Date().toISOString(), tool: this.tool, level, msg: message, ...(data ?? {}) }) + '\n',
+      );
+      return;
+    }
+    const prefix = level === 'warn' ? `${this.tool}: warning: ` : level === 'debug' ? `${this.tool}: debug: ` : `${this.tool}: `;
+    this.writeRaw(message.split('\n').map((line) => prefix + line).join('\n') + '\n');
+  }
+
+  attachLiveLine(live: { clear(): void; redraw(): void } | undefined): void {
+    this.liveLine = live;
+  }
+
+  private writeRaw(text: string): void {
+    const live = this.liveLine;
+    live?.clear();
+    this.stream.write(text);
+    live?.redraw();
+  }
+}
+
+/** A logger that discards everything (for stage functions called from tests). */
+export function silentLogger(tool = 'ozkit'): Logger {
+  const sink = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
+  return new Logger({ tool, stream: sink, verbosity: -1 });
+}

@@ -1,0 +1,1 @@
+export { readRootPassword } from './root-password.js';

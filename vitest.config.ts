@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+const vmTests = ['**/*.vm.test.ts'];
+const ignored = ['**/node_modules/**', '**/dist/**'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['libs/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: [...ignored, ...vmTests],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'vm',
+          include: vmTests,
+          exclude: ignored,
+          // QEMU under TCG on 2 shared cores: one VM test file at a time.
+          fileParallelism: false,
+          testTimeout: 30 * 60_000,
+          hookTimeout: 30 * 60_000,
+        },
+      },
+    ],
+  },
+});
