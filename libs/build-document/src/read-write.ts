@@ -26,6 +26,33 @@ async function readAll(stream: NodeJS.ReadableStream, label: string): Promise<st
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * The offset of the first character JSON.parse rejects. Node 20's messages do not always carry a
+ * position, so find the shortest prefix whose error is not "unexpected end" (prefixes before the
+ * bad character only ever end early).
+ */
+function jsonErrorOffset(text: string): number {
+  const failsBeforeEnd = (n: number) => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return false;
+    } catch (error) {
+      const message = (error as Error).message;
+      const at = /at position (\d+)/.exec(message);
+      if (at) return Number(at[1]) < n;
+      return !/end of JSON input|Unterminated/.test(message);
+    }
+  };
+  let lo = 1;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failsBeforeEnd(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
 /** Parses and checks a build document's envelope; `label` names its source in errors. */
 export function parseBuildDocument(text: string, label: string): BuildDocument {
   const trimmed = text.trim();
@@ -37,15 +64,9 @@ export function parseBuildDocument(text: string, label: string): BuildDocument {
   try {
     value = JSON.parse(trimmed);
   } catch (error) {
-    const m = /position (\d+)/.exec((error as Error).message);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = trimmed.slice(0, pos);
-      const line = before.split('\n').length;
-      const column = pos - before.lastIndexOf('\n');
-      where = `:${line}:${column}`;
-    }
+    const pos = jsonErrorOffset(trimmed);
+    const before = trimmed.slice(0, pos);
+    const where = `:${before.split('\n').length}:${pos - before.lastIndexOf('\n')}`;
     throw new OzkitError('BAD_DOCUMENT', `${label}${where}: not a build document: ${(error as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OzkitError } from '@ozkit/errors';
+import { runCommand, runStage } from './index.js';
+
+function capture() {
+  const stream = Object.assign(new PassThrough(), { isTTY: false });
+  let text = '';
+  stream.on('data', (c) => (text += c));
+  return { stream, text: () => text };
+}
+
+describe('runCommand', () => {
+  it('reports an OzkitError as one line plus hint and returns its exit code', async () => {
+    const err = capture();
+    const code = await runCommand({ tool: 'demo', version: '1', stderr: err.stream }, async () => {
+      throw new OzkitError('BAD_TDL', 'x.tdl:3:5: <arch> must be one of …', { hint: 'fix the template' });
+    });
+    expect(code).toBe(65);
+    expect(err.text()).toBe('demo: x.tdl:3:5: <arch> must be one of …\ndemo: hint: fix the template\n');
+    process.exitCode = 0;
+  });
+
+  it('prints a stack trace only with -v', async () => {
+    const quiet = capture();
+    await runCommand({ tool: 'demo', version: '1', stderr: quiet.stream }, async () => {
+      throw new TypeError('boom');
+    });
+    expect(quiet.text()).not.toMatch(/at .*run-stage\.test/);
+    expect(quiet.text()).toMatch(/^demo: boom\n/);
+    const loud = capture();
+    const code = await runCommand({ tool: 'demo', version: '1', verbosity: 1, stderr: loud.stream }, async () => {
+      throw new TypeError('boom');
+    });
+    expect(code).toBe(70);
+    expect(loud.text()).toMatch(/TypeError: boom\n\s+at /);
+    process.exitCode = 0;
+  });
+
+  it('writes NDJSON errors with --log-format json', async () => {
+    const err = capture();
+    await runCommand({ tool: 'demo', version: '1', logFormat: 'json', stderr: err.stream }, async () => {
+      throw new OzkitError('TIMEOUT', 'install timed out', { hint: 'raise [timeouts] install' });
+    });
+    const event = JSON.parse(err.text().trim());
+    expect(event).toMatchObject({ tool: 'demo', level: 'error', msg: 'install timed out', code: 'TIMEOUT', hint: 'raise [timeouts] install' });
+    process.exitCode = 0;
+  });
+});
+
+describe('runStage', () => {
+  const ctxFor = (err: ReturnType<typeof capture>) =>
+    new Promise<Parameters<Parameters<typeof runCommand>[1]>[0]>((resolve) => {
+      void runCommand({ tool: 'stage-x', version: '9', stderr: err.stream }, async (ctx) => resolve(ctx));
+    });
+
+  it('appends its record and passes unknown keys through', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
+    writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[],"other":{"keep":true}}');
+    const ctx = await ctxFor(capture());
+    await runStage({ ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') }, async (doc) => ({ ...doc, mine: 1 }));
+    const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    expect(out.other).toEqual({ keep: true });
+    expect(out.mine).toBe(1);
+    expect(out.stages[0]).toMatchObject({ tool: 'stage-x', version: '9' });
+  });
+
+  it('on failure hands the next stage a document with `failure`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
+    writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
+    const ctx = await ctxFor(capture());
+    await expect(
+      runStage({ ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') }, async () => {
+        throw new OzkitError('INACTIVITY', 'no disk activity for 300 s', { details: { failure: { consoleTail: ['a', 'b'], screenshots: ['/x.png'] } } });
+      }),
+    ).rejects.toThrow(/no disk activity/);
+    const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    expect(out.failure).toMatchObject({ stage: 'stage-x', code: 'INACTIVITY', exitCode: 75, consoleTail: ['a', 'b'], screenshots: ['/x.png'] });
+    expect(out.stages[0].failed).toBe(true);
+
+    // The next stage does nothing, passes the document on and fails with the same exit code.
+    let ran = false;
+    await expect(
+      runStage({ ctx, in: join(dir, 'out.json'), out: join(dir, 'next.json') }, async (doc) => {
+        ran = true;
+        return doc;
+      }),
+    ).rejects.toMatchObject({ exitCode: 75, message: expect.stringMatching(/stage-x failed earlier: no disk activity/) });
+    expect(ran).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'next.json'), 'utf8')).failure.code).toBe('INACTIVITY');
+  });
+
+  it('writes no document for a person at a terminal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
+    writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
+    const ctx = await ctxFor(capture());
+    const tty = Object.assign(capture().stream, { isTTY: true });
+    let written = '';
+    tty.on('data', (c) => (written += c));
+    await expect(
+      runStage({ ctx, in: join(dir, 'in.json'), stdout: tty }, async () => {
+        throw new OzkitError('BAD_TDL', 'bad');
+      }),
+    ).rejects.toThrow('bad');
+    expect(written).toBe('');
+    expect(existsSync(join(dir, 'out.json'))).toBe(false);
+  });
+});

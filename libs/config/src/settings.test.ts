@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OzkitError } from '@ozkit/errors';
+import { loadConfig, parseIni, parseSeconds, resolveWorkdir } from './index.js';
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ozkit-config-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+// Oz's own oz.cfg as Debian ships it, with image_type switched to qcow2 as users do.
+const ozCfg = `[paths]
+output_dir = /var/lib/libvirt/images
+data_dir = /var/lib/oz
+screenshot_dir = /var/lib/oz/screenshots
+# sshprivkey = /etc/oz/id_rsa-icicle-gen
+
+[libvirt]
+uri = qemu:///system
+image_type = qcow2
+# type = kvm
+# bridge_name = virbr0
+cpus = 2
+memory = 3072
+
+[cache]
+original_media = yes
+modified_media = no
+jeos = yes
+
+[icicle]
+safe_generation = no
+
+[timeouts]
+install = 1800
+inactivity = 600
+boot = 300
+shutdown = 90
+`;
+
+describe('loadConfig', () => {
+  it('takes every supported key from an Oz oz.cfg', () => {
+    const file = tempFile('oz.cfg', ozCfg);
+    const { settings, origins } = loadConfig({ configFile: file, env: {} });
+    expect(settings.imageType).toBe('qcow2');
+    expect(settings.cpus).toBe(2);
+    expect(settings.memoryMiB).toBe(3072);
+    expect(settings.cacheDir).toBe('/var/lib/oz');
+    expect(settings.outputDir).toBe('/var/lib/libvirt/images');
+    expect(settings.screenshotDir).toBe('/var/lib/oz/screenshots');
+    expect(settings.cacheModifiedMedia).toBe(false);
+    expect(settings.cacheJeos).toBe(true);
+    expect(settings.timeoutInstall).toBe(1800);
+    expect(settings.timeoutInactivity).toBe(600);
+    expect(origins.imageType).toEqual({ file, line: 9 });
+  });
+
+  it('ranks flags over environment over file over defaults', () => {
+    const file = tempFile('oz.cfg', '[libvirt]\nimage_type = raw\ncpus = 3\nmemory = 1024\n');
+    const { settings, origins } = loadConfig({
+      configFile: file,
+      env: { OZKIT_CPUS: '4', OZKIT_MEMORY: '4096' },
+      flags: { memoryMiB: 512 },
+    });
+    expect(settings.imageType).toBe('raw');
+    expect(origins.imageType).toMatchObject({ file });
+    expect(settings.cpus).toBe(4);
+    expect(origins.cpus).toBe('env');
+    expect(settings.memoryMiB).toBe(512);
+    expect(origins.memoryMiB).toBe('flag');
+    expect(settings.timeoutBoot).toBe(300);
+    expect(origins.timeoutBoot).toBe('default');
+  });
+
+  it('defaults to qcow2, real-second timeouts and a cache under XDG_CACHE_HOME', () => {
+    const { settings } = loadConfig({ env: { XDG_CACHE_HOME: '/tmp/xdg', XDG_CONFIG_HOME: '/nonexistent' } });
+    expect(settings.imageType).toBe('qcow2');
+    expect(settings.cacheDir).toBe('/tmp/xdg/ozkit');
+    expect(settings.timeoutInstall).toBe(1200);
+    expect(settings.timeoutInactivity).toBe(300);
+  });
+
+  it('uses $OZKIT_CACHE_DIR before the config file', () => {
+    const file = tempFile('oz.cfg', '[paths]\ndata_dir = /var/lib/oz\n');
+    const { settings } = loadConfig({ configFile: file, env: { OZKIT_CACHE_DIR: '/srv/cache' } });
+    expect(settings.cacheDir).toBe('/srv/cache');
+  });
+
+  it('names the file, line and key of a bad value', () => {
+    const file = tempFile('bad.cfg', '[libvirt]\n\ncpus = many\n');
+    expect(() => loadConfig({ configFile: file, env: {} })).toThrowError(
+      new RegExp(`^${file}:3:1: \\[libvirt\\] cpus: "many" is not a positive whole number$`),
+    );
+  });
+
+  it('refuses relative paths, as Oz does', () => {
+    const file = tempFile('bad.cfg', '[paths]\ndata_dir = relative/dir\n');
+    expect(() => loadConfig({ configFile: file, env: {} })).toThrowError(/must be an absolute path/);
+  });
+
+  it('fails with exit 66 when -c names a missing file', () => {
+    try {
+      loadConfig({ configFile: '/nonexistent/oz.cfg', env: {} });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(OzkitError);
+      expect((error as OzkitError).exitCode).toBe(66);
+    }
+  });
+
+  it('reads $OZKIT_CONFIG when no -c is given', () => {
+    const file = tempFile('env.cfg', '[timeouts]\nboot = 5m\n');
+    expect(loadConfig({ env: { OZKIT_CONFIG: file } }).settings.timeoutBoot).toBe(300);
+  });
+});
+
+describe('parseIni', () => {
+  it('handles ConfigParser syntax: comments, colons, continuations, case', () => {
+    const ini = parseIni('; comment\n[Paths]\nOutput_Dir: /a\n  continued\n# x\n[cache]\njeos=yes\n', 'x.cfg');
+    expect(ini.get('paths')?.get('output_dir')?.value).toBe('/a\ncontinued');
+    expect(ini.get('cache')?.get('jeos')).toEqual({ value: 'yes', line: 7 });
+  });
+
+  it('points at a line that is neither key nor section', () => {
+    expect(() => parseIni('[a]\nthis is not ini\n', 'x.cfg')).toThrowError(/^x\.cfg:2:1: expected/);
+    expect(() => parseIni('key = value\n', 'x.cfg')).toThrowError(/^x\.cfg:1:1: "key" is outside any \[section\]/);
+  });
+});
+
+describe('parseSeconds', () => {
+  it('accepts plain seconds and s/m/h suffixes', () => {
+    expect(parseSeconds('90', 'x')).toBe(90);
+    expect(parseSeconds('20m', 'x')).toBe(1200);
+    expect(parseSeconds('2h', 'x')).toBe(7200);
+    expect(() => parseSeconds('0', 'x')).toThrow();
+    expect(() => parseSeconds('-5', 'x')).toThrow();
+  });
+});
+
+describe('resolveWorkdir', () => {
+  it('prefers --workdir, then output_dir/<name>, then ./build/<name>', () => {
+    const base = mkdtempSync(join(tmpdir(), 'ozkit-wd-'));
+    expect(resolveWorkdir({ workdir: join(base, 'w'), outputDir: '/x' }, 'n')).toBe(join(base, 'w'));
+    expect(resolveWorkdir({ workdir: undefined, outputDir: base }, 'my image')).toBe(join(base, 'my_image'));
+    expect(resolveWorkdir({ workdir: undefined, outputDir: undefined }, '../evil', base)).toBe(join(base, 'build', 'evil'));
+  });
+});
