@@ -8,6 +8,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['libs/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
@@ -17,6 +18,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'vm',
           include: vmTests,
