@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The main job: a real, offline image build on the embedded default. Builds (or reuses) the test
+# installer ISO, then runs the whole pipeline on examples/debian-12/debian-12.tdl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$PATH"
+# Two vCPUs help TCG; the JEOS cache makes a re-run skip the install. Both can be overridden.
+export OZKIT_CPUS="${OZKIT_CPUS:-2}" OZKIT_CACHE_JEOS="${OZKIT_CACHE_JEOS:-yes}"
+
+echo "main-job: building or reusing the test installer ISO…" >&2
+iso=$(npm run --silent test-installer | tail -n 1)
+[ -f "$iso" ] || { echo "main-job: the test installer build printed no ISO path" >&2; exit 70; }
+
+workdir="${OZKIT_WORKDIR:-$PWD/build/main-job}"
+mkdir -p "$workdir"
+doc="$workdir/build.json"
+tdl-validate --workdir "$workdir" examples/debian-12/debian-12.tdl \
+  | ks-render \
+  | iso-fetch --iso "$iso" \
+  | guest-install \
+  | guest-customize --compress \
+  | icicle-gen --format cyclonedx --out "$doc"
+
+node --input-type=module - "$doc" <<'JS'
+import { readFileSync } from 'node:fs';
+const doc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const image = doc.customize.image;
+const mib = (n) => (n / 1048576).toFixed(0) + ' MiB';
+const lines = [
+  `image:   ${image.path} (${image.format}, ${mib(image.bytesAfter)} on disk, was ${mib(image.bytesBefore)})`,
+  `ICICLE:  ${doc.icicle.xml} (${doc.icicle.packages} packages)`,
+  doc.icicle.sbom ? `SBOM:    ${doc.icicle.sbom.path} (${doc.icicle.sbom.format})` : null,
+  `build:   ${process.argv[2]}`,
+  '',
+  'boot it:',
+  `  qemu-system-x86_64 -machine q35 -m 1024 -smp 2 -nographic -drive file=${image.path},format=${image.format},if=virtio -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:2222-:22`,
+];
+console.log(lines.filter((l) => l !== null).join('\n'));
+JS
