@@ -1,1 +1,4 @@
-export {};
+export { ContentStore, type StoreEntry, type StoreRef } from './content-store.js';
+export { acquireLock, type FileLock, type LockOptions } from './file-lock.js';
+export { ensureFreeSpace, freeBytes } from './free-space.js';
+export { cloneFile, sparseCopy } from './file-copy.js';
