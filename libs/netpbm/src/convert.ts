@@ -1,0 +1,305 @@
+import { once } from 'node:events';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { OzkitError, toOzkitError } from '@ozkit/errors';
+import { ByteReader } from './byte-reader.js';
+import { bufferSource, fileSource, streamSource, type ByteSource } from './byte-source.js';
+import { NetpbmDecoder, type NetpbmHeader } from './netpbm-decoder.js';
+import { choosePngLayout, ImageSurvey, type PngLayout } from './png-layout.js';
+import { PngWriter, type ByteSink } from './png-writer.js';
+import { RowEncoder } from './row-encoder.js';
+
+/** A netpbm file's path, its bytes, or a stream of them (stdin). */
+export type NetpbmInput = string | Buffer | NodeJS.ReadableStream;
+
+export interface ConvertOptions {
+  /** zlib level 0–9 (default 6, as pnmtopng). */
+  compression?: number;
+  /** Names the input in error messages (default: the path, or `<stdin>`). */
+  label?: string;
+  signal?: AbortSignal;
+  /** Called after each image is written. */
+  onImage?: (image: ConvertedImage) => void;
+}
+
+export interface ConvertedImage {
+  /** 0 for the first image of the input. */
+  index: number;
+  format: NetpbmHeader['format'];
+  width: number;
+  height: number;
+  maxval: number;
+  png: {
+    colorType: 'gray' | 'rgb' | 'palette';
+    bitDepth: number;
+    paletteSize?: number;
+    significantBits?: number;
+    bytes: number;
+    /** Set for file outputs. */
+    path?: string;
+  };
+}
+
+export interface ConvertResult {
+  images: ConvertedImage[];
+}
+
+export const DEFAULT_COMPRESSION = 6;
+
+/** `OUT.png` for the first image, then `OUT-1.png`, `OUT-2.png`… (before a `.png` ending, else appended). */
+export function outputPathFor(base: string, index: number): string {
+  if (index === 0) return base;
+  const m = /\.png$/i.exec(base);
+  return m ? `${base.slice(0, m.index)}-${index}${base.slice(m.index)}` : `${base}-${index}`;
+}
+
+function labelOf(input: NetpbmInput, options: ConvertOptions): string {
+  if (options.label) return options.label;
+  return typeof input === 'string' ? input : '<stdin>';
+}
+
+async function openInput(input: NetpbmInput, label: string, signal?: AbortSignal): Promise<ByteSource> {
+  if (Buffer.isBuffer(input)) return bufferSource(input);
+  if (typeof input === 'string') {
+    try {
+      return fileSource(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new OzkitError('INPUT_MISSING', `${label}: no such file`, { cause: error });
+      if (code === 'EISDIR') throw new OzkitError('USAGE', `${label}: is a directory`, { hint: 'use --dir DIR to convert every image in a folder', cause: error });
+      throw new OzkitError('IO', `${label}: cannot read: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  try {
+    return await streamSource(input, { signal });
+  } catch (error) {
+    if (error instanceof OzkitError) throw error;
+    if (signal?.aborted) throw signal.reason;
+    throw new OzkitError('IO', `${label}: cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const CHECK_EVERY_ROWS = 64;
+
+/** One pass over the raster to learn what pnmtopng would learn, then the layout it would choose. */
+function surveyImage(decoder: NetpbmDecoder, header: NetpbmHeader, signal?: AbortSignal): PngLayout {
+  const survey = new ImageSurvey(header);
+  const rgb8 = !header.plain && header.kind === 'ppm' && header.maxval === 255;
+  const samples = rgb8 ? undefined : new Uint16Array(header.width * header.channels);
+  for (let y = 0; y < header.height; y++) {
+    if (y % CHECK_EVERY_ROWS === 0) signal?.throwIfAborted();
+    if (samples) {
+      decoder.readRow(header, samples, y);
+      survey.addRow(samples);
+    } else {
+      survey.addRgb8Row(decoder.rawRow(header, y));
+    }
+    // Raw rasters need not be read to the end: their size is known and the encoding pass checks every sample.
+    if (!header.plain && survey.settled) break;
+  }
+  decoder.finishPass();
+  return choosePngLayout(survey);
+}
+
+async function encodeImage(
+  decoder: NetpbmDecoder,
+  header: NetpbmHeader,
+  layout: PngLayout,
+  sink: ByteSink,
+  options: ConvertOptions,
+): Promise<void> {
+  const encoder = new RowEncoder(header, layout);
+  const writer = new PngWriter(sink, { level: options.compression ?? DEFAULT_COMPRESSION });
+  try {
+    const channels = layout.colorType === 2 ? 3 : 1;
+    await writer.writeHeader({
+      width: header.width,
+      height: header.height,
+      bitDepth: layout.bitDepth,
+      colorType: layout.colorType,
+      palette: layout.palette?.rgb,
+      significantBits: layout.significantBits ? new Array(channels).fill(layout.significantBits) : undefined,
+    });
+    decoder.rewind(header);
+    const samples = encoder.rawIsScanline ? undefined : new Uint16Array(header.width * header.channels);
+    const rowLength = encoder.lineBytes + 1;
+    for (let y = 0; y < header.height; y++) {
+      if (y % CHECK_EVERY_ROWS === 0) options.signal?.throwIfAborted();
+      const out = writer.rowBuffer(rowLength);
+      if (samples) {
+        decoder.readRow(header, samples, y);
+        encoder.encodeSamples(samples, out);
+      } else {
+        encoder.encodeScanline(decoder.rawRow(header, y), out);
+      }
+      await writer.commitRow(rowLength);
+    }
+    decoder.finishPass();
+    await writer.end();
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
+
+function describe(header: NetpbmHeader, layout: PngLayout, bytes: number, path?: string): ConvertedImage {
+  return {
+    index: header.index,
+    format: header.format,
+    width: header.width,
+    height: header.height,
+    maxval: header.maxval,
+    png: {
+      colorType: layout.colorType === 3 ? 'palette' : layout.colorType === 2 ? 'rgb' : 'gray',
+      bitDepth: layout.bitDepth,
+      ...(layout.palette ? { paletteSize: layout.palette.keys.length } : {}),
+      ...(layout.significantBits ? { significantBits: layout.significantBits } : {}),
+      bytes,
+      ...(path ? { path } : {}),
+    },
+  };
+}
+
+function fileSink(handle: FileHandle): ByteSink & { bytes: () => number } {
+  let written = 0;
+  const sink = async (bytes: Buffer) => {
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+      offset += bytesWritten;
+    }
+    written += bytes.length;
+  };
+  return Object.assign(sink, { bytes: () => written });
+}
+
+function outputError(path: string, error: unknown): OzkitError {
+  if (error instanceof OzkitError) return error;
+  const e = toOzkitError(error);
+  return new OzkitError(e.code === 'INTERNAL' ? 'IO' : e.code, `${path}: cannot write: ${(error as Error).message}`, { cause: error });
+}
+
+/**
+ * Converts every image of a netpbm input to PNG files: `outPath` for the first, then
+ * `outPath` with `-1`, `-2`… before `.png`. Pixels match netpbm's pnmtopng exactly. Each file is
+ * written to a temporary name and renamed only when every image converted, so an error
+ * leaves no output behind.
+ */
+export async function netpbmToPng(input: NetpbmInput, outPath: string, options: ConvertOptions = {}): Promise<ConvertResult> {
+  const label = labelOf(input, options);
+  const source = await openInput(input, label, options.signal);
+  const done: { tmp: string; path: string }[] = [];
+  let current: { tmp: string; handle?: FileHandle } | undefined;
+  const images: ConvertedImage[] = [];
+  try {
+    const decoder = new NetpbmDecoder(new ByteReader(source), label);
+    for (let header = decoder.nextHeader(); header; header = decoder.nextHeader()) {
+      const layout = surveyImage(decoder, header, options.signal);
+      const path = outputPathFor(outPath, header.index);
+      const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+      current = { tmp };
+      try {
+        current.handle = await open(tmp, 'wx', 0o644);
+      } catch (error) {
+        throw outputError(path, error);
+      }
+      const sink = fileSink(current.handle);
+      try {
+        await encodeImage(decoder, header, layout, sink, options);
+      } catch (error) {
+        if (error instanceof OzkitError || options.signal?.aborted) throw error;
+        throw outputError(path, error);
+      }
+      await current.handle.close();
+      current.handle = undefined;
+      done.push({ tmp, path });
+      current = undefined;
+      images.push(describe(header, layout, sink.bytes(), path));
+    }
+    for (const { tmp, path } of done) {
+      try {
+        await rename(tmp, path);
+      } catch (error) {
+        throw outputError(path, error);
+      }
+    }
+    done.length = 0;
+    for (const image of images) options.onImage?.(image);
+    return { images };
+  } catch (error) {
+    if (current) {
+      await current.handle?.close().catch(() => {});
+      await rm(current.tmp, { force: true });
+    }
+    for (const { tmp } of done) await rm(tmp, { force: true });
+    throw error;
+  } finally {
+    await source.close();
+  }
+}
+
+export interface StreamResult extends ConvertResult {
+  /** Images in the input; only the first is written to a stream. */
+  imageCount: number;
+}
+
+/**
+ * Converts the first image of a netpbm input to PNG on a stream (stdout). Every image of
+ * the input is checked first, so a damaged input writes nothing; `imageCount` tells the
+ * caller whether images were left out (a stream holds one PNG).
+ */
+export async function netpbmToPngStream(
+  input: NetpbmInput,
+  output: NodeJS.WritableStream,
+  options: ConvertOptions = {},
+): Promise<StreamResult> {
+  const label = labelOf(input, options);
+  const source = await openInput(input, label, options.signal);
+  try {
+    const decoder = new NetpbmDecoder(new ByteReader(source), label);
+    const first = decoder.nextHeader()!;
+    const layout = surveyImage(decoder, first, options.signal);
+    let imageCount = 1;
+    for (let header = decoder.nextHeader(); header; header = decoder.nextHeader()) {
+      surveyImage(decoder, header, options.signal);
+      imageCount++;
+    }
+    let written = 0;
+    let streamError: unknown;
+    const onError = (error: unknown) => {
+      streamError ??= error;
+    };
+    output.on('error', onError);
+    const sink: ByteSink = async (bytes) => {
+      if (streamError) throw streamError;
+      written += bytes.length;
+      if (!output.write(bytes)) {
+        await Promise.race([once(output, 'drain'), once(output, 'error').then(([e]) => Promise.reject(e))]);
+      }
+      if (streamError) throw streamError;
+    };
+    try {
+      await encodeImage(decoder, first, layout, sink, options);
+    } catch (error) {
+      if (error instanceof OzkitError || options.signal?.aborted) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new OzkitError('IO', code === 'EPIPE' ? 'output pipe closed' : `cannot write PNG: ${(error as Error).message}`, { cause: error });
+    } finally {
+      output.off('error', onError);
+    }
+    const image = describe(first, layout, written);
+    options.onImage?.(image);
+    return { images: [image], imageCount };
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * For guest-install: converts a QEMU `screendump` (P6) to a PNG at `pngPath`, atomically.
+ * Throws OzkitError BAD_IMAGE (exit 65) for a damaged dump, INPUT_MISSING when it is absent.
+ */
+export async function screendumpToPng(ppmPath: string, pngPath: string, options: ConvertOptions = {}): Promise<ConvertedImage> {
+  const result = await netpbmToPng(ppmPath, pngPath, options);
+  return result.images[0];
+}
