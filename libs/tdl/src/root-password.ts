@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { XMLParser } from 'fast-xml-parser';
 import { OzkitError } from '@ozkit/errors';
 import type { Template } from '@ozkit/build-document';
+import { decodeSource } from './source-text.js';
+import { readXml, type XmlElement } from './xml-reader.js';
 
 /**
  * The root password of a validated template, read again from the TDL file it came from
@@ -22,20 +23,18 @@ export async function readRootPassword(template: Template): Promise<string | und
     throw new OzkitError('BAD_TDL', `${ref.file}: changed since tdl-validate read it`, {
       hint: 'run the pipeline again from tdl-validate',
     });
-  const parser = new XMLParser({ parseTagValue: false, processEntities: false, ignoreDeclaration: true, ignoreAttributes: true });
-  const parsed = parser.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as { template?: { os?: { rootpw?: unknown } } };
-  const value = parsed.template?.os?.rootpw;
-  if (typeof value !== 'string') throw new OzkitError('BAD_TDL', `${ref.file}: no <rootpw> where tdl-validate found one`);
-  return unescapeXml(value);
+  let root: XmlElement;
+  try {
+    root = readXml(decodeSource(bytes));
+  } catch {
+    throw new OzkitError('BAD_TDL', `${ref.file}: no longer a readable TDL`, { hint: 'run the pipeline again from tdl-validate' });
+  }
+  const rootpw = child(child(root, 'os'), 'rootpw');
+  const text = rootpw?.children.map((c) => (c.kind === 'text' ? c.text : '')).join('').trim();
+  if (!text) throw new OzkitError('BAD_TDL', `${ref.file}: no <rootpw> where tdl-validate found one`);
+  return text;
 }
 
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g, (_, e: string) => {
-    if (e === 'lt') return '<';
-    if (e === 'gt') return '>';
-    if (e === 'amp') return '&';
-    if (e === 'quot') return '"';
-    if (e === 'apos') return "'";
-    return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-  });
+function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
+  return el?.children.find((c): c is XmlElement => c.kind === 'element' && c.name === name);
 }

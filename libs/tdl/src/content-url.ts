@@ -1,0 +1,77 @@
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The scheme of a URL, lowercased, or undefined when the text is not a URL. */
+export function urlScheme(text: string): string | undefined {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(text)?.[1].toLowerCase();
+}
+
+/**
+ * The local path a `file://` URL names. `file:///abs` and `file://localhost/abs` are
+ * absolute; Oz reads `file://dir/x` as the relative path `dir/x` (host + path), which is
+ * kept for compatibility and resolved against `cwd`.
+ */
+export function fileUrlPath(url: string, cwd: string): string {
+  const rest = url.slice('file://'.length);
+  const slash = rest.indexOf('/');
+  const host = slash === -1 ? rest : rest.slice(0, slash);
+  if (host === '' || host.toLowerCase() === 'localhost') {
+    try {
+      return fileURLToPath('file://' + rest.slice(host.length));
+    } catch {
+      return rest.slice(host.length);
+    }
+  }
+  let relative = rest;
+  try {
+    relative = decodeURIComponent(rest);
+  } catch {
+    // Not percent-encoded after all: use it as written.
+  }
+  return resolve(cwd, relative);
+}
+
+/** `file:///…` for an absolute path. */
+export function fileUrlOf(path: string): string {
+  return pathToFileURL(path).href;
+}
+
+/** Why a local content file cannot be used, or undefined when it is a readable regular file. */
+export function localFileProblem(path: string): string | undefined {
+  if (!isAbsolute(path)) return `${path} is not an absolute path`;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return `${path} is not a regular file`;
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${path} does not exist` : `${path} cannot be read (${code ?? 'error'})`;
+  }
+}
+
+/** The host names of every `scheme://host` in a text (a Debian repository "URL" may be a whole `deb …` line). */
+export function urlHosts(text: string): string[] {
+  const hosts: string[] = [];
+  for (const m of text.matchAll(/[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/\s?#]*)/g)) {
+    let authority = m[1];
+    const at = authority.lastIndexOf('@');
+    if (at !== -1) authority = authority.slice(at + 1);
+    const bracket = /^\[([^\]]*)\]/.exec(authority);
+    hosts.push((bracket ? bracket[1] : authority.replace(/:[0-9]*$/, '')).toLowerCase());
+  }
+  return hosts;
+}
+
+/** Names the guest cannot reach the host by: they mean the guest itself. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/\.$/, '').toLowerCase();
+  return (
+    h === 'localhost' ||
+    h === 'localhost.localdomain' ||
+    h.endsWith('.localhost') ||
+    /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(h) ||
+    h === '::1' ||
+    h === '0:0:0:0:0:0:0:1'
+  );
+}

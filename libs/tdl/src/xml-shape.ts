@@ -1,0 +1,96 @@
+import type { XmlAttribute, XmlElement } from './xml-reader.js';
+import type { ProblemCollector } from './problems.js';
+
+/**
+ * Checks of one element's shape against Oz's tdl.rng: which children and attributes it may
+ * have and how often. Every rule that fails is recorded; none stops the walk.
+ */
+
+export const XINCLUDE_NAMESPACES = ['http://www.w3.org/2001/XInclude', 'http://www.w3.org/2003/XInclude'];
+
+export interface ChildRule {
+  required?: boolean;
+  /** May appear more than once. */
+  repeat?: boolean;
+}
+
+export function elementsOf(el: XmlElement): XmlElement[] {
+  return el.children.filter((c): c is XmlElement => c.kind === 'element');
+}
+
+/** Groups an element's children by name, reporting unknown, duplicate and missing ones, and stray text. */
+export function childrenByName(
+  el: XmlElement,
+  rules: Record<string, ChildRule>,
+  problems: ProblemCollector,
+): Map<string, XmlElement[]> {
+  const groups = new Map<string, XmlElement[]>();
+  for (const child of el.children) {
+    if (child.kind === 'text') {
+      if (child.text.trim() !== '') problems.error(child.offset + leadingSpace(child.text), `<${el.name}> may not contain text, only elements`);
+      continue;
+    }
+    const rule = Object.hasOwn(rules, child.name) ? rules[child.name] : undefined;
+    if (!rule) {
+      problems.error(child.offset, unexpectedElementMessage(child, el, Object.keys(rules)));
+      continue;
+    }
+    const group = groups.get(child.name) ?? [];
+    if (group.length > 0 && !rule.repeat)
+      problems.error(child.offset, `<${child.name}> appears more than once in <${el.name}> (first at ${problems.where(group[0].offset)})`);
+    group.push(child);
+    groups.set(child.name, group);
+  }
+  for (const [name, rule] of Object.entries(rules))
+    if (rule.required && !groups.has(name)) problems.error(el.offset, `<${el.name}> has no <${name}>`);
+  return groups;
+}
+
+function unexpectedElementMessage(child: XmlElement, parent: XmlElement, allowed: string[]): string {
+  if (child.namespace && XINCLUDE_NAMESPACES.includes(child.namespace))
+    return `<${child.name}>: XInclude is refused: ozkit never reads files a template points at this way`;
+  const list = allowed.length > 0 ? ` (allowed here: ${allowed.map((n) => `<${n}>`).join(', ')})` : '';
+  return `unexpected element <${child.name}> in <${parent.name}>${list}`;
+}
+
+/** The text of an element that may hold only text; child elements are reported. */
+export function textOf(el: XmlElement, problems: ProblemCollector): string {
+  let text = '';
+  for (const child of el.children) {
+    if (child.kind === 'text') text += child.text;
+    else if (child.namespace && XINCLUDE_NAMESPACES.includes(child.namespace)) problems.error(child.offset, unexpectedElementMessage(child, el, []));
+    else problems.error(child.offset, `<${el.name}> may contain only text, not <${child.name}>`);
+  }
+  return text;
+}
+
+/** Checks an element's attributes: unknown ones and missing required ones are reported. */
+export function attributesOf(
+  el: XmlElement,
+  allowed: string[],
+  required: string[],
+  problems: ProblemCollector,
+): Map<string, XmlAttribute> {
+  const map = new Map<string, XmlAttribute>();
+  for (const a of el.attributes) {
+    if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) continue;
+    if (!allowed.includes(a.name)) {
+      const list = allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
+      problems.error(a.offset, `unexpected attribute ${a.name} on <${el.name}>${list}`);
+      continue;
+    }
+    map.set(a.name, a);
+  }
+  for (const name of required) if (!map.has(name)) problems.error(el.offset, `<${el.name}> has no ${name} attribute`);
+  return map;
+}
+
+function leadingSpace(text: string): number {
+  return text.length - text.trimStart().length;
+}
+
+/** A value quoted for a message: short, one line, control characters shown escaped. */
+export function quote(value: string, max = 60): string {
+  const short = value.length > max ? value.slice(0, max) + '…' : value;
+  return JSON.stringify(short);
+}
