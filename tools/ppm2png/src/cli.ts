@@ -1,28 +1,201 @@
+import { open } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commonOptions, documentOptions, packageVersion, runCommand, verbosityOf } from '@ozkit/command';
+import { commonOptions, documentOptions, packageVersion, runCommand, verbosityOf, type CommandContext } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
+import { appendStage, parseBuildDocument, readBuildDocument, writeBuildDocument } from '@ozkit/build-document';
+import { DEFAULT_COMPRESSION, netpbmToPng, netpbmToPngStream, type ConvertedImage } from '@ozkit/netpbm';
+import { formatBytes } from '@ozkit/log';
+import { convertDirectory, type BatchResult, type ConvertedFile, type FailedFile } from './convert-directory.js';
+import { convertDocumentScreenshots } from './convert-screenshots.js';
+import { peekStream, sniffInput } from './input-kind.js';
 
 const tool = 'ppm2png';
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
-// Not built yet: the command exists so pipelines and --help work, and says so instead of pretending.
-await runCommand({ tool, version, verbosity: process.argv.includes('-v') ? 1 : 0 }, async (ctx) => {
+const usage = `$0 [IN] [-o OUT.png]
+$0 --dir DIR [-o OUTDIR]
+… | $0 [--in DOC] [--out DOC]
+
+Convert netpbm images (PPM/PGM/PBM, P1–P6, any maxval 1..65535) to PNG with the
+same pixels netpbm's pnmtopng writes: a palette when there are few colors,
+grayscale for gray images, 16-bit samples (with an sBIT chunk) above maxval 255.
+
+Input is IN or stdin; its first bytes tell a netpbm image from a build document.
+* An image: the PNG goes to -o OUT.png, else to stdout. A file holding several
+  images gives OUT.png, OUT-1.png, OUT-2.png…; stdout gets only the first (a
+  warning says how many were left out).
+* --dir DIR: every .ppm/.pgm/.pbm/.pnm directly in DIR becomes a .png of the
+  same name beside it (or in -o OUTDIR), each reported on stderr. A damaged
+  file is reported, the others are still converted, and the exit status is 65.
+* A build document: the netpbm files listed under failure.screenshots (relative
+  to its workdir) become PNGs beside them; the document is printed (stdout or
+  --out) with each PNG path added after its source, exit 0.
+PNGs are written under a temporary name and renamed when complete, so an error
+leaves no partial file. A bad image exits 65 with one line saying what is wrong.`;
+
+await runCommand({ tool, version, verbosity: verbosityFromArgv(), logFormat: logFormatFromArgv() }, async (ctx) => {
   const parser = yargs(hideBin(process.argv))
     .scriptName(tool)
     .locale('en')
-    .usage(`$0 [options]\n\nconvert PPM/PGM/PBM screenshots to PNG (not implemented yet)`)
-    .options({ ...commonOptions, ...documentOptions })
+    .usage(usage)
+    .positional('IN', { type: 'string', describe: 'netpbm file (or build document) to read; default stdin' })
+    .options({
+      output: { alias: 'o', type: 'string', requiresArg: true, describe: 'PNG to write (multi-image: OUT-1.png…); with --dir, the output folder; "-" for stdout' },
+      dir: { type: 'string', requiresArg: true, describe: 'convert every .ppm/.pgm/.pbm/.pnm in this folder' },
+      compression: { type: 'number', requiresArg: true, default: DEFAULT_COMPRESSION, describe: 'zlib level 0 (none, fastest) to 9 (smallest)' },
+      ...commonOptions,
+      ...documentOptions,
+    })
+    .example('$0 shot.ppm -o shot.png', 'one screenshot')
+    .example('$0 < shot.ppm > shot.png', 'as a filter')
+    .example('$0 --dir ~/.oz/screenshots', 'every screenshot in a folder, PNG beside each')
+    .example('guest-install < doc.json | $0 > doc2.json', "the failed stage's screenshots, as PNG paths in the document")
     .version(version)
     .help()
-    .strict()
+    .strictOptions()
+    .wrap(Math.min(100, process.stdout.columns || 80))
     .exitProcess(false)
     .fail((message, error) => {
       throw new OzkitError('USAGE', message ?? error.message, { hint: `see ${tool} --help` });
     });
   const args = await parser.parseAsync();
   if (args.help || args.version) return;
-  ctx.logger.passthrough((await parser.getHelp()) + '\n');
-  void verbosityOf;
-  throw new OzkitError('NOT_IMPLEMENTED', `${tool} is not implemented yet`, { hint: 'its issue has not landed' });
+  const positionals = args._.map(String);
+  if (positionals.length > 1) throw new OzkitError('USAGE', `one input at a time (got ${positionals.length}); use --dir for a folder`, { hint: `see ${tool} --help` });
+  const compression = args.compression;
+  if (!Number.isInteger(compression) || compression < 0 || compression > 9)
+    throw new OzkitError('USAGE', `--compression must be a whole number from 0 to 9 (got ${String(compression)})`);
+  const input = positionals[0];
+
+  if (args.dir !== undefined) {
+    if (input !== undefined || args.in !== undefined) throw new OzkitError('USAGE', '--dir takes no other input', { hint: `see ${tool} --help` });
+    const result = await convertDirectory(args.dir, { outDir: args.output, compression, signal: ctx.signal, ...reporters(ctx) });
+    if (result.converted.length + result.failed.length === 0) ctx.logger.warn(`${args.dir}: no .ppm/.pgm/.pbm/.pnm files`);
+    finishBatch(result, 'files');
+    return;
+  }
+
+  if (args.in !== undefined) return convertDocument(ctx, await readBuildDocument({ in: args.in }), args.out, compression);
+
+  let head: Buffer;
+  let source: string | AsyncIterable<Buffer>;
+  if (input !== undefined && input !== '-') {
+    head = await readHead(input);
+    source = input;
+  } else {
+    if (process.stdin.isTTY)
+      throw new OzkitError('TTY_INPUT', 'no input: give a file, pipe an image or a build document in, or use --dir', { hint: `see ${tool} --help` });
+    const peeked = await peekStream(process.stdin);
+    head = peeked.head;
+    source = peeked.all;
+  }
+  if (sniffInput(head) === 'document') {
+    const label = typeof source === 'string' ? source : '<stdin>';
+    const chunks: Buffer[] = [];
+    if (typeof source === 'string') return convertDocument(ctx, await readBuildDocument({ in: source }), args.out, compression);
+    for await (const chunk of source) chunks.push(chunk);
+    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), label), args.out, compression);
+  }
+
+  const output = args.output;
+  if (output === undefined || output === '-') {
+    if (process.stdout.isTTY)
+      throw new OzkitError('USAGE', 'refusing to write a PNG to a terminal', { hint: 'give -o OUT.png, or redirect stdout to a file' });
+    const result = await netpbmToPngStream(source, process.stdout, { compression, signal: ctx.signal });
+    ctx.logger.debug(describeImage(result.images[0]));
+    if (result.imageCount > 1)
+      ctx.logger.warn(`the input holds ${result.imageCount} images; only the first went to stdout (use -o OUT.png to write all: OUT.png, OUT-1.png…)`);
+    return;
+  }
+  const result = await netpbmToPng(source, output, { compression, signal: ctx.signal });
+  for (const image of result.images) ctx.logger.debug(`${image.png.path}: ${describeImage(image)}`);
+  if (result.images.length > 1) ctx.logger.info(`${result.images.length} images: ${result.images.map((i) => i.png.path).join(', ')}`);
 });
+
+async function convertDocument(ctx: CommandContext, doc: Awaited<ReturnType<typeof readBuildDocument>>, out: string | undefined, compression: number): Promise<void> {
+  const startedAt = new Date();
+  const result = await convertDocumentScreenshots(doc, { compression, signal: ctx.signal, ...reporters(ctx) });
+  if (result.listed === 0) ctx.logger.info('the build document lists no netpbm screenshots; passing it on unchanged');
+  const next = result.doc;
+  appendStage(next, {
+    tool,
+    version,
+    startedAt: startedAt.toISOString(),
+    seconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    converted: result.converted.flatMap((file) => file.images.map((image) => image.png.path!)),
+    ...(result.failed.length ? { failed: result.failed.map((f) => f.input) } : {}),
+  });
+  await writeBuildDocument(next, { out });
+  finishBatch(result, 'screenshots');
+}
+
+function reporters(ctx: CommandContext) {
+  return {
+    onFile(file: ConvertedFile) {
+      for (const image of file.images) {
+        ctx.logger.info(`${file.input}${file.images.length > 1 ? ` (image ${image.index + 1})` : ''} -> ${image.png.path} (${describeImage(image)})`);
+        ctx.logger.event('converted', { input: file.input, ...image });
+      }
+    },
+    onFailure(failure: FailedFile) {
+      ctx.logger.error(failure.error.message, ctx.logger.format === 'json' ? { code: failure.error.code, input: failure.input } : undefined);
+    },
+  };
+}
+
+function finishBatch(result: BatchResult, what: string): void {
+  if (result.failed.length === 0) return;
+  const first = result.failed[0].error;
+  const total = result.failed.length + result.converted.length;
+  throw new OzkitError(first.code, `${result.failed.length} of ${total} ${what} could not be converted`, { exitCode: first.exitCode });
+}
+
+function describeImage(image: ConvertedImage): string {
+  const png = image.png;
+  const kind = png.colorType === 'palette' ? `palette of ${png.paletteSize}` : `${png.colorType} ${png.bitDepth}-bit`;
+  return `${image.width}x${image.height} ${image.format} maxval ${image.maxval} -> ${kind}, ${formatBytes(png.bytes)}`;
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new OzkitError('INPUT_MISSING', `${path}: no such file`);
+    throw new OzkitError('IO', `${path}: cannot read: ${(error as Error).message}`);
+  }
+  try {
+    const buf = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(buf, 0, 64, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new OzkitError('USAGE', `${path}: is a directory`, { hint: `use --dir ${path}` });
+    throw new OzkitError('IO', `${path}: cannot read: ${(error as Error).message}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** -v/-q/--log-format must count before yargs ran (its own errors are reported through them). */
+function verbosityFromArgv(): number {
+  const argv = process.argv.slice(2);
+  if (argv.includes('-q') || argv.includes('--quiet')) return -1;
+  let v = 0;
+  for (const a of argv) {
+    if (a === '--verbose') v++;
+    else if (/^-v+$/.test(a)) v += a.length - 1;
+  }
+  void verbosityOf;
+  return v;
+}
+
+function logFormatFromArgv(): string {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf('--log-format');
+  if (i >= 0) return argv[i + 1] ?? 'text';
+  const eq = argv.find((a) => a.startsWith('--log-format='));
+  return eq ? eq.slice('--log-format='.length) : 'text';
+}

@@ -1,1 +1,12 @@
-export {};
+export {
+  convertDirectory,
+  convertFiles,
+  pngPathFor,
+  NETPBM_EXTENSION,
+  type BatchOptions,
+  type BatchResult,
+  type ConvertedFile,
+  type FailedFile,
+} from './convert-directory.js';
+export { convertDocumentScreenshots, type ScreenshotsResult } from './convert-screenshots.js';
+export { sniffInput, peekStream, type InputKind } from './input-kind.js';

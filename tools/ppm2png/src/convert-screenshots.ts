@@ -1,0 +1,43 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { BuildDocument } from '@ozkit/build-document';
+import { OzkitError } from '@ozkit/errors';
+import { convertFiles, NETPBM_EXTENSION, type BatchOptions, type BatchResult } from './convert-directory.js';
+
+export interface ScreenshotsResult extends BatchResult {
+  /** The document with each converted screenshot's PNG path(s) listed right after it. */
+  doc: BuildDocument;
+  /** Netpbm screenshots the document listed. */
+  listed: number;
+}
+
+/**
+ * Document mode: converts the netpbm files listed under `failure.screenshots` (relative paths
+ * are taken from the document's workdir) to PNGs beside them, and adds the PNG paths to that
+ * list after their source, so the next reader of the document finds viewable screenshots.
+ * A document without screenshots passes through unchanged.
+ */
+export async function convertDocumentScreenshots(doc: BuildDocument, options: BatchOptions = {}): Promise<ScreenshotsResult> {
+  const screenshots = doc.failure?.screenshots;
+  if (screenshots === undefined) return { doc, listed: 0, converted: [], failed: [] };
+  if (!Array.isArray(screenshots) || screenshots.some((s) => typeof s !== 'string'))
+    throw new OzkitError('BAD_DOCUMENT', 'build document: "failure.screenshots" must be a list of paths');
+  const base = typeof doc.workdir === 'string' ? doc.workdir : process.cwd();
+  const where = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
+  const sources = screenshots.filter((s) => NETPBM_EXTENSION.test(s));
+  const result = await convertFiles(
+    sources.map(where),
+    options,
+  );
+  const pngsOf = new Map(result.converted.map((file) => [file.input, file.images.map((image) => image.png.path!)]));
+  const updated: string[] = [];
+  for (const entry of screenshots) {
+    if (!updated.includes(entry)) updated.push(entry);
+    for (const png of pngsOf.get(where(entry)) ?? []) {
+      // Keep the document's way of naming files: relative entries get relative PNG paths.
+      const shown = isAbsolute(entry) ? png : entry.replace(NETPBM_EXTENSION, '') + png.slice(where(entry).replace(NETPBM_EXTENSION, '').length);
+      if (!updated.includes(shown) && !screenshots.includes(shown)) updated.push(shown);
+    }
+  }
+  const next: BuildDocument = { ...doc, failure: { ...doc.failure!, screenshots: updated } };
+  return { doc: next, listed: sources.length, ...result };
+}
