@@ -1,18 +1,77 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commonOptions, documentOptions, packageVersion, runCommand, verbosityOf } from '@ozkit/command';
+import { commonOptions, documentOptions, packageVersion, runCommand, runStage, verbosityOf } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
+import { writeBuildDocument, readBuildDocument } from '@ozkit/build-document';
+import { loadConfig } from '@ozkit/config';
+import { generateIcicle, type SbomFormat } from './generate-icicle.js';
 
 const tool = 'icicle-gen';
 const version = packageVersion(new URL('../package.json', import.meta.url));
+const argv = hideBin(process.argv);
 
-// Not built yet: the command exists so pipelines and --help work, and says so instead of pretending.
-await runCommand({ tool, version, verbosity: process.argv.includes('-v') ? 1 : 0 }, async (ctx) => {
-  const parser = yargs(hideBin(process.argv))
+const examples: [string, string][] = [
+  ['... | guest-customize | $0 > build.json', 'write <workdir>/icicle.xml and record it in the document'],
+  ['... | $0 --format both > build.json', 'also write <workdir>/sbom.cdx.json (CycloneDX 1.6) and sbom.spdx.json (SPDX 2.3)'],
+  ['$0 --in build.json --stdout', 'print the ICICLE XML instead of the document'],
+  ['$0 --in build.json -o image.icicle.xml --format spdx --out build.json', 'choose the XML path; update the document in place'],
+];
+
+function preScanVerbosity(args: string[]): number {
+  if (args.includes('-q') || args.includes('--quiet')) return -1;
+  return args.filter((a) => a === '-v' || a === '--verbose').length + args.filter((a) => /^-v{2,}$/.test(a)).reduce((n, a) => n + a.length - 1, 0);
+}
+
+function preScanLogFormat(args: string[]): string {
+  const i = args.indexOf('--log-format');
+  if (i >= 0 && args[i + 1]) return args[i + 1];
+  const eq = args.find((a) => a.startsWith('--log-format='));
+  return eq ? eq.slice('--log-format='.length) : 'text';
+}
+
+function sbomFormats(values: string[] | undefined): SbomFormat[] {
+  const out: SbomFormat[] = [];
+  for (const raw of values ?? []) {
+    for (const v of raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')) {
+      if (v === 'both') out.push('cyclonedx', 'spdx');
+      else if (v === 'cyclonedx' || v === 'cdx') out.push('cyclonedx');
+      else if (v === 'spdx') out.push('spdx');
+      else throw new OzkitError('USAGE', `--format ${v}: use cyclonedx, spdx or both`, { hint: `see ${tool} --help` });
+    }
+  }
+  return [...new Set(out)];
+}
+
+function sourceDateEpoch(): number | undefined {
+  const raw = process.env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new OzkitError('USAGE', `SOURCE_DATE_EPOCH=${raw} is not a number of seconds`);
+  return Number(raw);
+}
+
+await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: preScanLogFormat(argv) }, async (ctx) => {
+  const parser = yargs(argv)
     .scriptName(tool)
     .locale('en')
-    .usage(`$0 [options]\n\nwrite the ICICLE package manifest (and an SBOM) (not implemented yet)`)
-    .options({ ...commonOptions, ...documentOptions })
+    .usage(
+      `$0 [options]\n\n` +
+        `Write the ICICLE package manifest (Oz's format, byte for byte) and, with --format, an SBOM\n` +
+        `(CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded.\n` +
+        `Reads the build document on stdin (or --in), writes it on stdout (or --out) with "icicle" added.\n` +
+        `With --stdout (or -o -) stdout carries the XML instead; the document then goes only to --out.\n\n` +
+        `ICICLE names are what Oz lists for the same system: NAME-VERSION-RELEASE.ARCH for rpm\n` +
+        `(plain \`rpm -qa\`), the \`dpkg --get-selections\` name for deb (libc6:amd64 for multi-arch).`,
+    )
+    .options({
+      ...commonOptions,
+      ...documentOptions,
+      output: { alias: 'o', type: 'string', requiresArg: true, describe: 'ICICLE XML file (default <workdir>/icicle.xml; - for stdout)' },
+      stdout: { type: 'boolean', describe: 'print the ICICLE XML on stdout instead of the document' },
+      format: { alias: 'f', type: 'string', array: true, requiresArg: true, describe: 'also write an SBOM: cyclonedx, spdx or both (repeatable)' },
+      'sbom-dir': { type: 'string', requiresArg: true, describe: 'directory for sbom.cdx.json / sbom.spdx.json (default the workdir)' },
+      description: { type: 'string', requiresArg: true, describe: 'ICICLE <description> (default the TDL description)' },
+    })
+    .example(examples)
     .version(version)
     .help()
     .strict()
@@ -22,7 +81,48 @@ await runCommand({ tool, version, verbosity: process.argv.includes('-v') ? 1 : 0
     });
   const args = await parser.parseAsync();
   if (args.help || args.version) return;
-  ctx.logger.passthrough((await parser.getHelp()) + '\n');
   void verbosityOf;
-  throw new OzkitError('NOT_IMPLEMENTED', `${tool} is not implemented yet`, { hint: 'its issue has not landed' });
+
+  const formats = sbomFormats(args.format);
+  const toStdout = args.stdout === true || args.output === '-';
+  if (args.stdout && args.output !== undefined && args.output !== '-') {
+    throw new OzkitError('USAGE', '--stdout and --output FILE both choose where the XML goes', { hint: 'use one of them' });
+  }
+  // Read for its errors: a broken config file is reported even though no setting is used yet.
+  loadConfig({ configFile: args.config, env: process.env });
+  const options = {
+    output: toStdout ? undefined : args.output,
+    sbomDir: args['sbom-dir'],
+    formats,
+    description: args.description,
+    tool: { name: tool, version },
+    sourceDateEpoch: sourceDateEpoch(),
+  };
+
+  if (!toStdout) {
+    await runStage({ ctx, in: args.in, out: args.out }, async (doc) => {
+      const result = await generateIcicle(doc, options);
+      ctx.logger.info(`wrote ${result.doc.icicle!.xml} (${result.doc.icicle!.packages} packages)`);
+      for (const s of result.sboms) ctx.logger.info(`wrote ${s.path} (${s.format})`);
+      return result.doc;
+    });
+    return;
+  }
+
+  // --stdout: the XML is the product; the document goes only to --out, if given.
+  const doc = await readBuildDocument({ in: args.in });
+  if (doc.failure) {
+    throw new OzkitError('BAD_DOCUMENT', `not run: ${doc.failure.stage} failed earlier: ${String(doc.failure.message).split('\n')[0]}`);
+  }
+  if (!doc.workdir && args.out !== undefined) {
+    throw new OzkitError('USAGE', 'the document has no workdir, so --stdout with --out would record an ICICLE file that does not exist', {
+      hint: 'use -o FILE instead of --stdout to choose where the XML goes',
+    });
+  }
+  // With a workdir the XML is also kept there, so the document (if written with --out) points at a real file.
+  const result = await generateIcicle(doc, { ...options, writeXml: doc.workdir !== undefined });
+  await new Promise<void>((resolveWrite, reject) => {
+    process.stdout.write(result.xml, (error) => (error ? reject(new OzkitError('IO', `cannot write to stdout: ${error.message}`)) : resolveWrite()));
+  });
+  if (args.out !== undefined) await writeBuildDocument(result.doc, { out: args.out });
 });
