@@ -1,18 +1,45 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commonOptions, documentOptions, packageVersion, runCommand, verbosityOf } from '@ozkit/command';
+import { commonOptions, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
 
 const tool = 'tdl-validate';
 const version = packageVersion(new URL('../package.json', import.meta.url));
+const argv = hideBin(process.argv);
+const jsonLogs = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
+// The logger exists before yargs runs (usage errors are logged too), so its settings are read early.
+const quiet = argv.some((a) => a === '--quiet' || a === '-q');
+const verbosity = quiet ? -1 : argv.filter((a) => a === '--verbose' || /^-v+$/.test(a)).reduce((n, a) => n + (a === '--verbose' ? 1 : a.length - 1), 0);
 
-// Not built yet: the command exists so pipelines and --help work, and says so instead of pretending.
-await runCommand({ tool, version, verbosity: process.argv.includes('-v') ? 1 : 0 }, async (ctx) => {
-  const parser = yargs(hideBin(process.argv))
+await runCommand({ tool, version, verbosity, logFormat: jsonLogs ? 'json' : 'text' }, async (ctx) => {
+  const parser = yargs(argv)
     .scriptName(tool)
     .locale('en')
-    .usage(`$0 [options]\n\nvalidate a TDL template and start a build document (not implemented yet)`)
-    .options({ ...commonOptions, ...documentOptions })
+    .usage(
+      `$0 [options] FILE|-
+
+Validate a TDL template (Oz's format) and start a build document: every
+schema and semantic rule Oz enforces, all problems at once as FILE:LINE:COL.
+Prints the document (ozkit, workdir, template, stages) on stdout.`,
+    )
+    .command('$0 [file]', false, (y) =>
+      y.positional('file', { type: 'string', describe: 'the TDL file, or - to read it from stdin (a private copy is kept in the workdir)' }),
+    )
+    .options({
+      ...commonOptions,
+      out: documentOptions.out,
+      workdir: {
+        type: 'string',
+        requiresArg: true,
+        describe: 'build directory (default: $OZKIT_WORKDIR, else [paths] output_dir/<name>, else ./build/<name>)',
+      },
+    })
+    .example('$0 centos7.tdl', 'validate and print the build document')
+    .example('$0 centos7.tdl | ks-render | iso-fetch | guest-install', 'start a pipeline')
+    .example('$0 --workdir /srv/builds/c7 centos7.tdl > c7.json', 'choose the build directory')
+    .example('generate-tdl | $0 -', 'read the TDL from stdin')
+    .epilog('Exit status: 0 valid, 64 usage, 65 invalid TDL, 66 file missing.')
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
     .version(version)
     .help()
     .strict()
@@ -22,7 +49,17 @@ await runCommand({ tool, version, verbosity: process.argv.includes('-v') ? 1 : 0
     });
   const args = await parser.parseAsync();
   if (args.help || args.version) return;
-  ctx.logger.passthrough((await parser.getHelp()) + '\n');
-  void verbosityOf;
-  throw new OzkitError('NOT_IMPLEMENTED', `${tool} is not implemented yet`, { hint: 'its issue has not landed' });
+  // yargs reads a lone "-" as an empty positional.
+  const file = args.file === '' && argv.includes('-') ? '-' : (args.file as string | undefined);
+  if (file === undefined || file === '')
+    throw new OzkitError('USAGE', 'no TDL given', { hint: `usage: ${tool} [options] FILE|-  (see ${tool} --help)` });
+  // The parser and the config loader are loaded only when there is work, so --help stays fast.
+  const { validateTdl } = await import('./validate-tdl.js');
+  await runStage({ ctx, out: args.out, createDocument: true }, async (doc) => {
+    const result = await validateTdl({ file, workdir: args.workdir, configFile: args.config });
+    for (const warning of result.warnings) ctx.logger.warn(warning);
+    doc.workdir = result.workdir;
+    doc.template = result.template;
+    return doc;
+  });
 });

@@ -1,0 +1,78 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Template } from '@ozkit/build-document';
+import { loadConfig, resolveWorkdir } from '@ozkit/config';
+import { OzkitError, formatLocated } from '@ozkit/errors';
+import { parseTdl, readCapped, readTdlBytes, type TdlProblem } from '@ozkit/tdl';
+
+export interface ValidateTdlInput {
+  /** A TDL path, or `-` for stdin. */
+  file: string;
+  /** --workdir (else $OZKIT_WORKDIR, [paths] output_dir/<name>, ./build/<name>). */
+  workdir?: string;
+  /** -c/--config */
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export interface ValidateTdlResult {
+  workdir: string;
+  template: Template;
+  /** Valid, but worth saying (one line each, already located). */
+  warnings: string[];
+}
+
+/** Name of the copy of a TDL read from stdin, inside the workdir. */
+export const STDIN_COPY_NAME = 'template.tdl';
+
+/**
+ * The tdl-validate stage: reads and validates a TDL, resolves (and creates) the build's
+ * workdir, and for a TDL read from stdin keeps a private copy there (it may hold the root
+ * password), so later stages can read it again.
+ */
+export async function validateTdl(input: ValidateTdlInput): Promise<ValidateTdlResult> {
+  const cwd = input.cwd ?? process.cwd();
+  const fromStdin = input.file === '-';
+  let path: string;
+  let bytes: Buffer;
+  if (fromStdin) {
+    const stdin = input.stdin ?? process.stdin;
+    if (stdin.isTTY)
+      throw new OzkitError('TTY_INPUT', 'expected a TDL on stdin, but stdin is a terminal', {
+        hint: 'give the TDL as a file (tdl-validate x.tdl) or pipe it in (tdl-validate - < x.tdl)',
+      });
+    bytes = await readCapped(stdin, '<stdin>');
+    path = join(cwd, '<stdin>');
+  } else {
+    ({ path, bytes } = await readTdlBytes(input.file, cwd));
+  }
+  const label = fromStdin ? '<stdin>' : input.file;
+  const { template, warnings } = parseTdl(bytes, { path, label, cwd });
+  const { settings } = loadConfig({ configFile: input.configFile, flags: { workdir: input.workdir }, env: input.env ?? process.env });
+  const workdir = resolveWorkdir(settings, template.name, cwd);
+  if (fromStdin) {
+    const copy = join(workdir, STDIN_COPY_NAME);
+    await writePrivateFile(copy, bytes);
+    template.source.path = copy;
+    if (template.os.rootpw) template.os.rootpw.file = copy;
+  }
+  return { workdir, template, warnings: warnings.map(formatWarning) };
+}
+
+function formatWarning(w: TdlProblem): string {
+  return formatLocated(w.message, w.location);
+}
+
+/** Writes a 0600 file atomically (temp file + rename): never a half-written copy. */
+async function writePrivateFile(path: string, bytes: Buffer): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, bytes, { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw new OzkitError('IO', `${path}: cannot save the TDL read from stdin: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
