@@ -1,18 +1,39 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commonOptions, documentOptions, packageVersion, runCommand, verbosityOf } from '@ozkit/command';
+import { commonOptions, documentOptions, packageVersion, runCommand, runStage, verbosityOf } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
+import { renderAnswer } from './render-answer.js';
+import { SUPPORTED_OS_NAMES } from './os-catalog.js';
 
 const tool = 'ks-render';
 const version = packageVersion(new URL('../package.json', import.meta.url));
+const argv = hideBin(process.argv);
+const early = {
+  verbose: argv.some((a) => a === '-q' || a === '--quiet') ? -1 : argv.some((a) => /^-v+$/.test(a) || a === '--verbose') ? 1 : 0, json: argv.join(' ').includes('--log-format json') || argv.includes('--log-format=json') };
 
-// Not built yet: the command exists so pipelines and --help work, and says so instead of pretending.
-await runCommand({ tool, version, verbosity: process.argv.includes('-v') ? 1 : 0 }, async (ctx) => {
-  const parser = yargs(hideBin(process.argv))
+await runCommand({ tool, version, verbosity: early.verbose, logFormat: early.json ? 'json' : 'text' }, async (ctx) => {
+  const parser = yargs(argv)
     .scriptName(tool)
     .locale('en')
-    .usage(`$0 [options]\n\nrender the answer file (kickstart, preseed, autoinstall) for the template (not implemented yet)`)
-    .options({ ...commonOptions, ...documentOptions })
+    .usage(
+      `$0 [--auto FILE] [options] < document > document\n\n` +
+        'Render the answer file (kickstart, d-i preseed or autoinstall user-data) for the template in the\n' +
+        'build document, or adapt your own with --auto, into the workdir; add "answer" to the document.\n' +
+        'Every answer file installs unattended, sets the root password (the TDL\'s, else a generated one in a\n' +
+        '0600 file), installs a per-build SSH key for root, writes a completion marker to the serial console\n' +
+        'and powers off at the end. The file is checked before any VM starts (exit 65 with file:line).\n\n' +
+        `Operating systems with a default answer file:\n  ${SUPPORTED_OS_NAMES.join(', ')}`,
+    )
+    .options({
+      auto: { alias: 'a', type: 'string', describe: "your own answer file, used as written plus build access and power-off (Oz's -a)", requiresArg: true },
+      ...commonOptions,
+      ...documentOptions,
+    })
+    .example('tdl-validate centos7.tdl | $0 | iso-fetch | guest-install', 'default kickstart for CentOS 7')
+    .example('tdl-validate centos7.tdl | $0 --auto centos7.ks > build.json', 'your own kickstart, Oz-style')
+    .example('$0 --in validated.json --out answered.json -v', 'files instead of a pipe, more detail')
+    .example('tdl-validate debian12.tdl | $0 | jq -r .answer.path', 'where the preseed went')
+    .epilogue('Exit codes: 0 ok, 64 usage, 65 unsupported OS or bad answer file / TDL, 66 --auto file missing, 69 python3-yaml missing (autoinstall --auto), 74 I/O error.')
     .version(version)
     .help()
     .strict()
@@ -22,7 +43,8 @@ await runCommand({ tool, version, verbosity: process.argv.includes('-v') ? 1 : 0
     });
   const args = await parser.parseAsync();
   if (args.help || args.version) return;
-  ctx.logger.passthrough((await parser.getHelp()) + '\n');
+  if (args._.length > 0)
+    throw new OzkitError('USAGE', `unexpected argument "${String(args._[0])}"`, { hint: `the template comes in the build document; the answer file goes with --auto FILE (see ${tool} --help)` });
   void verbosityOf;
-  throw new OzkitError('NOT_IMPLEMENTED', `${tool} is not implemented yet`, { hint: 'its issue has not landed' });
+  await runStage({ ctx, in: args.in, out: args.out }, (doc) => renderAnswer(doc, { autoFile: args.auto, logger: ctx.logger }));
 });

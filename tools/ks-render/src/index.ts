@@ -1,1 +1,11 @@
-export {};
+export { renderAnswer, ANSWER_FILE_NAMES, BUILD_KEY_NAME, GENERATED_PASSWORD_NAME, type RenderAnswerOptions } from './render-answer.js';
+export { resolveOs, SUPPORTED_OS_NAMES, FEDORA_NEWEST, type OsRelease, type KickstartSyntax, type Distro } from './os-catalog.js';
+export { bootFactsFor, type AnswerLocator, type BootFacts } from './boot-arguments.js';
+export { detectAnswerFormat } from './answer-format.js';
+export { lintKickstart, type KickstartLint } from './kickstart/kickstart-lint.js';
+export { parseKickstart, splitWords, type KsDocument } from './kickstart/kickstart-syntax.js';
+export { lintPreseed, type PreseedLint } from './preseed/render-preseed.js';
+export { parsePreseed, type PreseedDocument } from './preseed/preseed-syntax.js';
+export { lintAutoinstall, type AutoinstallLint } from './autoinstall/render-autoinstall.js';
+export { sha512Crypt } from './sha512-crypt.js';
+export { hostnameFor } from './answer-context.js';

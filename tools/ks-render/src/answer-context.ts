@@ -1,0 +1,66 @@
+import type { Template } from '@ozkit/build-document';
+import type { OsRelease } from './os-catalog.js';
+
+/** The per-build values every answer-file renderer weaves in. */
+export interface BuildAccess {
+  /** One OpenSSH public key line (`ssh-ed25519 AAAA… comment`). */
+  publicKey: string;
+  /** Written to the serial console as the last step of a successful install. */
+  marker: string;
+  /** Written instead of the marker when the build access could not be put in place. */
+  failedMarker: string;
+  /** Written as early as the installer allows: proof that it read this answer file. */
+  loadedMarker: string;
+}
+
+export interface RenderContext {
+  os: OsRelease;
+  template: Template;
+  /** A valid host name derived from the template name. */
+  hostname: string;
+  access: BuildAccess;
+  /** crypt(3) SHA-512 hash of the root password; undefined = keep what a user file sets. */
+  rootHash?: string;
+  /** The TDL asks for packages, files, commands or repositories: guest-customize needs sshd. */
+  customizationFollows: boolean;
+  /** Serial console for the installed system's kernel and the installer. */
+  serialConsole: string;
+}
+
+/** What a renderer hands back: the text, notes for stderr, and the sshd verdict. */
+export interface RenderedAnswer {
+  text: string;
+  notes: string[];
+  warnings: string[];
+  sshd: boolean;
+}
+
+/** An answer-file problem with its place, before it becomes an OzkitError. */
+export interface AnswerProblem {
+  line?: number;
+  column?: number;
+  message: string;
+  hint?: string;
+}
+
+export const SERIAL_CONSOLE = 'ttyS0,115200n8';
+
+/** RFC 1123 host label from any template name (the TDL name may hold anything). */
+export function hostnameFor(name: string): string {
+  const label = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/g, '');
+  return label === '' ? 'ozkit' : label;
+}
+
+/** An install URL safe to place in any answer file: RFC 3986 characters only, http(s)/ftp/nfs. */
+export function checkedInstallUrl(url: string): string | undefined {
+  if (!/^[A-Za-z0-9\-._~:/?#[\]@!&()*+,;=%]+$/.test(url)) return undefined;
+  if (!/^(https?|ftp|nfs):\/\//i.test(url)) return undefined;
+  return url;
+}

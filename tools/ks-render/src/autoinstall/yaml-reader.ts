@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { OzkitError } from '@ozkit/errors';
+
+/**
+ * Reads a user's YAML (autoinstall user-data) with PyYAML's safe loader: there is no YAML parser
+ * among ozkit's Node dependencies, and subiquity itself reads user-data with PyYAML, so this is
+ * also the most faithful check. Returns the data as JSON values, or the loader's complaint with
+ * its line and column.
+ */
+
+const LOADER = String.raw`
+import sys, json
+try:
+    import yaml
+except ImportError:
+    print(json.dumps({"missing": True})); sys.exit(0)
+text = sys.stdin.read()
+try:
+    docs = list(yaml.safe_load_all(text))
+except yaml.YAMLError as e:
+    mark = getattr(e, "problem_mark", None)
+    print(json.dumps({"error": str(getattr(e, "problem", None) or e), "line": mark.line + 1 if mark else None, "column": mark.column + 1 if mark else None}))
+    sys.exit(0)
+print(json.dumps({"docs": docs}, default=str))
+`;
+
+export interface YamlReadResult {
+  docs?: unknown[];
+  error?: { message: string; line?: number; column?: number };
+}
+
+export function readYaml(text: string, file: string): YamlReadResult {
+  const result = spawnSync('python3', ['-c', LOADER], { input: text, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error || result.status !== 0) {
+    throw new OzkitError('PROGRAM_MISSING', `${file}: cannot check the YAML: python3 did not run (${result.error?.message ?? result.stderr.trim()})`, {
+      hint: 'install python3 and python3-yaml (apt-get install python3-yaml)',
+    });
+  }
+  const parsed = JSON.parse(result.stdout) as { missing?: boolean; docs?: unknown[]; error?: string; line?: number; column?: number };
+  if (parsed.missing)
+    throw new OzkitError('PROGRAM_MISSING', `${file}: cannot check the YAML: python3 has no yaml module`, { hint: 'apt-get install python3-yaml' });
+  if (parsed.error !== undefined)
+    return { error: { message: parsed.error, ...(parsed.line ? { line: parsed.line } : {}), ...(parsed.column ? { column: parsed.column } : {}) } };
+  return { docs: parsed.docs };
+}
