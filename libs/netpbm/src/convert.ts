@@ -10,7 +10,7 @@ import { PngWriter, type ByteSink } from './png-writer.js';
 import { RowEncoder } from './row-encoder.js';
 
 /** A netpbm file's path, its bytes, or a stream of them (stdin). */
-export type NetpbmInput = string | Buffer | NodeJS.ReadableStream;
+export type NetpbmInput = string | Buffer | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 
 export interface ConvertOptions {
   /** zlib level 0–9 (default 6, as pnmtopng). */

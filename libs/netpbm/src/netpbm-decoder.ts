@@ -55,8 +55,8 @@ export class NetpbmDecoder {
     if (this.rasterEnd === undefined) throw new Error('NetpbmDecoder: previous image was not read to its end');
     reader.seek(this.rasterEnd);
     if (this.imageCount > 0) {
-      // Between images only whitespace may come (netpbm's pnm_nextimage).
-      while (isSpace(reader.peek())) reader.next();
+      // Between images: whitespace, and (more lenient than netpbm) comments, as at the end of a plain raster.
+      this.skipSpaceAndComments();
       if (reader.atEnd) return null;
     } else if (reader.size === 0) {
       throw this.error(0, 'empty input: no netpbm image', 'the file is empty; was the screenshot written completely?');
