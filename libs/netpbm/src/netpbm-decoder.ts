@@ -298,6 +298,6 @@ function imageWord(index: number): string {
 function describeBytes(...bytes: number[]): string {
   const shown = bytes.filter((b) => b >= 0);
   if (shown.length === 0) return 'end of file';
-  const text = shown.map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
-  return JSON.stringify(text);
+  const text = shown.map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+  return `"${text}"`;
 }
