@@ -2,9 +2,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commonOptions, documentOptions, packageVersion, runCommand, runStage, verbosityOf } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
-import { writeBuildDocument, readBuildDocument } from '@ozkit/build-document';
+import { newBuildDocument, writeBuildDocument, readBuildDocument } from '@ozkit/build-document';
 import { loadConfig } from '@ozkit/config';
-import { generateIcicle, type SbomFormat } from './generate-icicle.js';
+import { generateIcicle, type GenerateIcicleOptions, type SbomFormat } from './generate-icicle.js';
+import { collectLiveInventory } from './live-inventory.js';
 
 const tool = 'icicle-gen';
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -15,6 +16,7 @@ const examples: [string, string][] = [
   ['... | $0 --format both > build.json', 'also write <workdir>/sbom.cdx.json (CycloneDX 1.6) and sbom.spdx.json (SPDX 2.3)'],
   ['$0 --in build.json --stdout', 'print the ICICLE XML instead of the document'],
   ['$0 --in build.json -o image.icicle.xml --format spdx --out build.json', 'choose the XML path; update the document in place'],
+  ['$0 --live --host 127.0.0.1 --port 2222 --key ./id_ed25519 --stdout', 'list the packages of a running guest over SSH (no document needed)'],
 ];
 
 function preScanVerbosity(args: string[]): number {
@@ -70,6 +72,14 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
       format: { alias: 'f', type: 'string', array: true, requiresArg: true, describe: 'also write an SBOM: cyclonedx, spdx or both (repeatable)' },
       'sbom-dir': { type: 'string', requiresArg: true, describe: 'directory for sbom.cdx.json / sbom.spdx.json (default the workdir)' },
       description: { type: 'string', requiresArg: true, describe: 'ICICLE <description> (default the TDL description)' },
+      live: { type: 'boolean', describe: 'collect the inventory now over SSH instead of reading customize.inventory' },
+      host: { type: 'string', requiresArg: true, describe: '--live: SSH host of a running guest' },
+      port: { type: 'number', requiresArg: true, default: 22, describe: '--live: SSH port' },
+      user: { type: 'string', requiresArg: true, default: 'root', describe: '--live: SSH user' },
+      key: { type: 'string', requiresArg: true, describe: '--live: private key file (default the build key in the document)' },
+      'host-key': { type: 'string', requiresArg: true, describe: '--live: expected host key fingerprint SHA256:… (default: shown, not checked)' },
+      'extra-command': { type: 'string', requiresArg: true, describe: '--live: os/icicle/extra_command to run (default the TDL\'s)' },
+      'command-timeout': { type: 'number', requiresArg: true, default: 120, describe: '--live: seconds each remote command may take' },
     })
     .example(examples)
     .version(version)
@@ -88,9 +98,16 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
   if (args.stdout && args.output !== undefined && args.output !== '-') {
     throw new OzkitError('USAGE', '--stdout and --output FILE both choose where the XML goes', { hint: 'use one of them' });
   }
+  const liveFlags = ['host', 'key', 'host-key', 'extra-command'].filter((f) => args[f as keyof typeof args] !== undefined);
+  if (!args.live && liveFlags.length > 0) {
+    throw new OzkitError('USAGE', `--${liveFlags[0]} only makes sense with --live`, { hint: `add --live, or see ${tool} --help` });
+  }
+  if (args.live && args.host === undefined) {
+    throw new OzkitError('USAGE', '--live needs --host (and usually --port and --key) of a running guest', { hint: `see ${tool} --help` });
+  }
   // Read for its errors: a broken config file is reported even though no setting is used yet.
   loadConfig({ configFile: args.config, env: process.env });
-  const options = {
+  const options: GenerateIcicleOptions = {
     output: toStdout ? undefined : args.output,
     sbomDir: args['sbom-dir'],
     formats,
@@ -99,9 +116,30 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
     sourceDateEpoch: sourceDateEpoch(),
   };
 
+  const withLive = async (doc: Parameters<typeof generateIcicle>[0]): Promise<GenerateIcicleOptions> => {
+    if (!args.live) return options;
+    const host = args.host!;
+    const port = args.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OzkitError('USAGE', `--port ${port}: not a TCP port`);
+    const live = await collectLiveInventory(doc, {
+      source: { kind: 'ssh', host, port },
+      user: args.user,
+      key: args.key,
+      hostKey: args['host-key'],
+      extraCommand: args['extra-command'],
+      commandTimeoutSeconds: args['command-timeout'],
+      logger: ctx.logger,
+      signal: ctx.signal,
+    });
+    ctx.logger.info(`${live.inventory.packages.length} ${live.inventory.format} packages on ${live.distro.prettyName ?? live.distro.id}`);
+    return { ...options, inventory: live.inventory, live: { distro: live.distro, host, port, hostKey: live.hostKey } };
+  };
+  // --live may run without a document: a terminal on stdin and no --in starts a fresh one.
+  const createDocument = args.live === true && args.in === undefined && process.stdin.isTTY === true;
+
   if (!toStdout) {
-    await runStage({ ctx, in: args.in, out: args.out }, async (doc) => {
-      const result = await generateIcicle(doc, options);
+    await runStage({ ctx, in: args.in, out: args.out, createDocument }, async (doc) => {
+      const result = await generateIcicle(doc, await withLive(doc));
       ctx.logger.info(`wrote ${result.doc.icicle!.xml} (${result.doc.icicle!.packages} packages)`);
       for (const s of result.sboms) ctx.logger.info(`wrote ${s.path} (${s.format})`);
       return result.doc;
@@ -110,7 +148,7 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
   }
 
   // --stdout: the XML is the product; the document goes only to --out, if given.
-  const doc = await readBuildDocument({ in: args.in });
+  const doc = createDocument ? newBuildDocument() : await readBuildDocument({ in: args.in });
   if (doc.failure) {
     throw new OzkitError('BAD_DOCUMENT', `not run: ${doc.failure.stage} failed earlier: ${String(doc.failure.message).split('\n')[0]}`);
   }
@@ -120,7 +158,7 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
     });
   }
   // With a workdir the XML is also kept there, so the document (if written with --out) points at a real file.
-  const result = await generateIcicle(doc, { ...options, writeXml: doc.workdir !== undefined });
+  const result = await generateIcicle(doc, { ...(await withLive(doc)), writeXml: doc.workdir !== undefined });
   await new Promise<void>((resolveWrite, reject) => {
     process.stdout.write(result.xml, (error) => (error ? reject(new OzkitError('IO', `cannot write to stdout: ${error.message}`)) : resolveWrite()));
   });

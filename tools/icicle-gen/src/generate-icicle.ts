@@ -7,6 +7,7 @@ import { sbomInputFrom } from './sbom-input.js';
 import { renderCycloneDx } from './sbom-cyclonedx.js';
 import { renderSpdx } from './sbom-spdx.js';
 import { writeFileAtomic } from './atomic-write.js';
+import type { Distro } from './distro.js';
 
 export type SbomFormat = 'cyclonedx' | 'spdx';
 
@@ -23,6 +24,8 @@ export interface GenerateIcicleOptions {
   formats?: SbomFormat[];
   /** An inventory collected by --live instead of the document's customize.inventory. */
   inventory?: Inventory;
+  /** With a live inventory: the guest's distribution and where it was read. */
+  live?: { distro: Distro; host: string; port: number; hostKey: { type: string; sha256: string } };
   /** Overrides template.description (undefined keeps the TDL's). */
   description?: string;
   tool: { name: string; version: string };
@@ -74,7 +77,7 @@ export async function generateIcicle(doc: BuildDocument, options: GenerateIcicle
   const sboms: GenerateIcicleResult['sboms'] = [];
   if (formats.length > 0) {
     const dir = options.sbomDir !== undefined ? at(options.sbomDir) : needDir('the SBOM', '--sbom-dir DIR');
-    const input = sbomInputFrom(doc, inventory, { tool: options.tool, sourceDateEpoch: options.sourceDateEpoch });
+    const input = sbomInputFrom(doc, inventory, { tool: options.tool, sourceDateEpoch: options.sourceDateEpoch, distro: options.live?.distro });
     for (const format of formats) {
       const json = format === 'cyclonedx' ? renderCycloneDx(input) : renderSpdx(input);
       sboms.push({ format, path: join(dir, SBOM_FILE_NAMES[format]), json: JSON.stringify(json, null, 2) + '\n' });
@@ -91,6 +94,9 @@ export async function generateIcicle(doc: BuildDocument, options: GenerateIcicle
     format: inventory.format,
     source: options.inventory ? 'live' : 'document',
   };
+  if (options.live) {
+    icicle.live = { host: options.live.host, port: options.live.port, hostKey: options.live.hostKey, collectedAt: inventory.collectedAt };
+  }
   if (sboms.length > 0) {
     icicle.sbom = { format: sboms[0].format, path: sboms[0].path };
     icicle.sboms = sboms.map((s) => ({ format: s.format, path: s.path }));

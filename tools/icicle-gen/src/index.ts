@@ -6,3 +6,4 @@ export { sbomInputFrom, packagePurl, uuidFromHash, type SbomInput, type SbomPack
 export { formatPurl, parsePurl, encodePurlComponent, type PackageUrlParts } from './purl.js';
 export { distroOf, purlNamespace, distroQualifier, type Distro } from './distro.js';
 export { checkInventory } from './inventory-check.js';
+export { collectLiveInventory, inventoryOverSsh, type LiveOptions, type LiveSource, type LiveInventory } from './live-inventory.js';

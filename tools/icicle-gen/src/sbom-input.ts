@@ -58,10 +58,12 @@ export interface SbomInputOptions {
   /** SOURCE_DATE_EPOCH: fixed timestamp and content-derived serial (reproducible builds). */
   sourceDateEpoch?: number;
   now?: () => Date;
+  /** The guest's distribution when known better than the document says (--live read os-release). */
+  distro?: Distro;
 }
 
 export function sbomInputFrom(doc: BuildDocument, inventory: Inventory, options: SbomInputOptions): SbomInput {
-  const distro = distroOf(doc);
+  const distro = options.distro ?? distroOf(doc);
   const packages = inventory.packages
     .filter((p) => isInstalled(p) && p.version !== '')
     .map((p) => ({

@@ -1,0 +1,116 @@
+import { OzkitError } from '@ozkit/errors';
+import type { BuildDocument, Inventory } from '@ozkit/build-document';
+import type { Logger } from '@ozkit/log';
+import { HostKeyPin, SshSession, loadPrivateKey, type HostKey } from '@ozkit/ssh';
+import { collectInventory, OS_RELEASE_COMMAND, parseOsRelease, type RunGuestCommand } from '@ozkit/inventory';
+import type { Distro } from './distro.js';
+
+/** Where --live lists packages: a guest already running. */
+export type LiveSource = { kind: 'ssh'; host: string; port: number };
+
+export interface LiveOptions {
+  source: LiveSource;
+  user?: string;
+  /** Private key file; default the build key recorded in the document. */
+  key?: string;
+  /** Expected host key fingerprint (`SHA256:…`); otherwise the key seen is reported. */
+  hostKey?: string;
+  /** Default: the TDL's os/icicle/extra_command. */
+  extraCommand?: string;
+  commandTimeoutSeconds: number;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+export interface LiveInventory {
+  inventory: Inventory;
+  distro: Distro;
+  hostKey: HostKey;
+}
+
+function buildKeyOf(doc: BuildDocument): string | undefined {
+  return doc.disk?.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
+}
+
+function normalizeFingerprint(value: string): string {
+  const v = value.trim();
+  return (v.startsWith('SHA256:') ? v : `SHA256:${v}`).replace(/=+$/, '');
+}
+
+/** Lists the packages (and extra_command lines) of a guest through an open SSH session. */
+export async function inventoryOverSsh(
+  session: SshSession,
+  options: { extraCommand?: string; commandTimeoutSeconds: number; signal?: AbortSignal },
+): Promise<{ inventory: Inventory; distro: Distro }> {
+  const run: RunGuestCommand = async (command) => {
+    const result = await session.exec(command, {
+      timeoutMs: options.commandTimeoutSeconds * 1000,
+      captureStdout: true,
+      tailLines: 5,
+      signal: options.signal,
+    });
+    return { stdout: result.stdout, stderr: result.tail.join(''), exitCode: result.exitCode };
+  };
+  const osRelease = await run(OS_RELEASE_COMMAND);
+  const release = parseOsRelease(osRelease.exitCode === 0 ? osRelease.stdout : '');
+  const distro: Distro = {
+    id: release.id,
+    ...(release.versionId ? { versionId: release.versionId } : {}),
+    ...(release.prettyName ? { prettyName: release.prettyName } : {}),
+    source: osRelease.exitCode === 0 ? 'guest' : 'unknown',
+  };
+  const inventory = await collectInventory(run, { extraCommand: options.extraCommand });
+  return { inventory, distro };
+}
+
+/**
+ * --live: collect the inventory now, over SSH, instead of reading customize.inventory.
+ * Read-only on the guest: only the package database query, os-release and extra_command run.
+ */
+export async function collectLiveInventory(doc: BuildDocument, options: LiveOptions): Promise<LiveInventory> {
+  const keyPath = options.key ?? buildKeyOf(doc);
+  if (!keyPath) {
+    throw new OzkitError('USAGE', '--live needs an SSH private key and the document records no build key', { hint: 'give --key FILE' });
+  }
+  const privateKey = await loadPrivateKey(keyPath);
+  const extraCommand = options.extraCommand ?? doc.template?.os?.icicle?.extraCommand;
+  const expected = options.hostKey !== undefined ? normalizeFingerprint(options.hostKey) : undefined;
+  const common = { extraCommand, commandTimeoutSeconds: options.commandTimeoutSeconds, signal: options.signal };
+
+  const checkHostKey = (session: SshSession) => {
+    if (expected !== undefined && session.hostKey.sha256 !== expected) {
+      throw new OzkitError('SERVICE_UNAVAILABLE', `host key mismatch: expected ${expected}, the server offered ${session.hostKey.type} ${session.hostKey.sha256}`, {
+        hint: 'something else answers on that address, or the guest has new host keys; no command was run',
+      });
+    }
+  };
+
+  const { host, port } = options.source;
+  options.logger.info(`connecting to ${options.user ?? 'root'}@${host}:${port}`);
+  const session = await SshSession.connect({
+    host,
+    port,
+    username: options.user ?? 'root',
+    privateKey,
+    hostKeys: new HostKeyPin(),
+    handshakeTimeoutMs: 20_000,
+    signal: options.signal,
+  }).catch((error: unknown) => {
+    if (error instanceof OzkitError && !error.hint && error.details?.reason !== undefined) {
+      throw new OzkitError(error.code, error.message, {
+        hint: `is the guest running with sshd reachable at ${host}:${port}? (guest-customize --no-seal keeps a build's guest reachable)`,
+        details: error.details,
+        cause: error,
+      });
+    }
+    throw error;
+  });
+  try {
+    checkHostKey(session);
+    if (expected === undefined) options.logger.info(`host key ${session.hostKey.type} ${session.hostKey.sha256} (not checked: give --host-key to pin it)`);
+    const { inventory, distro } = await inventoryOverSsh(session, common);
+    return { inventory, distro, hostKey: session.hostKey };
+  } finally {
+    await session.close();
+  }
+}
