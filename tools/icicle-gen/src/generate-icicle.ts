@@ -68,7 +68,9 @@ export async function generateIcicle(doc: BuildDocument, options: GenerateIcicle
     return workdir;
   };
 
-  const description = options.description ?? doc.template?.description;
+  // Oz reads the TDL with lxml: an empty <description/> has text None, so no <description> is written.
+  const given = options.description ?? doc.template?.description;
+  const description = given === '' ? undefined : given;
   const xml = icicleFromInventory(inventory, description);
   const writeXml = options.writeXml ?? true;
   const xmlPath = !writeXml ? '-' : options.output !== undefined ? at(options.output) : join(needDir('icicle.xml', '--output FILE'), 'icicle.xml');
