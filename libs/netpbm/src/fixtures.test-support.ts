@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 
 /** Netpbm test images made by code: samples in, file bytes out. */
 export interface NetpbmSpec {
@@ -100,10 +100,6 @@ export function samplesFor(
     }
   }
   return out;
-}
-
-export function haveNetpbm(): boolean {
-  return spawnSync('pnmtopng', ['-version'], { stdio: 'ignore' }).error === undefined;
 }
 
 /** What netpbm decodes a PNG to (pngtopam honours sBIT, as netpbm's own round trip does). */
