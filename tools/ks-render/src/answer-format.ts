@@ -7,7 +7,7 @@ export function detectAnswerFormat(text: string): AnswerFormat | undefined {
   if (body.startsWith('#cloud-config') || /^autoinstall\s*:/m.test(body)) return 'autoinstall';
   const meaningful = body.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
   if (meaningful.length === 0) return undefined;
-  const preseedLike = meaningful.filter((l) => /^\s*(d-i|[a-z0-9-]+)\s+[a-z0-9-]+\/\S+\s+(string|boolean|select|multiselect|note|text|password|seen)\b/.test(l)).length;
+  const preseedLike = meaningful.filter((l) => /^\s*(d-i|[a-z0-9-]+)\s+[a-z0-9-]+\/\S+\s+[a-z]+\b/.test(l)).length;
   if (preseedLike > 0 && preseedLike >= meaningful.length / 2) return 'preseed';
   if (/^\s*%(packages|post|pre)\b/m.test(body) || /^\s*(rootpw|bootloader|clearpart|autopart|part|lang|keyboard|network|text|url|cdrom)\b/im.test(body)) return 'kickstart';
   return undefined;
