@@ -1,0 +1,135 @@
+import { OzkitError } from '@ozkit/errors';
+import type { PackageManager } from './guest-os.js';
+import { shellQuote } from './shell-quote.js';
+
+export interface SealContext {
+  packageManager: PackageManager;
+  /** The build key's public line (`ssh-ed25519 AAAA… comment`): only this key is removed. */
+  buildPublicKey: string;
+}
+
+export interface SealOperation {
+  op: string;
+  description: string;
+  /** Shell script; its last stdout line is the detail for the report. Exit 3 = not applicable. */
+  script(context: SealContext): string;
+}
+
+export const NOT_APPLICABLE_EXIT = 3;
+
+/** rm -rf each glob match, printing how many paths went (globs that match nothing are skipped). */
+const removeCounting = (globs: string[]) =>
+  `n=0; for f in ${globs.join(' ')}; do if [ -e "$f" ] || [ -L "$f" ]; then rm -rf -- "$f" && n=$((n+1)); fi; done; echo "removed $n"`;
+
+/** In the order they run: the build key and fstrim come last, SSH must keep working until then. */
+export const SEAL_OPERATIONS: SealOperation[] = [
+  {
+    op: 'cloud-init',
+    description: 'cloud-init state and logs (if cloud-init is installed), so it runs again on first boot',
+    script: () =>
+      `if [ ! -d /var/lib/cloud ] && ! command -v cloud-init >/dev/null 2>&1; then echo 'cloud-init not installed'; exit ${NOT_APPLICABLE_EXIT}; fi; ` +
+      `if command -v cloud-init >/dev/null 2>&1; then cloud-init clean --logs >/dev/null 2>&1 || true; fi; ` +
+      removeCounting(['/var/lib/cloud/instances', '/var/lib/cloud/instance', '/var/lib/cloud/data', '/var/lib/cloud/sem', '/var/log/cloud-init.log', '/var/log/cloud-init-output.log']),
+  },
+  {
+    op: 'package-cache',
+    description: 'package manager caches (downloaded packages, metadata caches)',
+    script: ({ packageManager }) => {
+      const clean = { apt: 'apt-get clean', dnf: 'dnf clean all', yum: 'yum clean all', zypper: 'zypper --non-interactive clean --all' }[packageManager];
+      return `${clean} >/dev/null && echo ${shellQuote(clean)}`;
+    },
+  },
+  {
+    op: 'dhcp-leases',
+    description: 'DHCP client leases (dhclient, NetworkManager, systemd-networkd, dhcpcd)',
+    script: () =>
+      removeCounting([
+        '/var/lib/dhcp/*.leases',
+        '/var/lib/dhcp/*.lease',
+        '/var/lib/dhclient/*',
+        '/var/lib/NetworkManager/*.lease',
+        '/var/lib/NetworkManager/dhclient-*',
+        '/var/lib/systemd/network/*',
+        '/var/lib/dhcpcd/*.lease',
+        '/var/lib/wicked/lease-*',
+      ]),
+  },
+  {
+    op: 'logs',
+    description: 'log files emptied (kept, so services that expect them still work), rotated logs and the journal removed',
+    script: () =>
+      `[ -d /var/log ] || { echo 'no /var/log'; exit 0; }; ` +
+      `r=0; for f in $(find /var/log -type f \\( -name '*.gz' -o -name '*.xz' -o -name '*.[0-9]' -o -name '*.old' \\) 2>/dev/null); do rm -f -- "$f" && r=$((r+1)); done; ` +
+      `if command -v journalctl >/dev/null 2>&1; then journalctl --rotate >/dev/null 2>&1; journalctl --vacuum-time=1s >/dev/null 2>&1; fi; ` +
+      `find /var/log/journal -name '*.journal*' -type f -delete 2>/dev/null; ` +
+      `t=0; for f in $(find /var/log -type f 2>/dev/null); do : > "$f" && t=$((t+1)); done; ` +
+      `for f in /var/log/wtmp /var/log/btmp /var/log/lastlog /var/run/utmp; do [ -f "$f" ] && : > "$f"; done; ` +
+      `echo "emptied $t, removed $r rotated"`,
+  },
+  {
+    op: 'shell-history',
+    description: 'shell histories of root and every home directory',
+    script: () => removeCounting(['/root/.bash_history', '/root/.zsh_history', '/root/.ash_history', '/root/.lesshst', '/root/.viminfo', '/home/*/.bash_history', '/home/*/.zsh_history', '/home/*/.lesshst', '/home/*/.viminfo']),
+  },
+  {
+    op: 'tmp-files',
+    description: 'contents of /tmp and /var/tmp',
+    script: () => removeCounting(['/tmp/* /tmp/.[!.]*', '/var/tmp/* /var/tmp/.[!.]*']),
+  },
+  {
+    op: 'machine-id',
+    description: '/etc/machine-id emptied (not deleted: systemd then makes a new one on first boot)',
+    script: () =>
+      `if [ -e /etc/machine-id ]; then : > /etc/machine-id; fi; ` +
+      // Debian links /var/lib/dbus/machine-id to /etc/machine-id; a separate copy would keep the old id.
+      `if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then rm -f /var/lib/dbus/machine-id; fi; ` +
+      `rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret; echo emptied`,
+  },
+  {
+    op: 'ssh-host-keys',
+    description: 'SSH host keys (each copy of the image makes its own on first boot)',
+    script: () =>
+      `n=$(ls /etc/ssh/ssh_host_*key* 2>/dev/null | wc -l); rm -f /etc/ssh/ssh_host_*key*; ` +
+      // Debian/Ubuntu sshd does not start without host keys, and only cloud-init would make new ones:
+      // install a first-boot unit unless the system has its own (RHEL's sshd-keygen@).
+      `extra=''; if [ -d /etc/systemd/system ] && [ -x /usr/bin/ssh-keygen ] && ! ls /usr/lib/systemd/system/sshd-keygen* /lib/systemd/system/sshd-keygen* >/dev/null 2>&1; then ` +
+      `printf '%s\\n' '[Unit]' 'Description=Generate SSH host keys missing after ozkit sealing' 'ConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key' 'Before=ssh.service sshd.service' '' '[Service]' 'Type=oneshot' 'ExecStart=/usr/bin/ssh-keygen -A' '' '[Install]' 'WantedBy=multi-user.target' > /etc/systemd/system/ozkit-ssh-host-keys.service; ` +
+      `mkdir -p /etc/systemd/system/multi-user.target.wants && ln -sf /etc/systemd/system/ozkit-ssh-host-keys.service /etc/systemd/system/multi-user.target.wants/ozkit-ssh-host-keys.service; ` +
+      `extra=', first-boot key generation installed (ozkit-ssh-host-keys.service)'; fi; echo "removed $n files$extra"`,
+  },
+  {
+    op: 'build-key',
+    description: "the build key (and only it) from root's authorized_keys",
+    script: ({ buildPublicKey }) => {
+      const blob = buildPublicKey.trim().split(/\s+/)[1];
+      if (!blob) throw new OzkitError('BAD_DOCUMENT', 'the build public key file does not hold an OpenSSH public key line');
+      // Match the base64 blob as a whole field, whatever options or comment the line has.
+      return (
+        `f=/root/.ssh/authorized_keys; [ -f "$f" ] || { echo 'no authorized_keys'; exit 0; }; ` +
+        `before=$(wc -l < "$f"); grep -v -F -w -e ${shellQuote(blob)} "$f" > "$f.ozkit-tmp" || true; ` +
+        `after=$(wc -l < "$f.ozkit-tmp"); ` +
+        `if [ -s "$f.ozkit-tmp" ]; then chmod 600 "$f.ozkit-tmp"; mv -f "$f.ozkit-tmp" "$f"; else rm -f "$f.ozkit-tmp" "$f"; fi; ` +
+        `echo "removed $((before-after)) line(s), $after other key line(s) kept"`
+      );
+    },
+  },
+  {
+    op: 'fstrim',
+    description: 'discard unused blocks of every mounted filesystem, so the image stays small',
+    script: () => `command -v fstrim >/dev/null 2>&1 || { echo 'fstrim not installed'; exit ${NOT_APPLICABLE_EXIT}; }; sync; fstrim -av 2>&1 | tr '\\n' ';' | sed 's/;$//'; echo`,
+  },
+];
+
+export const SEAL_OPERATION_NAMES = SEAL_OPERATIONS.map((o) => o.op);
+
+/** `--seal-ops a,b` → the operations in their fixed order; unknown names are a usage error. */
+export function selectSealOperations(names: string[] | undefined): SealOperation[] {
+  if (!names) return SEAL_OPERATIONS;
+  const wanted = names.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  const unknown = wanted.filter((n) => !SEAL_OPERATION_NAMES.includes(n));
+  if (unknown.length)
+    throw new OzkitError('USAGE', `unknown seal operation${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
+      hint: `choose from ${SEAL_OPERATION_NAMES.join(', ')}`,
+    });
+  return SEAL_OPERATIONS.filter((o) => wanted.includes(o.op));
+}
