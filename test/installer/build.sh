@@ -47,6 +47,13 @@ out=$area/$iso_key
 
 cached_iso() { local f; for f in "$out"/*.iso; do [ -f "$f" ] && { echo "$f"; return 0; }; done; return 1; }
 
+case ${1:-} in
+  --key) echo "$iso_key"; exit 0 ;;   # e.g. a CI cache key
+  --help|-h) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; echo "Options: --key (print the cache key and exit)"; exit 0 ;;
+  '') ;;
+  *) die 64 "unknown argument: $1 (try --help)" ;;
+esac
+
 if iso=$(cached_iso); then say "cached: $out"; echo "$iso"; exit 0; fi
 
 [ ${#missing[@]} -eq 0 ] || die 69 "missing programs; install them with: apt-get install $(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')"

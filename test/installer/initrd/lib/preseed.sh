@@ -24,8 +24,8 @@ preseed_parse() {
         printf "preseed: %s:%d: not \"owner question type value\": %s\n", FILENAME, startline, line > "/dev/stderr"
         return
       }
-      # One separator after the type, as debconf-set-selections; trailing blanks are not data.
-      sub(/^[ \t]/, "", rest); sub(/[ \t]+$/, "", rest)
+      # Blanks around the value are not data (a continued "string \" line starts with indentation).
+      sub(/^[ \t]+/, "", rest); sub(/[ \t]+$/, "", rest)
       gsub(/\t/, " ", rest)
       printf "%s\t%s\t%s\n", q, t, rest
     }

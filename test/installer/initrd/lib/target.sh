@@ -162,6 +162,8 @@ install_packages() {
       *) log "task '$_ip_t' is not installed by this test installer (its root image is a minimal system)" ;;
     esac
   done
+  # Each package once, in the order given.
+  _ip_pkgs=$(printf '%s\n' $_ip_pkgs | awk 'NF && !seen[$0]++' | tr '\n' ' ')
   _ip_upgrade=$(preseed_get pkgsel/upgrade 2>/dev/null || echo none)
   if [ -z "$NET_IFACE" ]; then
     _ip_missing=
@@ -176,8 +178,8 @@ install_packages() {
   else
     _ip_rec=--no-install-recommends
   fi
-  if [ -n "$(echo $_ip_pkgs)" ]; then
-    log "installing:$(echo " $_ip_pkgs")"
+  if [ -n "$_ip_pkgs" ]; then
+    log "installing: $_ip_pkgs"
     in-target apt-get install -y -q $_ip_rec -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $_ip_pkgs || return 1
   fi
   case $_ip_upgrade in
