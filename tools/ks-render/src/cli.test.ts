@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CUSTOMIZE_BODY, documentFor, Scratch } from './ks-render.test-support.js';
+
+const BIN = new URL('../bin/ks-render.js', import.meta.url).pathname;
+const scratch = new Scratch();
+afterEach(() => scratch.cleanup());
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: input ?? '', encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('ks-render CLI', () => {
+  it('reads the document on stdin, writes it with "answer" on stdout (one line), exit 0', () => {
+    const dir = scratch.dir();
+    const doc = documentFor(dir, { os: 'Debian', version: '12', rootpw: 'pw' });
+    const r = run([], JSON.stringify(doc));
+    expect(r.code).toBe(0);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.answer.format).toBe('preseed');
+    expect(out.stages.at(-1).tool).toBe('ks-render');
+    expect(existsSync(out.answer.path)).toBe(true);
+    expect(r.stderr).toMatch(/^ks-render: rendered preseed for Debian 12: .*preseed\.cfg$/m);
+    expect(r.stdout + r.stderr).not.toContain('"pw"');
+  });
+
+  it('--auto / -a and --in / --out', () => {
+    const dir = scratch.dir();
+    const doc = documentFor(dir, { os: 'CentOS-7', version: '9' });
+    const inFile = join(dir, 'in.json');
+    const outFile = join(dir, 'out.json');
+    writeFileSync(inFile, JSON.stringify(doc));
+    const fixture = new URL('../test-fixtures/centos-7-seed.ks', import.meta.url).pathname;
+    const r = run(['-a', fixture, '--in', inFile, '--out', outFile]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const out = JSON.parse(readFileSync(outFile, 'utf8'));
+    expect(out.answer.user).toBe(true);
+    expect(r.stderr).toMatch(/"reboot" became "poweroff"/);
+    const q = run(['--auto', fixture, '--in', inFile, '-q']);
+    expect(q.code).toBe(0);
+    expect(q.stderr).toBe('');
+  });
+
+  it('unknown OS: exit 65, one clean line naming the supported OSes and --auto, failure in the document', () => {
+    const dir = scratch.dir();
+    const r = run([], JSON.stringify(documentFor(dir, { os: 'Slackware', version: '15' })));
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/^ks-render: no default answer file for Slackware 15: unknown operating system "Slackware"$/m);
+    expect(r.stderr).toMatch(/^ks-render: hint: supported: RHEL-7, .*Rocky-9.*AlmaLinux-9.*Debian.*Ubuntu.*--auto FILE$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const out = JSON.parse(r.stdout);
+    expect(out.failure).toMatchObject({ stage: 'ks-render', code: 'BAD_TDL' });
+    expect(existsSync(join(dir, 'work'))).toBe(false);
+  });
+
+  it('a broken --auto file: exit 65 with FILE:LINE:COL, nothing written', () => {
+    const dir = scratch.dir();
+    const bad = join(dir, 'bad.ks');
+    writeFileSync(bad, 'text\n%packages\n@core\n');
+    const r = run(['--auto', bad], JSON.stringify(documentFor(dir, { os: 'Rocky-9', version: '9', body: CUSTOMIZE_BODY })));
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(`ks-render: ${bad}:2:1: %packages section is never closed with %end`);
+    expect(existsSync(join(dir, 'work'))).toBe(false);
+  });
+
+  it('exit 66 for a missing --auto file, 64 for usage errors, 65 for no document', () => {
+    const dir = scratch.dir();
+    const doc = JSON.stringify(documentFor(dir, { os: 'Debian', version: '12' }));
+    expect(run(['--auto', join(dir, 'missing.seed')], doc).code).toBe(66);
+    const usage = run(['--bogus'], doc);
+    expect(usage.code).toBe(64);
+    expect(usage.stderr).toMatch(/Unknown argument: bogus/);
+    expect(run(['stray.tdl'], doc).code).toBe(64);
+    expect(run([], '').code).toBe(65);
+    expect(run([], JSON.stringify({ ozkit: 1, stages: [] })).stderr).toMatch(/no "template".*\n.*hint: run tdl-validate/);
+  });
+
+  it('passes an earlier failure on untouched', () => {
+    const failed = { ozkit: 1, stages: [], failure: { stage: 'tdl-validate', code: 'BAD_TDL', message: 'bad', exitCode: 65 } };
+    const r = run([], JSON.stringify(failed));
+    expect(r.code).toBe(65);
+    expect(JSON.parse(r.stdout).failure.stage).toBe('tdl-validate');
+  });
+
+  it('--help has examples; --log-format json gives NDJSON on stderr', () => {
+    const help = run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Examples:/);
+    expect(help.stdout).toMatch(/--auto/);
+    const dir = scratch.dir();
+    const r = run(['--log-format', 'json'], JSON.stringify(documentFor(dir, { os: 'Ubuntu', version: '22.04' })));
+    expect(r.code).toBe(0);
+    for (const line of r.stderr.trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ tool: 'ks-render' });
+  });
+});
