@@ -188,6 +188,12 @@ describe('malformed XML', () => {
     expect(template.files[0].content).toHaveLength(4_000_000);
   }, T);
 
+  it('locates problems at the end of one 15 MiB line of emoji quickly, in characters', () => {
+    const pad = '😀'.repeat(3_500_000);
+    const problems = problemsOf(`<template><description>${pad}</description>${'<x/>'.repeat(200)}</template>`);
+    expect(problems[2]).toBe(`t.tdl:1:${'<template><description>'.length + 3_500_000 + '</description>'.length + 1}: unexpected element <x> in <template> (allowed here: <name>, <os>, <description>, <packages>, <files>, <commands>, <precommands>, <repositories>, <disk>)`);
+  }, T);
+
   it('copes with a long almost-base64 text (no regex blow-up)', () => {
     expectCleanRefusal(tdl({ body: `<files><file name="/x" type="base64">${'A'.repeat(3_000_000)}!</file></files>` }), /not base64/);
   }, T);

@@ -77,6 +77,7 @@ export function parseTdl(bytes: Uint8Array, options: ParseTdlOptions): ParsedTdl
     source,
   });
   const template = reader.template(root);
+  if (!template && !problems.hasErrors) problems.error(root.offset, 'the template is incomplete');
   if (problems.hasErrors || !template) throw problems.toError();
   return { template, warnings: problems.warningList() };
 }
@@ -208,6 +209,8 @@ class TemplateReader {
     }
     if (name && /^windows/i.test(name) && key === undefined)
       p.warn(el.offset, 'Windows installs need a product <key> (Oz refuses them without one)');
+    if ((arch === 'ppc64' || arch === 'ppc64le') && install?.type === 'iso')
+      p.warn(installEl!.offset, `${arch} guests install from a url (Oz refuses iso installs for them)`);
     if (!install) return undefined;
     return {
       name: name ?? '',

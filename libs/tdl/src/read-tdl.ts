@@ -8,9 +8,9 @@ function tooLarge(label: string, size: number | string): OzkitError {
   return new OzkitError('BAD_TDL', `${label}: ${size} bytes; a TDL may be at most ${MAX_TDL_BYTES} bytes (16 MiB)`);
 }
 
-/** Reads a TDL file (at most 16 MiB). A missing or unreadable file is INPUT_MISSING / IO. */
-export async function readTdlBytes(path: string): Promise<{ path: string; bytes: Buffer }> {
-  const absolute = resolve(path);
+/** Reads a TDL file (at most 16 MiB); messages name it as given. A missing file is INPUT_MISSING, an unreadable one IO. */
+export async function readTdlBytes(path: string, cwd = process.cwd()): Promise<{ path: string; bytes: Buffer }> {
+  const absolute = resolve(cwd, path);
   let handle;
   try {
     handle = await open(absolute, 'r');

@@ -25,12 +25,23 @@ export class SourceSyntaxError extends Error {
 export class SourceText {
   readonly text: string;
   private readonly lineStarts: number[];
+  /** Low surrogates before each multiple of BLOCK: columns count characters, not UTF-16 units. */
+  private readonly surrogateCheckpoints: Int32Array | undefined;
 
   constructor(text: string) {
     this.text = text;
     const starts = [0];
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
     this.lineStarts = starts;
+    if (/[\uDC00-\uDFFF]/.test(text)) {
+      const checkpoints = new Int32Array(Math.floor(text.length / BLOCK) + 1);
+      let count = 0;
+      for (let i = 0; i < text.length; i++) {
+        if (i % BLOCK === 0) checkpoints[i / BLOCK] = count;
+        if (isLowSurrogate(text.charCodeAt(i))) count++;
+      }
+      this.surrogateCheckpoints = checkpoints;
+    }
   }
 
   /** Lines count from 1; columns count characters (code points) from 1, a tab being one. */
@@ -43,14 +54,25 @@ export class SourceText {
       if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    let column = 1;
-    for (let i = starts[lo]; i < offset && i < this.text.length; i++) {
-      const code = this.text.charCodeAt(i);
-      // The second half of a surrogate pair belongs to the same character.
-      if (code < 0xdc00 || code > 0xdfff) column++;
-    }
+    const at = Math.min(offset, this.text.length);
+    const column = at - starts[lo] + 1 - (this.lowSurrogatesBefore(at) - this.lowSurrogatesBefore(starts[lo]));
     return { line: lo + 1, column };
   }
+
+  private lowSurrogatesBefore(offset: number): number {
+    const checkpoints = this.surrogateCheckpoints;
+    if (!checkpoints) return 0;
+    const block = Math.floor(offset / BLOCK);
+    let count = checkpoints[block];
+    for (let i = block * BLOCK; i < offset; i++) if (isLowSurrogate(this.text.charCodeAt(i))) count++;
+    return count;
+  }
+}
+
+const BLOCK = 4096;
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /** A decoding problem, located in the original bytes. */
