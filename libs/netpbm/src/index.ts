@@ -3,7 +3,7 @@ export {
   netpbmToPngStream,
   screendumpToPng,
   outputPathFor,
-  DEFAULT_COMPRESSION,
+  defaultCompression,
   type NetpbmInput,
   type ConvertOptions,
   type ConvertedImage,

@@ -1,10 +1,9 @@
 import { open } from 'node:fs/promises';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { parseArgs } from 'node:util';
 import { commonOptions, documentOptions, packageVersion, runCommand, verbosityOf, type CommandContext } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
-import { appendStage, parseBuildDocument, readBuildDocument, writeBuildDocument } from '@ozkit/build-document';
-import { DEFAULT_COMPRESSION, netpbmToPng, netpbmToPngStream, type ConvertedImage } from '@ozkit/netpbm';
+import type { BuildDocument } from '@ozkit/build-document';
+import { netpbmToPng, netpbmToPngStream, type ConvertedImage } from '@ozkit/netpbm';
 import { formatBytes } from '@ozkit/log';
 import { convertDirectory, type BatchResult, type ConvertedFile, type FailedFile } from './convert-directory.js';
 import { convertDocumentScreenshots } from './convert-screenshots.js';
@@ -34,38 +33,116 @@ Input is IN or stdin; its first bytes tell a netpbm image from a build document.
 PNGs are written under a temporary name and renamed when complete, so an error
 leaves no partial file. A bad image exits 65 with one line saying what is wrong.`;
 
-await runCommand({ tool, version, verbosity: verbosityFromArgv(), logFormat: logFormatFromArgv() }, async (ctx) => {
-  const parser = yargs(hideBin(process.argv))
+/** The options, in yargs' format: parseArgs reads them for every run, yargs only renders --help. */
+const options = {
+  output: { alias: 'o', type: 'string', requiresArg: true, describe: 'PNG to write (multi-image: OUT-1.png…); with --dir, the output folder; "-" for stdout' },
+  dir: { type: 'string', requiresArg: true, describe: 'convert every .ppm/.pgm/.pbm/.pnm in this folder' },
+  compression: { type: 'string', requiresArg: true, describe: 'zlib level 0 (none) to 9 (smallest); default 6 for palette/1–4-bit PNGs, 4 for 8/16-bit' },
+  ...commonOptions,
+  ...documentOptions,
+} as const;
+
+const examples: [string, string][] = [
+  ['$0 shot.ppm -o shot.png', 'one screenshot'],
+  ['$0 < shot.ppm > shot.png', 'as a filter'],
+  ['$0 --dir ~/.oz/screenshots', 'every screenshot in a folder, PNG beside each'],
+  ['guest-install < doc.json | $0 > doc2.json', "the failed stage's screenshots, as PNG paths in the document"],
+];
+
+interface Args {
+  positionals: string[];
+  output?: string;
+  dir?: string;
+  compression?: number;
+  in?: string;
+  out?: string;
+  verbose: number;
+  quiet: boolean;
+  logFormat: string;
+  help: boolean;
+  version: boolean;
+}
+
+/**
+ * Parses with node:util's parseArgs rather than yargs: loading yargs costs ~60 ms, about as
+ * long as converting a 1920x1080 screenshot, and ppm2png is measured against pnmtopng.
+ */
+function parseCommandLine(argv: string[]): Args {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
+    help: { type: 'boolean' },
+    version: { type: 'boolean' },
+  };
+  for (const [name, o] of Object.entries(options) as [string, { type: string; alias?: string }][]) {
+    config[name] = { type: o.type === 'string' ? 'string' : 'boolean', ...(o.alias ? { short: o.alias } : {}), ...(o.type === 'count' ? { multiple: true } : {}) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+    throw new OzkitError('USAGE', unknown ? `unknown option ${unknown[1]}` : e.message.split('. ')[0], { hint: `see ${tool} --help` });
+  }
+  const v = parsed.values as Record<string, string | boolean | boolean[] | undefined>;
+  const logFormat = (v['log-format'] as string | undefined) ?? 'text';
+  const args: Args = {
+    positionals: parsed.positionals,
+    output: v.output as string | undefined,
+    dir: v.dir as string | undefined,
+    in: v.in as string | undefined,
+    out: v.out as string | undefined,
+    verbose: Array.isArray(v.verbose) ? v.verbose.length : 0,
+    quiet: v.quiet === true,
+    logFormat,
+    help: v.help === true,
+    version: v.version === true,
+  };
+  if (logFormat !== 'text' && logFormat !== 'json')
+    throw new OzkitError('USAGE', `--log-format must be text or json (got ${logFormat})`, { hint: `see ${tool} --help` });
+  if (v.compression !== undefined) {
+    const level = Number(v.compression);
+    if (!/^\d$/.test(String(v.compression)) || level > 9)
+      throw new OzkitError('USAGE', `--compression must be a whole number from 0 to 9 (got ${String(v.compression)})`, { hint: `see ${tool} --help` });
+    args.compression = level;
+  }
+  return args;
+}
+
+async function helpText(): Promise<string> {
+  const { default: yargs } = await import('yargs');
+  const parser = yargs([])
     .scriptName(tool)
     .locale('en')
     .usage(usage)
     .positional('IN', { type: 'string', describe: 'netpbm file (or build document) to read; default stdin' })
-    .options({
-      output: { alias: 'o', type: 'string', requiresArg: true, describe: 'PNG to write (multi-image: OUT-1.png…); with --dir, the output folder; "-" for stdout' },
-      dir: { type: 'string', requiresArg: true, describe: 'convert every .ppm/.pgm/.pbm/.pnm in this folder' },
-      compression: { type: 'number', requiresArg: true, default: DEFAULT_COMPRESSION, describe: 'zlib level 0 (none, fastest) to 9 (smallest)' },
-      ...commonOptions,
-      ...documentOptions,
-    })
-    .example('$0 shot.ppm -o shot.png', 'one screenshot')
-    .example('$0 < shot.ppm > shot.png', 'as a filter')
-    .example('$0 --dir ~/.oz/screenshots', 'every screenshot in a folder, PNG beside each')
-    .example('guest-install < doc.json | $0 > doc2.json', "the failed stage's screenshots, as PNG paths in the document")
+    .options(options)
     .version(version)
     .help()
-    .strictOptions()
-    .wrap(Math.min(100, process.stdout.columns || 80))
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw new OzkitError('USAGE', message ?? error.message, { hint: `see ${tool} --help` });
-    });
-  const args = await parser.parseAsync();
-  if (args.help || args.version) return;
-  const positionals = args._.map(String);
+    .wrap(Math.min(100, process.stdout.columns || 80));
+  for (const [command, description] of examples) parser.example(command, description);
+  return parser.getHelp();
+}
+
+let args: Args | undefined;
+let usageError: unknown;
+try {
+  args = parseCommandLine(process.argv.slice(2));
+} catch (error) {
+  usageError = error;
+}
+
+await runCommand({ tool, version, verbosity: args ? verbosityOf(args) : 0, logFormat: args?.logFormat }, async (ctx) => {
+  if (!args) throw usageError;
+  if (args.help) {
+    process.stdout.write((await helpText()) + '\n');
+    return;
+  }
+  if (args.version) {
+    process.stdout.write(version + '\n');
+    return;
+  }
+  const { positionals, compression } = args;
   if (positionals.length > 1) throw new OzkitError('USAGE', `one input at a time (got ${positionals.length}); use --dir for a folder`, { hint: `see ${tool} --help` });
-  const compression = args.compression;
-  if (!Number.isInteger(compression) || compression < 0 || compression > 9)
-    throw new OzkitError('USAGE', `--compression must be a whole number from 0 to 9 (got ${String(compression)})`);
   const input = positionals[0];
 
   if (args.dir !== undefined) {
@@ -76,7 +153,10 @@ await runCommand({ tool, version, verbosity: verbosityFromArgv(), logFormat: log
     return;
   }
 
-  if (args.in !== undefined) return convertDocument(ctx, await readBuildDocument({ in: args.in }), args.out, compression);
+  if (args.in !== undefined) {
+    const { readBuildDocument } = await import('@ozkit/build-document');
+    return convertDocument(ctx, await readBuildDocument({ in: args.in }), args.out, compression);
+  }
 
   let head: Buffer;
   let source: string | AsyncIterable<Buffer>;
@@ -91,11 +171,11 @@ await runCommand({ tool, version, verbosity: verbosityFromArgv(), logFormat: log
     source = peeked.all;
   }
   if (sniffInput(head) === 'document') {
-    const label = typeof source === 'string' ? source : '<stdin>';
-    const chunks: Buffer[] = [];
+    const { parseBuildDocument, readBuildDocument } = await import('@ozkit/build-document');
     if (typeof source === 'string') return convertDocument(ctx, await readBuildDocument({ in: source }), args.out, compression);
+    const chunks: Buffer[] = [];
     for await (const chunk of source) chunks.push(chunk);
-    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), label), args.out, compression);
+    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), '<stdin>'), args.out, compression);
   }
 
   const output = args.output;
@@ -113,7 +193,8 @@ await runCommand({ tool, version, verbosity: verbosityFromArgv(), logFormat: log
   if (result.images.length > 1) ctx.logger.info(`${result.images.length} images: ${result.images.map((i) => i.png.path).join(', ')}`);
 });
 
-async function convertDocument(ctx: CommandContext, doc: Awaited<ReturnType<typeof readBuildDocument>>, out: string | undefined, compression: number): Promise<void> {
+async function convertDocument(ctx: CommandContext, doc: BuildDocument, out: string | undefined, compression: number | undefined): Promise<void> {
+  const { appendStage, writeBuildDocument } = await import('@ozkit/build-document');
   const startedAt = new Date();
   const result = await convertDocumentScreenshots(doc, { compression, signal: ctx.signal, ...reporters(ctx) });
   if (result.listed === 0) ctx.logger.info('the build document lists no netpbm screenshots; passing it on unchanged');
@@ -177,25 +258,4 @@ async function readHead(path: string): Promise<Buffer> {
   } finally {
     await handle.close();
   }
-}
-
-/** -v/-q/--log-format must count before yargs ran (its own errors are reported through them). */
-function verbosityFromArgv(): number {
-  const argv = process.argv.slice(2);
-  if (argv.includes('-q') || argv.includes('--quiet')) return -1;
-  let v = 0;
-  for (const a of argv) {
-    if (a === '--verbose') v++;
-    else if (/^-v+$/.test(a)) v += a.length - 1;
-  }
-  void verbosityOf;
-  return v;
-}
-
-function logFormatFromArgv(): string {
-  const argv = process.argv.slice(2);
-  const i = argv.indexOf('--log-format');
-  if (i >= 0) return argv[i + 1] ?? 'text';
-  const eq = argv.find((a) => a.startsWith('--log-format='));
-  return eq ? eq.slice('--log-format='.length) : 'text';
 }
