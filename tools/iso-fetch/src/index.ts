@@ -1,1 +1,12 @@
-export {};
+export { isoFetch, type IsoFetchOptions, type BootMethod } from './iso-fetch-stage.js';
+export { parseChecksumSpec, findInSums, MultiHash, verifyDigest, type ChecksumSpec, type ExpectedChecksum, type HashAlgorithm } from './checksum.js';
+export { download, fetchText, hashFile, defaultRetryPolicy, type RetryPolicy, type DownloadResult } from './http-download.js';
+export { parseMediaSource, type MediaSource } from './media-source.js';
+export { locatorArgs, composeArgs, escapeLabel, usesInstPrefix, majorRelease, type BootMode, type LocatorContext } from './boot-arguments.js';
+export { readSyslinuxEntries, unattendedSyslinuxConfig } from './syslinux-config.js';
+export { readGrubEntries, unattendedGrubConfig, grubQuote, GRUB_ENTRY_ID } from './grub-config.js';
+export { chooseInstallEntry, type BootEntry } from './boot-entry.js';
+export { inspectIso, extractFiles, reportElTorito, appendSession, rewriteIso, type IsoInfo } from './iso-image.js';
+export { readIsoBootLayout, type IsoBootLayout } from './iso-boot-layout.js';
+export { remasterIso, type RemasterResult } from './remaster.js';
+export { fetchTreeBootFiles, type TreeBootFiles } from './install-tree.js';

@@ -1,0 +1,293 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { OzkitError } from '@ozkit/errors';
+import { requireKey, type Answer, type BootMedia, type BuildDocument, type Media, type Template } from '@ozkit/build-document';
+import { cacheArea, resolveWorkdir, type Settings } from '@ozkit/config';
+import { ContentStore } from '@ozkit/cache';
+import { silentLogger, type Logger } from '@ozkit/log';
+import type { BootEntry } from './boot-entry.js';
+import { composeArgs, locatorArgs, type BootMode } from './boot-arguments.js';
+import { parseChecksumSpec, type ChecksumSpec } from './checksum.js';
+import { defaultRetryPolicy, hashFile, type RetryPolicy } from './http-download.js';
+import { extractFiles, type IsoChange } from './iso-image.js';
+import { labelTextOf, readIsoBootLayout, type IsoBootLayout } from './iso-boot-layout.js';
+import { buildAnswerInitrd } from './initrd-answer.js';
+import { fetchTreeBootFiles } from './install-tree.js';
+import { parseMediaSource } from './media-source.js';
+import { fetchOriginal, originalRecord, resolveChecksum, type FetchContext, type FetchedFile } from './original-media.js';
+import { remasterIso } from './remaster.js';
+
+export type BootMethod = 'iso' | 'kernel';
+
+export interface IsoFetchOptions {
+  settings: Pick<Settings, 'cacheDir' | 'offline' | 'cacheOriginalMedia' | 'cacheModifiedMedia' | 'workdir' | 'outputDir'>;
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** --iso: use this ISO (path or URL) instead of the TDL's install source; both are recorded. */
+  iso?: string;
+  /** --boot: default iso for ISO installs, kernel for url installs. */
+  boot?: BootMethod;
+  /** --checksum: overrides the TDL's (sha256:<hex>, a SUMS URL/path, or none). */
+  checksum?: string;
+  /** -f/--force: ignore cached media (original and modified) and fetch again. */
+  force?: boolean;
+  policy?: Partial<RetryPolicy>;
+  /** Resolves relative paths given on the command line. */
+  cwd?: string;
+  /** Recorded in the modified-media cache key, so a new ozkit rebuilds cached ISOs. */
+  toolVersion?: string;
+}
+
+/**
+ * The iso-fetch stage: fetch, verify and cache the install media, then make it boot the
+ * answer file — a remastered ISO, or the installer's kernel + an initrd carrying the answer
+ * file — and record it all in `media`.
+ */
+export async function isoFetch(doc: BuildDocument, options: IsoFetchOptions): Promise<BuildDocument> {
+  const template = requireKey(doc, 'template', 'tdl-validate');
+  const answer = requireKey(doc, 'answer', 'ks-render');
+  checkAnswer(answer);
+  const logger = options.logger ?? silentLogger('iso-fetch');
+  const workdir = doc.workdir ?? resolveWorkdir(options.settings, template.name, options.cwd);
+  const mediaDir = join(workdir, 'media');
+  await mkdir(mediaDir, { recursive: true });
+  const refs = new ContentStore(cacheArea(options.settings, 'isos'));
+  const ctx: FetchContext = {
+    logger,
+    signal: options.signal,
+    policy: { ...defaultRetryPolicy, ...options.policy },
+    offline: options.settings.offline,
+    force: Boolean(options.force),
+    store: options.settings.cacheOriginalMedia ? refs : new ContentStore(join(workdir, 'downloads')),
+    refs,
+  };
+  const install = template.os.install;
+  const isoSource = options.iso ?? (install.type === 'iso' ? install.iso : undefined);
+  const method: BootMethod = options.boot ?? (isoSource ? 'iso' : 'kernel');
+  let media: Media;
+  if (isoSource) {
+    const source = parseMediaSource(isoSource, options.cwd, options.iso ? '--iso' : 'TDL <iso>');
+    const spec = checksumSpec(template, options);
+    const names = [source.name];
+    if (install.type === 'iso' && options.iso) names.push(parseMediaSource(install.iso, options.cwd).name);
+    const expected = await resolveChecksumFor(spec, names, ctx);
+    const fetched = await fetchOriginal(source, expected, ctx);
+    media = await bootFromIso(fetched, method, template, answer, { ...options, logger, workdir: mediaDir, ctx });
+    // Both the TDL's source and the override are recorded, so the document says what was replaced.
+    if (options.iso) media.requested = { tdl: install.type === 'iso' ? install.iso : install.url, override: options.iso };
+  } else {
+    if (install.type !== 'url') throw new OzkitError('INTERNAL', 'install source is neither iso nor url');
+    if (method === 'iso')
+      throw new OzkitError('USAGE', `--boot iso needs an ISO, but the TDL installs from the tree ${install.url}`, {
+        hint: 'drop --boot iso (url installs boot the installer kernel), or give --iso PATH|URL',
+      });
+    media = await bootFromTree(install.url, template, answer, { logger, workdir: mediaDir, ctx, signal: options.signal });
+  }
+  return { ...doc, workdir, media };
+}
+
+function checkAnswer(answer: Answer): void {
+  for (const key of ['path', 'format', 'family', 'placement'] as const)
+    if (answer[key] === undefined) throw new OzkitError('BAD_DOCUMENT', `build document: answer.${key} is missing`, { hint: 'run ks-render earlier in the pipeline' });
+  if (!answer.placement.onIso?.startsWith('/') || !answer.placement.inInitrd?.startsWith('/'))
+    throw new OzkitError('BAD_DOCUMENT', 'build document: answer.placement.onIso and .inInitrd must be absolute paths');
+}
+
+function checksumSpec(template: Template, options: IsoFetchOptions): ChecksumSpec {
+  if (options.checksum !== undefined) return parseChecksumSpec(options.checksum, undefined, '--checksum');
+  const install = template.os.install;
+  if (install.type !== 'iso' || !install.checksum) return { type: 'none' };
+  return parseChecksumSpec(install.checksum.value, install.checksum.kind, `${template.source.path}: <${install.checksum.kind}sum>`);
+}
+
+async function resolveChecksumFor(spec: ChecksumSpec, names: string[], ctx: FetchContext) {
+  let lastError: unknown;
+  for (const name of names) {
+    try {
+      return await resolveChecksum(spec, name, ctx);
+    } catch (error) {
+      if (!(error instanceof OzkitError) || error.code !== 'BAD_MEDIA') throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+interface BootContext {
+  logger: Logger;
+  workdir: string;
+  ctx: FetchContext;
+  signal?: AbortSignal;
+}
+
+function argsBuilder(template: Template, answer: Answer, mode: BootMode, layout: { volumeId?: string; labelText?: string; treeUrl?: string }) {
+  const locator = locatorArgs({
+    family: answer.family,
+    format: answer.format,
+    osName: template.os.name,
+    osVersion: template.os.version,
+    mode,
+    volumeId: layout.volumeId,
+    labelText: layout.labelText,
+    onIso: answer.placement.onIso,
+    inInitrd: answer.placement.inInitrd,
+    treeUrl: layout.treeUrl,
+  });
+  return (entry: Pick<BootEntry, 'args'>) => composeArgs(entry.args, locator, answer.kernelArgs ?? [], template.os.kernelparam);
+}
+
+/** The answer file and its companions at their places on the ISO. */
+function answerIsoFiles(answer: Answer): IsoChange[] {
+  const files: IsoChange[] = [{ local: answer.path, isoPath: answer.placement.onIso }];
+  for (const extra of answer.extraFiles ?? []) files.push({ local: extra.path, isoPath: posix.join(posix.dirname(answer.placement.onIso), extra.name) });
+  return files;
+}
+
+async function bootFromIso(
+  fetched: FetchedFile,
+  method: BootMethod,
+  template: Template,
+  answer: Answer,
+  options: IsoFetchOptions & BootContext,
+): Promise<Media> {
+  const { logger, workdir, ctx } = options;
+  const layout = await readIsoBootLayout(fetched.path, options.signal);
+  try {
+    const labelText = labelTextOf(layout.entry);
+    const volumeId = layout.info.volumeId;
+    const common = {
+      original: originalRecord(fetched, 'iso'),
+      volumeId,
+      layout: {
+        bios: layout.info.biosImage ?? null,
+        efi: layout.info.efiImage ?? (layout.info.efiHidden ? 'appended partition' : null),
+        syslinux: layout.syslinux?.top ?? null,
+        grub: layout.grub.map((g) => g.where),
+        entry: { label: layout.entry.label, kernel: layout.entry.kernel, initrds: layout.entry.initrds },
+      },
+    };
+    // Subiquity reads the answer from the CD (nocloud), so even a kernel boot needs an ISO with it.
+    const needsIso = method === 'iso' || answer.format === 'autoinstall';
+    let remastered: { path: string; sha256: string; edited: string[]; mode: string; fromCache: boolean; commandLines: Record<string, string> } | undefined;
+    if (needsIso) {
+      const argsFor = argsBuilder(template, answer, 'iso', { volumeId, labelText });
+      remastered = await modifiedIso(fetched, layout, answer, argsFor, options);
+    }
+    if (method === 'iso') {
+      const r = remastered!;
+      logger.info(`boot ISO ready: ${r.path}${r.fromCache ? ' (cached)' : ''}`);
+      const boot: BootMedia = { method: 'iso', iso: r.path, sha256: r.sha256 };
+      return { ...common, boot, remaster: { edited: r.edited, mode: r.mode, fromCache: r.fromCache, commandLines: r.commandLines } };
+    }
+    // Direct kernel boot: the installer's kernel and initrd, the answer file appended to the initrd.
+    const entry = layout.entry;
+    const kernel = join(workdir, 'vmlinuz');
+    const initrdParts = entry.initrds.map((_, i) => join(workdir, `.initrd-part-${i}`));
+    await extractFiles(
+      fetched.path,
+      [{ isoPath: entry.kernel, local: kernel }, ...entry.initrds.map((isoPath, i) => ({ isoPath, local: initrdParts[i] }))],
+      options.signal,
+    );
+    const initrd = join(workdir, 'initrd.img');
+    try {
+      if (answer.format === 'autoinstall') {
+        await joinInitrds(initrdParts, initrd);
+      } else {
+        await buildAnswerInitrd(initrdParts, initrd, answer, options.signal);
+      }
+    } finally {
+      for (const p of initrdParts) await rm(p, { force: true });
+    }
+    const mode: BootMode = answer.format === 'autoinstall' ? 'iso' : 'kernel';
+    const append = argsBuilder(template, answer, mode, { volumeId, labelText })(entry).join(' ');
+    const boot: BootMedia = { method: 'kernel', kernel, initrd, append, iso: remastered?.path ?? fetched.path };
+    logger.info(`kernel boot ready: ${kernel} + ${initrd}`);
+    return { ...common, boot };
+  } finally {
+    await layout.dispose();
+  }
+}
+
+/** Several initrd parts joined without adding anything (the answer travels on the ISO). */
+async function joinInitrds(parts: string[], dest: string): Promise<void> {
+  if (parts.length === 1) {
+    await rename(parts[0], dest);
+    return;
+  }
+  const chunks = await Promise.all(parts.map((p) => readFile(p)));
+  await writeFile(dest, Buffer.concat(chunks));
+}
+
+async function modifiedIso(
+  fetched: FetchedFile,
+  layout: IsoBootLayout,
+  answer: Answer,
+  argsFor: (entry: Pick<BootEntry, 'args'>) => string[],
+  options: IsoFetchOptions & BootContext,
+) {
+  const files = answerIsoFiles(answer);
+  const fileHashes = await Promise.all(files.map(async (f) => ({ isoPath: f.isoPath, sha256: (await hashFile(f.local, [])).digests.sha256 })));
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: 1, tool: options.toolVersion ?? '', media: fetched.sha256, files: fileHashes, args: argsFor(layout.entry) }))
+    .digest('hex');
+  const run = async (dest: string) => remasterIso({ iso: fetched.path, layout, files, argsFor, dest, logger: options.logger, signal: options.signal });
+  if (options.settings.cacheModifiedMedia) {
+    const store = new ContentStore(cacheArea(options.settings, 'modified'));
+    return store.withLock(
+      key,
+      async () => {
+        const ref = await store.readRef(`iso-${key}`);
+        const hit = !options.force && ref ? await store.get(key) : undefined;
+        if (hit && ref) {
+          await store.touch(key);
+          return { path: hit.path, sha256: String(ref.sha256), edited: ref.edited as string[], mode: String(ref.mode), fromCache: true, commandLines: ref.commandLines as Record<string, string> };
+        }
+        let result!: Awaited<ReturnType<typeof run>>;
+        const entry = await store.put(key, async (work) => {
+          result = await run(work);
+        }, { expectedBytes: fetched.bytes });
+        const sha256 = (await hashFile(entry.path, [])).digests.sha256;
+        await store.writeRef(`iso-${key}`, { key, sha256, media: fetched.sha256, edited: result.edited, mode: result.mode, commandLines: result.commandLines });
+        return { path: entry.path, sha256, ...result, fromCache: false };
+      },
+      { signal: options.signal, onWait: () => options.logger.info('waiting for another build that is writing the same boot ISO') },
+    );
+  }
+  const dest = join(options.workdir, 'boot.iso');
+  const work = join(options.workdir, `.boot.iso.${process.pid}.tmp`);
+  try {
+    const result = await run(work);
+    const sha256 = (await hashFile(work, [])).digests.sha256;
+    await rename(work, dest);
+    return { path: dest, sha256, ...result, fromCache: false };
+  } catch (error) {
+    await rm(work, { force: true });
+    throw error;
+  }
+}
+
+async function bootFromTree(url: string, template: Template, answer: Answer, options: BootContext): Promise<Media> {
+  const files = await fetchTreeBootFiles(url, answer.family, template.os.arch, options.ctx);
+  const initrd = join(options.workdir, 'initrd.img');
+  await buildAnswerInitrd([files.initrd.path], initrd, answer, options.signal);
+  const append = argsBuilder(template, answer, 'tree', { treeUrl: url })({ args: files.baseArgs }).join(' ');
+  options.logger.info(`kernel boot ready from ${url} (${files.layout})`);
+  return {
+    original: {
+      url,
+      kind: 'tree',
+      path: posix.dirname(files.kernel.path),
+      sha256: files.sha256,
+      bytes: files.kernel.bytes + files.initrd.bytes,
+      verified: files.kernel.verified && files.initrd.verified ? { kind: files.kernel.verified.algorithm as 'sha256', source: files.kernel.verified.source } : null,
+      fromCache: files.kernel.fromCache && files.initrd.fromCache,
+    },
+    boot: { method: 'kernel', kernel: files.kernel.path, initrd, append },
+    tree: {
+      layout: files.layout,
+      kernel: { url: files.kernel.url, path: files.kernel.path, sha256: files.kernel.sha256 },
+      initrd: { url: files.initrd.url, path: files.initrd.path, sha256: files.initrd.sha256 },
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { open, chmod } from 'node:fs/promises';
+import { execa, type ResultPromise } from 'execa';
+import { OzkitError } from '@ozkit/errors';
+
+/** What the El Torito catalog and the PVD of an ISO say, plus its file list. */
+export interface IsoInfo {
+  volumeId: string;
+  /** Absolute ISO paths of regular files. */
+  files: Set<string>;
+  /** BIOS boot image path (isolinux.bin, eltorito.img), if any. */
+  biosImage?: string;
+  /** EFI boot image path when it is a file in the tree (images/efiboot.img, boot/grub/efi.img). */
+  efiImage?: string;
+  /** The EFI image is not a file in the tree (e.g. Ubuntu's appended GPT partition). */
+  efiHidden: boolean;
+  /** Partitions appended after the ISO filesystem (their data lives outside the tree). */
+  appendedPartitions: boolean;
+  /** `xorriso -report_el_torito as_mkisofs`: how to recreate the boot setup. */
+  bootRecipe: string[];
+}
+
+function xorriso(args: string[], signal?: AbortSignal): ResultPromise<{ reject: false; cancelSignal?: AbortSignal; stripFinalNewline: true }> {
+  return execa('xorriso', ['-no_rc', ...args], { reject: false, cancelSignal: signal, stripFinalNewline: true } as const);
+}
+
+function failure(what: string, result: { failed: boolean; exitCode?: number; stderr?: unknown; code?: string; isCanceled?: boolean }, signal?: AbortSignal): never {
+  if (signal?.aborted) throw signal.reason;
+  if (result.code === 'ENOENT')
+    throw new OzkitError('PROGRAM_MISSING', 'xorriso is needed to read and remaster ISO images but was not found', { hint: 'apt-get install xorriso' });
+  const lines = String(result.stderr ?? '')
+    .split('\n')
+    .filter((l) => /FAILURE|SORRY|FATAL|ABORT/.test(l))
+    .slice(-3)
+    .join('; ');
+  throw new OzkitError('IO', `${what}: xorriso failed (exit ${result.exitCode ?? '?'})${lines ? `: ${lines}` : ''}`);
+}
+
+/** Refuses what is not an ISO 9660 image (checks the "CD001" volume descriptor magic). */
+export async function assertIsIso(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (error) {
+    throw new OzkitError('INPUT_MISSING', `${path}: cannot read ISO: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const buf = Buffer.alloc(5);
+    await fh.read(buf, 0, 5, 16 * 2048 + 1);
+    if (buf.toString('latin1') !== 'CD001')
+      throw new OzkitError('BAD_MEDIA', `${path}: not an ISO 9660 image`, { hint: 'check the TDL <iso> (or --iso): it must name an installer ISO' });
+  } finally {
+    await fh.close();
+  }
+}
+
+function unquote(s: string): string {
+  // xorriso quotes as '...' with embedded quotes written as '"'"'.
+  return s.replace(/^'|'$/g, '').replace(/'"'"'/g, "'");
+}
+
+export async function inspectIso(path: string, signal?: AbortSignal): Promise<IsoInfo> {
+  await assertIsIso(path);
+  const r = await xorriso(['-indev', path, '-report_el_torito', 'as_mkisofs', '-pvd_info', '-find', '/', '-type', 'f'], signal);
+  if (r.failed) failure(path, r, signal);
+  const out = String(r.stdout).split('\n');
+  const info: IsoInfo = { volumeId: '', files: new Set(), efiHidden: false, appendedPartitions: false, bootRecipe: [] };
+  let inRecipe = true;
+  for (const line of out) {
+    if (line.startsWith('Drive current:')) inRecipe = false;
+    if (inRecipe && line.startsWith('-')) info.bootRecipe.push(line);
+    const vol = /^Volume Id\s*:\s?(.*)$/.exec(line);
+    if (vol) info.volumeId = vol[1].replace(/\s+$/, '');
+    if (/^'\/.*'$/.test(line)) info.files.add(unquote(line));
+  }
+  // Boot options come in order: -b for BIOS; -e after -eltorito-alt-boot for EFI.
+  for (const line of info.bootRecipe) {
+    const b = /^-b (.+)$/.exec(line);
+    if (b && !info.biosImage) info.biosImage = unquote(b[1]);
+    const e = /^-e (.+)$/.exec(line);
+    if (e) {
+      const target = unquote(e[1]);
+      if (target.startsWith('--interval:')) info.efiHidden = true;
+      else info.efiImage ??= target;
+    }
+    if (/^-append_partition /.test(line)) info.appendedPartitions = true;
+  }
+  return info;
+}
+
+/** Copies single files out of an ISO (no mount, no full extraction); results are writable by us. */
+export async function extractFiles(iso: string, pairs: { isoPath: string; local: string }[], signal?: AbortSignal): Promise<void> {
+  if (pairs.length === 0) return;
+  const args = ['-osirrox', 'on', '-indev', iso];
+  for (const p of pairs) args.push('-extract', p.isoPath, p.local);
+  const r = await xorriso(args, signal);
+  if (r.failed) failure(`${iso}: extracting ${pairs.map((p) => p.isoPath).join(', ')}`, r, signal);
+  for (const p of pairs) await chmod(p.local, 0o644);
+}
+
+export interface IsoChange {
+  /** File on the local filesystem. */
+  local: string;
+  /** Where it goes in the ISO (added, or replacing what is there). */
+  isoPath: string;
+}
+
+/**
+ * Writes the changes as a new session appended to `target` (an existing copy of the ISO):
+ * only the changed files, a new directory tree and the replayed boot setup are written,
+ * the rest of the image is reused in place ("growing" in xorriso's terms).
+ */
+export async function appendSession(target: string, volumeId: string, changes: IsoChange[], signal?: AbortSignal): Promise<void> {
+  const args = ['-dev', target, '-volid', volumeId, '-boot_image', 'any', 'replay'];
+  for (const c of changes) args.push('-map', c.local, c.isoPath);
+  args.push('-commit');
+  const r = await xorriso(args, signal);
+  if (r.failed) failure(`${target}: appending a session`, r, signal);
+}
+
+/**
+ * Writes a complete new ISO from `source` plus the changes (xorriso reads the unchanged files
+ * straight from the source image: nothing is extracted). Used when the image has partitions
+ * appended after the filesystem, which a grown session would overwrite.
+ */
+export async function rewriteIso(source: string, dest: string, volumeId: string, changes: IsoChange[], signal?: AbortSignal): Promise<void> {
+  const args = ['-indev', source, '-outdev', dest, '-volid', volumeId, '-boot_image', 'any', 'replay'];
+  for (const c of changes) args.push('-map', c.local, c.isoPath);
+  args.push('-commit');
+  const r = await xorriso(args, signal);
+  if (r.failed) failure(`${dest}: writing the modified ISO`, r, signal);
+}
+
+/** `xorriso -report_el_torito plain` lines (for logs and tests). */
+export async function reportElTorito(iso: string, signal?: AbortSignal): Promise<string[]> {
+  const r = await xorriso(['-indev', iso, '-report_el_torito', 'plain'], signal);
+  if (r.failed) failure(iso, r, signal);
+  return String(r.stdout).split('\n').filter((l) => l.startsWith('El Torito'));
+}

@@ -1,0 +1,99 @@
+import { constants } from 'node:fs';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { OzkitError } from '@ozkit/errors';
+import type { Logger } from '@ozkit/log';
+import { chooseInstallEntry, type BootEntry } from './boot-entry.js';
+import { grubQuote, unattendedGrubConfig } from './grub-config.js';
+import { appendSession, rewriteIso, type IsoChange } from './iso-image.js';
+import type { IsoBootLayout } from './iso-boot-layout.js';
+import { unattendedSyslinuxConfig } from './syslinux-config.js';
+
+export interface RemasterInput {
+  iso: string;
+  layout: IsoBootLayout;
+  /** Files to put on the ISO (the answer file and its companions). */
+  files: IsoChange[];
+  /** The kernel arguments for an install entry (entries differ in kernel path, not in arguments). */
+  argsFor: (entry: BootEntry) => string[];
+  /** Where the new ISO goes (a work file: the caller renames it into place). */
+  dest: string;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export interface RemasterResult {
+  /** ISO paths of the boot configs rewritten (`<efi image>::/EFI/BOOT/grub.cfg` for one inside the EFI image). */
+  edited: string[];
+  /** grow: a session appended to a copy; rewrite: a complete new image (media with appended partitions). */
+  mode: 'grow' | 'rewrite';
+  /** Per edited config, the kernel command line it now boots. */
+  commandLines: Record<string, string>;
+}
+
+/**
+ * Makes the installer ISO start unattended with the answer file, without extracting it:
+ * edits the BIOS (isolinux) and UEFI (grub, also inside the EFI boot image) configs, adds
+ * the answer file, keeps the volume ID and replays both El Torito entries and the hybrid
+ * MBR/GPT with xorriso.
+ */
+export async function remasterIso(input: RemasterInput): Promise<RemasterResult> {
+  const { layout } = input;
+  const changes: IsoChange[] = [...input.files];
+  const edited: string[] = [];
+  const commandLines: Record<string, string> = {};
+  let n = 0;
+  const scratchFile = async (text: string) => {
+    const p = join(layout.scratch, `edited-${n++}`);
+    await writeFile(p, text, { mode: 0o644 });
+    return p;
+  };
+  if (layout.syslinux) {
+    const entry = chooseInstallEntry(layout.syslinux.entries);
+    if (entry) {
+      const args = input.argsFor(entry);
+      changes.push({ local: await scratchFile(unattendedSyslinuxConfig(entry, args, layout.syslinux.top)), isoPath: layout.syslinux.top });
+      edited.push(layout.syslinux.top);
+      commandLines[layout.syslinux.top] = args.join(' ');
+    }
+  }
+  for (const g of layout.grub) {
+    const entry = chooseInstallEntry(g.entries);
+    if (!entry) continue;
+    const args = input.argsFor(entry);
+    const text = unattendedGrubConfig(g.text, entry, args.map(grubQuote));
+    const local = await scratchFile(text);
+    if (g.espPath) {
+      if (!layout.espImage) continue;
+      const r = await execa('mcopy', ['-o', '-i', layout.espImage, local, g.espPath], { reject: false, cancelSignal: input.signal } as const);
+      if (r.exitCode !== 0) throw new OzkitError('IO', `cannot update ${g.where} in the EFI boot image: ${String(r.stderr).trim()}`, { hint: 'mtools (mcopy) is needed: apt-get install mtools' });
+    } else {
+      changes.push({ local, isoPath: g.where });
+    }
+    edited.push(g.where);
+    commandLines[g.where] = args.join(' ');
+  }
+  if (layout.espImage && layout.info.efiImage && edited.some((e) => e.startsWith(`${layout.info.efiImage}::`)))
+    changes.push({ local: layout.espImage, isoPath: layout.info.efiImage });
+  if (edited.length === 0) throw new OzkitError('BAD_MEDIA', `${input.iso}: found no boot config to edit`);
+
+  const volumeId = layout.info.volumeId;
+  // Growing writes only the changes; media with partitions appended after the filesystem
+  // (Ubuntu 20.04+) would have them overwritten, so those get a complete new image.
+  const mode = layout.info.appendedPartitions ? 'rewrite' : 'grow';
+  try {
+    if (mode === 'grow') {
+      await copyFile(input.iso, input.dest, constants.COPYFILE_FICLONE);
+      await appendSession(input.dest, volumeId, changes, input.signal);
+    } else {
+      await rm(input.dest, { force: true });
+      await rewriteIso(input.iso, input.dest, volumeId, changes, input.signal);
+    }
+  } catch (error) {
+    await rm(input.dest, { force: true });
+    throw error;
+  }
+  input.logger.debug(`remastered ${input.iso} (${mode}): ${edited.join(', ')}`);
+  return { edited, mode, commandLines };
+}
