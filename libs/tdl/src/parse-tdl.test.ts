@@ -225,7 +225,8 @@ describe('the normalized template', () => {
     expect(empty.template.os.rootpw).toBeUndefined();
     expect(empty.warnings[0].message).toMatch(/<rootpw> is empty/);
     const problems = problemsOf(tdl({ os: osElement({ extra: '<rootpw>pass\nword</rootpw>' }) }));
-    expect(problems).toEqual(['t.tdl:10:5: <rootpw> must be on one line']);
+    expect(problems).toEqual(['t.tdl:10:5: <rootpw> must be one line without tabs']);
+    expect(problemsOf(tdl({ os: osElement({ extra: '<rootpw>pass\tword</rootpw>' }) }))).toEqual(['t.tdl:10:5: <rootpw> must be one line without tabs']);
   });
 
   it('accepts local media as a path or file:// URL, and Packer-style inline checksums', () => {

@@ -243,8 +243,9 @@ class TemplateReader {
       this.problems.warn(el.offset, '<rootpw> is empty and ignored: a random root password will be generated');
       return undefined;
     }
-    if (text.includes('\n')) {
-      this.problems.error(el.offset, '<rootpw> must be on one line');
+    if (/[\n\t]/.test(text)) {
+      // It could not be typed at a login prompt; ks-render refuses it too, this says so earlier.
+      this.problems.error(el.offset, '<rootpw> must be one line without tabs');
       return undefined;
     }
     const at = this.ctx.source.locate(el.offset);
