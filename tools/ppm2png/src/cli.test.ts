@@ -83,6 +83,7 @@ describe('ppm2png IN -o OUT', () => {
     expect((await run(['--compression', '12', '-o', 'x.png'], ppm())).code).toBe(64);
     expect((await run(['--no-such-flag'])).code).toBe(64);
     expect((await run(['--dir', dir, join(dir, 'a.ppm')])).code).toBe(64);
+    expect((await run(['-c', join(dir, 'missing.cfg'), '-o', join(dir, 'x.png')], ppm())).code).toBe(66);
   });
 });
 

@@ -56,6 +56,7 @@ interface Args {
   compression?: number;
   in?: string;
   out?: string;
+  config?: string;
   verbose: number;
   quiet: boolean;
   logFormat: string;
@@ -91,6 +92,7 @@ function parseCommandLine(argv: string[]): Args {
     dir: v.dir as string | undefined,
     in: v.in as string | undefined,
     out: v.out as string | undefined,
+    config: v.config as string | undefined,
     verbose: Array.isArray(v.verbose) ? v.verbose.length : 0,
     quiet: v.quiet === true,
     logFormat,
@@ -140,6 +142,11 @@ await runCommand({ tool, version, verbosity: args ? verbosityOf(args) : 0, logFo
   if (args.version) {
     process.stdout.write(version + '\n');
     return;
+  }
+  if (args.config !== undefined) {
+    // ppm2png has no setting of its own in the config file; a file given with -c must still be valid.
+    const { loadConfig } = await import('@ozkit/config');
+    loadConfig({ configFile: args.config });
   }
   const { positionals, compression } = args;
   if (positionals.length > 1) throw new OzkitError('USAGE', `one input at a time (got ${positionals.length}); use --dir for a folder`, { hint: `see ${tool} --help` });
