@@ -65,7 +65,10 @@ describe('all problems at once, each at its element', () => {
     expect(problemsOf(tdl({ body: '<commands><command name="a" position="1">x</command><command name="b" position="3">y</command></commands>' }))[0]).toMatch(
       /position 3 is out of range: the 2 commands of <commands> must be numbered 1 to 2/,
     );
-    expect(problemsOf(tdl({ body: '<files><file name="/a" type="base64">YWJjZA=</file></files>' }))[0]).toMatch(/its length \(7\) is not a multiple of 4/);
+    expect(problemsOf(tdl({ body: '<files><file name="/a" type="base64">YWJjZA=</file></files>' }))[0]).toMatch(/base64 content cannot be decoded: it lacks its "=" padding/);
+    expect(problemsOf(tdl({ body: '<files><file name="/a" type="base64">YWJjZ</file></files>' }))[0]).toMatch(/5 characters is one more than a multiple of 4/);
+    // Python (so Oz) accepts surplus padding: so does ozkit.
+    expect(parse(tdl({ body: '<files><file name="/a" type="base64">aGVsbG8==</file></files>' })).template.files[0].content).toBe('aGVsbG8==');
     expect(problemsOf(tdl({ body: '<files><file name="/a" type="base64">\n  YWJj\n</file></files>' }))[0]).toMatch(/must not have spaces or line breaks/);
     expect(problemsOf(tdl({ body: '<files><file name="/a" type="url"></file></files>' }))[0]).toMatch(/<file> of type url has no URL/);
     expect(problemsOf(tdl({ os: osElement({ version: '  ' }) }))[0]).toBe('t.tdl:5:5: <version> is empty');
@@ -172,6 +175,9 @@ describe('the normalized template', () => {
 
   it('gives a TDL without <disk> 10 GiB, never 10 bytes', () => {
     expect(parse(tdl()).template.disk.sizeBytes).toBe(DEFAULT_DISK_BYTES);
+    const empty = parse(tdl({ body: '<disk><size></size></disk>' }));
+    expect(empty.template.disk.sizeBytes).toBe(DEFAULT_DISK_BYTES);
+    expect(empty.warnings[0].message).toBe('<size> is empty and ignored: the disk gets the default 10 GiB');
     expect(DEFAULT_DISK_BYTES).toBe(10737418240);
   });
 

@@ -504,8 +504,9 @@ class TemplateReader {
         );
         return undefined;
       }
-      if (raw.length % 4 !== 0) {
-        p.error(el.offset, `${what} base64 content cannot be decoded: its length (${raw.length}) is not a multiple of 4 (missing "=" padding?)`);
+      const padding = base64PaddingProblem(raw);
+      if (padding) {
+        p.error(el.offset, `${what} base64 content cannot be decoded: ${padding}`);
         return undefined;
       }
       return { type, content: raw };
@@ -538,7 +539,13 @@ class TemplateReader {
     const sizeEl = first(kids, 'size');
     if (!sizeEl) return DEFAULT_DISK_BYTES;
     attributesOf(sizeEl, [], [], p);
-    const parsed = parseDiskSize(textOf(sizeEl, p));
+    const text = textOf(sizeEl, p);
+    if (text === '') {
+      // Oz reads an empty <size> as no size at all.
+      p.warn(sizeEl.offset, `<size> is empty and ignored: the disk gets the default ${DEFAULT_DISK_BYTES / 2 ** 30} GiB`);
+      return DEFAULT_DISK_BYTES;
+    }
+    const parsed = parseDiskSize(text);
     if (!parsed.ok) {
       p.error(sizeEl.offset, parsed.message);
       return DEFAULT_DISK_BYTES;
@@ -547,6 +554,15 @@ class TemplateReader {
       p.warn(sizeEl.offset, `disk size ${parsed.bytes} bytes is more than QEMU can create (8 EiB): guest-install will fail`);
     return Number(parsed.bytes);
   }
+}
+
+/** What Python's base64.decodebytes (Oz's decoder) would refuse in schema-valid base64, if anything. */
+function base64PaddingProblem(text: string): string | undefined {
+  const data = text.replace(/=+$/, '').length;
+  const pad = text.length - data;
+  if (data % 4 === 1) return `${data} characters is one more than a multiple of 4`;
+  if ((data % 4 === 2 && pad < 2) || (data % 4 === 3 && pad < 1)) return `it lacks its "=" padding`;
+  return undefined;
 }
 
 function first(groups: Map<string, XmlElement[]>, name: string): XmlElement | undefined {
