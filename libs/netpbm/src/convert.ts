@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OzkitError, toOzkitError } from '@ozkit/errors';
 import { ByteReader } from './byte-reader.js';
@@ -168,6 +168,25 @@ function describe(header: NetpbmHeader, layout: PngLayout, bytes: number, path?:
   };
 }
 
+/**
+ * Where to write `path`, and whether by temp file + rename. Renaming over a symlink would
+ * replace the link (think -o /dev/stdout), and over a device it would replace the device,
+ * so links are followed to a regular file, and anything else that is not one is written in place.
+ */
+async function resolveOutput(path: string): Promise<{ path: string; atomic: boolean }> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return { path, atomic: true };
+  if (st.isSymbolicLink()) {
+    const real = await realpath(path).catch(() => undefined);
+    const target = real ? await stat(real).catch(() => undefined) : undefined;
+    if (target?.isDirectory()) throw new OzkitError('USAGE', `${path}: is a directory`, { hint: 'give the PNG file to write' });
+    if (real && target?.isFile()) return { path: real, atomic: true };
+    return { path, atomic: false };
+  }
+  if (st.isDirectory()) throw new OzkitError('USAGE', `${path}: is a directory`, { hint: 'give the PNG file to write' });
+  return { path, atomic: st.isFile() };
+}
+
 function fileSink(handle: FileHandle): ByteSink & { bytes: () => number } {
   let written = 0;
   const sink = async (bytes: Buffer) => {
@@ -197,17 +216,19 @@ export async function netpbmToPng(input: NetpbmInput, outPath: string, options: 
   const label = labelOf(input, options);
   const source = await openInput(input, label, options.signal);
   const done: { tmp: string; path: string }[] = [];
-  let current: { tmp: string; handle?: FileHandle } | undefined;
+  let current: { tmp?: string; handle?: FileHandle } | undefined;
   const images: ConvertedImage[] = [];
   try {
     const decoder = new NetpbmDecoder(new ByteReader(source), label);
     for (let header = decoder.nextHeader(); header; header = decoder.nextHeader()) {
       const layout = surveyImage(decoder, header, options.signal);
       const path = outputPathFor(outPath, header.index);
-      const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+      const target = await resolveOutput(path);
+      // A regular file (or a new one) is replaced atomically; a device, FIFO or link to one is written through.
+      const tmp = target.atomic ? join(dirname(target.path), `.${basename(target.path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`) : undefined;
       current = { tmp };
       try {
-        current.handle = await open(tmp, 'wx', 0o644);
+        current.handle = tmp ? await open(tmp, 'wx', 0o644) : await open(target.path, 'w');
       } catch (error) {
         throw outputError(path, error);
       }
@@ -220,7 +241,7 @@ export async function netpbmToPng(input: NetpbmInput, outPath: string, options: 
       }
       await current.handle.close();
       current.handle = undefined;
-      done.push({ tmp, path });
+      if (tmp) done.push({ tmp, path: target.path });
       current = undefined;
       images.push(describe(header, layout, sink.bytes(), path));
     }
@@ -237,7 +258,7 @@ export async function netpbmToPng(input: NetpbmInput, outPath: string, options: 
   } catch (error) {
     if (current) {
       await current.handle?.close().catch(() => {});
-      await rm(current.tmp, { force: true });
+      if (current.tmp) await rm(current.tmp, { force: true });
     }
     for (const { tmp } of done) await rm(tmp, { force: true });
     throw error;
