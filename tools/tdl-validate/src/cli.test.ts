@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,21 @@ describe('tdl-validate', () => {
     expect(run([]).code).toBe(64);
     expect(run(['a.tdl', 'b.tdl']).code).toBe(64);
     expect(run(['--bogus', 'a.tdl']).code).toBe(64);
+  });
+
+  it('refuses a file over 16 MiB without reading it, and a DTD without expanding it', () => {
+    const big = join(dir, 'big.tdl');
+    writeFileSync(big, '');
+    truncateSync(big, 17 * 1024 * 1024);
+    const r = run([big]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toBe(`tdl-validate: ${big}: 17825792 bytes; a TDL may be at most 16777216 bytes (16 MiB)\n`);
+    const xxe = join(dir, 'xxe.tdl');
+    writeFileSync(xxe, `<!DOCTYPE template [<!ENTITY x SYSTEM "file://${join(dir, 'web.tdl')}">]>\n<template><name>&x;</name></template>\n`);
+    const refused = run([xxe]);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toMatch(/^tdl-validate: .*xxe\.tdl:1:1: DTD declarations \(<!DOCTYPE … \[ … \]>\) are refused: ozkit expands no entities and loads no external files\n$/);
+    expect(refused.stdout + refused.stderr).not.toContain('hunter2');
   });
 
   it('reads stdin with -, keeping a 0600 copy in the workdir that the document points to', () => {
