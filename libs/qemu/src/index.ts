@@ -1,1 +1,10 @@
-export {};
+export { QemuVm, describeExit, shellQuote, type VmExit, type VmActivity } from './qemu-vm.js';
+export type { VmOptions, VmDisk, VmPaths } from './vm-options.js';
+export { buildQemuArgs, qemuOptionValue, OVMF_CODE, OVMF_VARS } from './qemu-args.js';
+export { SerialConsole, cleanConsoleLine, type SerialConsoleOptions } from './serial-console.js';
+export { NetTrafficCounter } from './net-traffic.js';
+export { createDisk, diskInfo, type DiskFormat, type DiskInfo, type CreateDiskOptions } from './disk-image.js';
+export { probeAccel, probeBootSector, type ProbeAccelOptions, type AccelProbeResult } from './accel-probe.js';
+export { findFreePort } from './free-port.js';
+export { qemuBinaryFor, findProgram, requireProgram, requireQemuSystem, requireQemuImg } from './programs.js';
+export { screendumpPng, type ScreendumpOptions } from './screendump.js';
