@@ -3,7 +3,8 @@ import { urlScheme } from './content-url.js';
 
 const HEX_LENGTH: Record<ChecksumKind, number> = { md5: 32, sha1: 40, sha256: 64 };
 
-export type ChecksumResult = { ok: true; value: string } | { ok: false; message: string };
+/** `value` undefined: explicitly no checksum (`none`, as Packer writes it). */
+export type ChecksumResult = { ok: true; value: string | undefined } | { ok: false; message: string };
 
 /**
  * The value of `<md5sum>`/`<sha1sum>`/`<sha256sum>`: Oz's URL of a SUMS file (http, https or
@@ -13,9 +14,12 @@ export type ChecksumResult = { ok: true; value: string } | { ok: false; message:
  */
 export function parseChecksum(kind: ChecksumKind, text: string): ChecksumResult {
   const element = `<${kind}sum>`;
+  if (text.toLowerCase() === 'none') return { ok: true, value: undefined };
   const inline = /^([A-Za-z0-9]+):([0-9a-fA-F]*)$/.exec(text);
   if (inline && !text.includes('://')) {
     const given = inline[1].toLowerCase();
+    if (!(given in HEX_LENGTH))
+      return { ok: false, message: `${element} holds a ${given} digest: a TDL takes md5, sha1 or sha256 digests` };
     if (given !== kind)
       return { ok: false, message: `${element} holds a ${given} digest; put a ${given} digest in <${given}sum>, or give a ${kind} digest` };
     return hexDigest(kind, inline[2]);

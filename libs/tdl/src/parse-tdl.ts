@@ -294,7 +294,7 @@ class TemplateReader {
       if (text === '') p.warn(sumEl.offset, `<${sumEl.name}> is empty and ignored: the media will not be verified`);
       else {
         const parsed = parseChecksum(kind, text);
-        if (parsed.ok) checksum = { kind, value: parsed.value };
+        if (parsed.ok) checksum = parsed.value === undefined ? undefined : { kind, value: parsed.value };
         else p.error(sumEl.offset, parsed.message);
       }
     }
