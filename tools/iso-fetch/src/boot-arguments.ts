@@ -114,11 +114,19 @@ export function composeArgs(base: string[], locator: string[], answerArgs: strin
   const sep = base.indexOf('---');
   const before = (sep < 0 ? base : base.slice(0, sep)).filter((a) => !DROP.some((re) => re.test(a)));
   const after = sep < 0 ? [] : base.slice(sep);
-  const overridden = new Set(ours.filter((a) => a.includes('=') && !a.startsWith('console=')).map(keyOf));
-  const kept = before.filter((a) => !(a.includes('=') && overridden.has(keyOf(a))));
+  // An argument of ours with the key of one of the media's takes its place (keeps the order readable).
+  const ourValue = new Map<string, string>();
+  for (const a of ours) if (a.includes('=') && !a.startsWith('console=')) ourValue.set(keyOf(a), a);
+  const placed = new Set<string>();
+  const kept = before.map((a) => {
+    const k = a.includes('=') ? keyOf(a) : undefined;
+    if (k === undefined || !ourValue.has(k)) return a;
+    placed.add(ourValue.get(k)!);
+    return ourValue.get(k)!;
+  });
   const seen = new Set<string>();
   const merged: string[] = [];
-  for (const a of [...kept, ...ours]) {
+  for (const a of [...kept, ...ours.filter((o) => !placed.has(o))]) {
     if (seen.has(a)) continue;
     seen.add(a);
     merged.push(a);
