@@ -99,7 +99,7 @@ describe.each(layouts)('remastering %s media', (layout) => {
     const before = entries(fx.path);
     expect(before.filter((l) => l.startsWith('El Torito boot img')).map((l) => l.split(' ')[6])).toEqual(['BIOS', 'UEFI']);
     expect(entries(boot.iso)).toEqual(before);
-    expect(bootRecord(fx.path)).toMatch(/^El Torito , MBR .*GPT/);
+    expect(bootRecord(fx.path)).toMatch(/^El Torito , MBR /);
     expect(bootRecord(boot.iso)).toBe(bootRecord(fx.path));
     expect(out.media!.original).toMatchObject({ kind: 'iso', path: fx.path, bytes: readFileSync(fx.path).length, fromCache: false, verified: null });
   });
