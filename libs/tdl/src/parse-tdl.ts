@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type {
   Arch,
   ChecksumKind,
-  ContentType,
   InstallSource,
   IsoExtra,
   SecretReference,
@@ -14,10 +13,10 @@ import type {
 } from '@ozkit/build-document';
 import { OzkitErrorList } from '@ozkit/errors';
 import { parseChecksum } from './checksum.js';
-import { fileUrlOf, fileUrlPath, isLoopbackHost, localFileProblem, urlHosts, urlScheme } from './content-url.js';
+import { isLoopbackHost, urlHosts, urlScheme } from './content-url.js';
 import { DEFAULT_DISK_BYTES, MAX_QEMU_DISK_BYTES, parseDiskSize } from './disk-size.js';
 import { locatedError, ProblemCollector, type TdlProblem } from './problems.js';
-import { pythonStrip } from './python-whitespace.js';
+import { readContent } from './content-reader.js';
 import { decodeSource, SourceDecodeError, SourceSyntaxError, type SourceText } from './source-text.js';
 import { readXml, type XmlElement } from './xml-reader.js';
 import { attributesOf, childrenByName, quote, textOf, XINCLUDE_NAMESPACES, type ChildRule } from './xml-shape.js';
@@ -329,7 +328,7 @@ class TemplateReader {
     for (const kind of ['directory', 'file'] as const)
       for (const item of kids.get(kind) ?? []) {
         const attrs = attributesOf(item, ['source', 'destination'], ['source', 'destination'], p);
-        textOf(item, p).trim() !== '' && p.error(item.offset, `<${kind}> in <extras> takes its source and destination as attributes, not text`);
+        if (textOf(item, p).trim() !== '') p.error(item.offset, `<${kind}> in <extras> takes its source and destination as attributes, not text`);
         const source = attrs.get('source')?.value;
         const destination = attrs.get('destination')?.value;
         if (source === '') p.error(item.offset, `<${kind}> in <extras> has an empty source`);
@@ -413,7 +412,7 @@ class TemplateReader {
     for (const item of kids.get('file') ?? []) {
       const attrs = attributesOf(item, ['name', 'type'], ['name'], p);
       const name = attrs.get('name')?.value;
-      const content = this.content(item, attrs.get('type')?.value, attrs.get('type')?.offset, false);
+      const content = readContent(item, attrs.get('type'), false, this.problems, this.ctx);
       if (name !== undefined && !name.startsWith('/'))
         p.error(attrs.get('name')!.offset, `<file> name must be an absolute path in the guest, not ${quote(name)}`);
       if (name === undefined || !name.startsWith('/') || !content) continue;
@@ -436,7 +435,7 @@ class TemplateReader {
     for (const item of items) {
       const attrs = attributesOf(item, ['name', 'type', 'position'], ['name'], p);
       const name = attrs.get('name')?.value;
-      const content = this.content(item, attrs.get('type')?.value, attrs.get('type')?.offset, true);
+      const content = readContent(item, attrs.get('type'), true, this.problems, this.ctx);
       const positionAttr = attrs.get('position');
       let position: number | undefined;
       if (positionAttr) {
@@ -473,65 +472,6 @@ class TemplateReader {
     return commands;
   }
 
-  /** The content of a `<file>` or `<command>` by its type (raw by default), as Oz reads it. */
-  private content(
-    el: XmlElement,
-    typeValue: string | undefined,
-    typeOffset: number | undefined,
-    isCommand: boolean,
-  ): { type: ContentType; content: string } | undefined {
-    const p = this.problems;
-    const what = isCommand ? '<command>' : '<file>';
-    const raw = textOf(el, p);
-    const stripped = pythonStrip(raw);
-    let type: ContentType | undefined;
-    if (typeValue === undefined || typeValue === 'raw' || typeValue === 'base64' || typeValue === 'url') type = typeValue ?? 'raw';
-    else p.error(typeOffset ?? el.offset, `${what} type must be raw, base64 or url, not ${quote(typeValue)}`);
-    if (isCommand && stripped === '') {
-      p.error(el.offset, `${what} is empty: empty commands are not allowed`);
-      return undefined;
-    }
-    if (type === undefined) return undefined;
-    if (type === 'raw') return { type, content: stripped };
-    if (type === 'base64') {
-      if (raw === '' && !isCommand) return { type, content: '' };
-      if (!/^[a-zA-Z0-9+/]+={0,2}$/.test(raw)) {
-        p.error(
-          el.offset,
-          /^[a-zA-Z0-9+/]+={0,2}$/.test(stripped)
-            ? `${what} base64 content must not have spaces or line breaks`
-            : `${what} content is not base64 (only A-Z, a-z, 0-9, + and /, then at most two =)`,
-        );
-        return undefined;
-      }
-      const padding = base64PaddingProblem(raw);
-      if (padding) {
-        p.error(el.offset, `${what} base64 content cannot be decoded: ${padding}`);
-        return undefined;
-      }
-      return { type, content: raw };
-    }
-    if (stripped === '') {
-      p.error(el.offset, `${what} of type url has no URL`);
-      return undefined;
-    }
-    const scheme = urlScheme(stripped);
-    if (scheme === 'http' || scheme === 'https') return { type, content: stripped };
-    if (scheme === 'file') {
-      const path = fileUrlPath(stripped, this.ctx.cwd);
-      if (this.ctx.checkLocalFiles) {
-        const problem = localFileProblem(path);
-        if (problem) {
-          p.error(el.offset, `${what} content ${quote(stripped)}: ${problem}`);
-          return undefined;
-        }
-      }
-      return { type, content: fileUrlOf(path) };
-    }
-    p.error(el.offset, `${what} of type url must be an http://, https:// or file:// URL, not ${quote(stripped)}`);
-    return undefined;
-  }
-
   private disk(el: XmlElement): number {
     const p = this.problems;
     attributesOf(el, [], [], p);
@@ -554,15 +494,6 @@ class TemplateReader {
       p.warn(sizeEl.offset, `disk size ${parsed.bytes} bytes is more than QEMU can create (8 EiB): guest-install will fail`);
     return Number(parsed.bytes);
   }
-}
-
-/** What Python's base64.decodebytes (Oz's decoder) would refuse in schema-valid base64, if anything. */
-function base64PaddingProblem(text: string): string | undefined {
-  const data = text.replace(/=+$/, '').length;
-  const pad = text.length - data;
-  if (data % 4 === 1) return `${data} characters is one more than a multiple of 4`;
-  if ((data % 4 === 2 && pad < 2) || (data % 4 === 3 && pad < 1)) return `it lacks its "=" padding`;
-  return undefined;
 }
 
 function first(groups: Map<string, XmlElement[]>, name: string): XmlElement | undefined {
