@@ -1,7 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commonOptions, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
-import { OzkitError } from '@ozkit/errors';
+import { OzkitError, formatLocated } from '@ozkit/errors';
 
 const tool = 'tdl-validate';
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -57,7 +57,7 @@ Prints the document (ozkit, workdir, template, stages) on stdout.`,
   const { validateTdl } = await import('./validate-tdl.js');
   await runStage({ ctx, out: args.out, createDocument: true }, async (doc) => {
     const result = await validateTdl({ file, workdir: args.workdir, configFile: args.config });
-    for (const warning of result.warnings) ctx.logger.warn(warning);
+    for (const w of result.warnings) ctx.logger.warn(formatLocated(w.message, w.location), { location: w.location });
     doc.workdir = result.workdir;
     doc.template = result.template;
     return doc;

@@ -2,7 +2,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Template } from '@ozkit/build-document';
 import { loadConfig, resolveWorkdir } from '@ozkit/config';
-import { OzkitError, formatLocated } from '@ozkit/errors';
+import { OzkitError } from '@ozkit/errors';
 import { parseTdl, readCapped, readTdlBytes, type TdlProblem } from '@ozkit/tdl';
 
 export interface ValidateTdlInput {
@@ -20,8 +20,8 @@ export interface ValidateTdlInput {
 export interface ValidateTdlResult {
   workdir: string;
   template: Template;
-  /** Valid, but worth saying (one line each, already located). */
-  warnings: string[];
+  /** Valid, but worth saying, each with its place in the TDL. */
+  warnings: TdlProblem[];
 }
 
 /** Name of the copy of a TDL read from stdin, inside the workdir. */
@@ -58,11 +58,7 @@ export async function validateTdl(input: ValidateTdlInput): Promise<ValidateTdlR
     template.source.path = copy;
     if (template.os.rootpw) template.os.rootpw.file = copy;
   }
-  return { workdir, template, warnings: warnings.map(formatWarning) };
-}
-
-function formatWarning(w: TdlProblem): string {
-  return formatLocated(w.message, w.location);
+  return { workdir, template, warnings };
 }
 
 /** Writes a 0600 file atomically (temp file + rename): never a half-written copy. */
