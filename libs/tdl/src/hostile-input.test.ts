@@ -69,6 +69,10 @@ describe('entities and DTDs', () => {
     expectCleanRefusal(xml, /^t\.tdl:\d+:16: <xi:include>: XInclude is refused/);
     const top = tdl({ body: `<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${secretFile}"/>` });
     expectCleanRefusal(top, /XInclude is refused/);
+    const unprefixed = tdl({ body: `<include xmlns="http://www.w3.org/2001/XInclude" href="${secretFile}"/>` });
+    expectCleanRefusal(unprefixed, /<include>: XInclude is refused/);
+    const rootNs = `<template xmlns="http://www.w3.org/2001/XInclude"><include href="${secretFile}"/></template>`;
+    expectCleanRefusal(rootNs, /<template> must not be in a namespace/);
   }, T);
 
   it('decodes the predefined entities and character references', () => {

@@ -19,7 +19,7 @@ import { locatedError, ProblemCollector, type TdlProblem } from './problems.js';
 import { readContent } from './content-reader.js';
 import { decodeSource, SourceDecodeError, SourceSyntaxError, type SourceText } from './source-text.js';
 import { readXml, type XmlElement } from './xml-reader.js';
-import { attributesOf, childrenByName, quote, textOf, XINCLUDE_NAMESPACES, type ChildRule } from './xml-shape.js';
+import { attributesOf, childrenByName, quote, textOf, type ChildRule } from './xml-shape.js';
 
 export const ARCHES: readonly Arch[] = ['i386', 'x86_64', 'ppc64', 'ppc64le', 'aarch64', 'armv7l', 's390x'];
 /** The TDL version this reads (Oz's schema allows only 1.0). */
@@ -101,7 +101,7 @@ class TemplateReader {
       p.error(root.offset, `the root element must be <template>, not <${root.name}>`);
       return undefined;
     }
-    if (root.namespace && !XINCLUDE_NAMESPACES.includes(root.namespace))
+    if (root.namespace)
       p.error(root.offset, `<template> must not be in a namespace (xmlns=${quote(root.namespace)})`);
     const attrs = attributesOf(root, ['version'], [], p);
     const versionAttr = attrs.get('version');
