@@ -69,9 +69,23 @@ export async function streamSource(
   const chunks: Buffer[] = [];
   let total = 0;
   let spill: { dir: string; handle: import('node:fs/promises').FileHandle; path: string } | undefined;
+  const iterator = (stream as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  // A stalled input (a pipe whose writer hangs) must not keep an interrupt from taking effect.
+  const signal = options.signal;
+  let onAbort: (() => void) | undefined;
+  const aborted = signal
+    ? new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      })
+    : undefined;
+  aborted?.catch(() => {});
   try {
-    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
-      options.signal?.throwIfAborted();
+    for (;;) {
+      const next = aborted ? await Promise.race([iterator.next(), aborted]) : await iterator.next();
+      if (next.done) break;
+      const chunk = next.value;
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       total += buf.length;
       if (spill) {
@@ -89,11 +103,15 @@ export async function streamSource(
       }
     }
   } catch (error) {
+    // Not awaited: an iterator stuck in a read would only finish its return() after that read.
+    void iterator.return?.()?.catch(() => {});
     if (spill) {
       await spill.handle.close().catch(() => {});
       await rm(spill.dir, { recursive: true, force: true });
     }
     throw error;
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
   if (!spill) return bufferSource(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
   await spill.handle.close();

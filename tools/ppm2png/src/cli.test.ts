@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,6 +205,27 @@ describe('ppm2png on a build document', () => {
     const r = await run([], '{"ozkit": 1, "stages": [');
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/not a build document/);
+  });
+});
+
+describe('interrupts', () => {
+  it('SIGINT while waiting for a stalled stdin: exit 130, no output or temp file', async () => {
+    const child = spawn(process.execPath, [bin, '-v', '-o', join(dir, 'x.png')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    // -v says when ppm2png starts reading stdin: its signal handling is in place by then.
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c;
+        if (stderr.includes('reading the input from stdin')) resolve();
+      }),
+    );
+    child.stdin.write('P6\n100 100\n255\n');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    child.stdin.destroy();
+    expect(stderr).toContain('interrupted');
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

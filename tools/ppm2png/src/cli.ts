@@ -173,6 +173,9 @@ await runCommand({ tool, version, verbosity: args ? verbosityOf(args) : 0, logFo
   } else {
     if (process.stdin.isTTY)
       throw new OzkitError('TTY_INPUT', 'no input: give a file, pipe an image or a build document in, or use --dir', { hint: `see ${tool} --help` });
+    // An interrupt must not wait for a writer that stalls: closing stdin ends any pending read.
+    ctx.signal.addEventListener('abort', () => process.stdin.destroy(), { once: true });
+    ctx.logger.debug('reading the input from stdin');
     const peeked = await peekStream(process.stdin);
     head = peeked.head;
     source = peeked.all;

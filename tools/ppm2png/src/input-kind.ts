@@ -17,12 +17,17 @@ export async function peekStream(stream: NodeJS.ReadableStream): Promise<{ head:
   const first = await iterator.next();
   const head = first.done ? Buffer.alloc(0) : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value, 'latin1');
   async function* all(): AsyncIterable<Buffer> {
-    if (head.length > 0) yield head;
-    if (first.done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value, 'latin1');
+    try {
+      if (head.length > 0) yield head;
+      if (first.done) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value, 'latin1');
+      }
+    } finally {
+      // Stopping early (an error, an interrupt) releases the stream, so the process can exit.
+      await iterator.return?.();
     }
   }
   return { head, all: all() };
