@@ -49,6 +49,21 @@ describe('acquireLock', () => {
     await a.release();
   });
 
+  it('lets a process that only awaits release() finish normally (the holder does not keep it alive, nor lets it exit early)', async () => {
+    const path = join(tmp(), 'k.lock');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      const { acquireLock } = await import(${JSON.stringify(distIndex)});
+      const lock = await acquireLock(${JSON.stringify(path)});
+      await lock.release();
+      console.log('released');
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(out.trim()).toBe('released');
+    expect(code).toBe(0);
+  });
+
   it('frees the lock when the holding process is killed (no stale lock)', async () => {
     const path = join(tmp(), 'k.lock');
     const holder = spawn(process.execPath, ['--input-type=module', '-e', `

@@ -78,6 +78,8 @@ function tryLock(path: string, nonBlocking: boolean, signal?: AbortSignal, timeo
         async release() {
           if (released) return;
           released = true;
+          // Waiting for the holder to exit must keep the process alive until it has.
+          child.ref();
           child.stdin!.end();
           await exited;
         },
