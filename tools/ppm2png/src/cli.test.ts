@@ -47,6 +47,15 @@ afterEach(() => {
 });
 
 describe('ppm2png IN -o OUT', () => {
+  it('--log-format json: one "converted" event per image', async () => {
+    writeFileSync(join(dir, 'a.ppm'), ppm());
+    const r = await run([join(dir, 'a.ppm'), '-o', join(dir, 'a.png'), '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ tool: 'ppm2png', event: 'converted', input: join(dir, 'a.ppm'), format: 'P6', png: { path: join(dir, 'a.png') } });
+  });
+
   it('writes the PNG with netpbm-identical pixels, silently', async () => {
     const image = ppm();
     writeFileSync(join(dir, 'a.ppm'), image);
@@ -84,6 +93,9 @@ describe('ppm2png IN -o OUT', () => {
     expect((await run(['--no-such-flag'])).code).toBe(64);
     expect((await run(['--dir', dir, join(dir, 'a.ppm')])).code).toBe(64);
     expect((await run(['-c', join(dir, 'missing.cfg'), '-o', join(dir, 'x.png')], ppm())).code).toBe(66);
+    expect((await run(['--out', join(dir, 'd.json')], ppm())).code).toBe(64);
+    expect((await run(['-o', join(dir, 'x.png')], '{"ozkit":1,"stages":[]}')).code).toBe(64);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -10,3 +10,4 @@ export {
 } from './convert-directory.js';
 export { convertDocumentScreenshots, type ScreenshotsResult } from './convert-screenshots.js';
 export { sniffInput, peekStream, type InputKind } from './input-kind.js';
+export { ppm2png, type Ppm2pngArgs } from './ppm2png-command.js';

@@ -1,0 +1,158 @@
+import { open } from 'node:fs/promises';
+import type { CommandContext } from '@ozkit/command';
+import { OzkitError } from '@ozkit/errors';
+import type { BuildDocument } from '@ozkit/build-document';
+import { netpbmToPng, netpbmToPngStream, type ConvertedImage } from '@ozkit/netpbm';
+import { formatBytes } from '@ozkit/log';
+import { convertDirectory, type BatchResult, type ConvertedFile, type FailedFile } from './convert-directory.js';
+import { convertDocumentScreenshots } from './convert-screenshots.js';
+import { peekStream, sniffInput } from './input-kind.js';
+
+/** What the command line asked for (parsed by cli.ts). */
+export interface Ppm2pngArgs {
+  /** IN, at most one. */
+  positionals: string[];
+  output?: string;
+  dir?: string;
+  compression?: number;
+  in?: string;
+  out?: string;
+}
+
+/**
+ * The ppm2png command once its flags are parsed: picks the mode (one image, --dir, or a
+ * build document), runs it, reports on stderr, and throws OzkitError for the exit status.
+ */
+export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<void> {
+  const tool = ctx.tool;
+  const { positionals, compression } = args;
+  if (positionals.length > 1) throw new OzkitError('USAGE', `one input at a time (got ${positionals.length}); use --dir for a folder`, { hint: `see ${tool} --help` });
+  const input = positionals[0];
+
+  if (args.dir !== undefined) {
+    if (input !== undefined || args.in !== undefined) throw new OzkitError('USAGE', '--dir takes no other input', { hint: `see ${tool} --help` });
+    const result = await convertDirectory(args.dir, { outDir: args.output, compression, signal: ctx.signal, ...reporters(ctx) });
+    if (result.converted.length + result.failed.length === 0) ctx.logger.warn(`${args.dir}: no .ppm/.pgm/.pbm/.pnm files`);
+    finishBatch(result, 'files');
+    return;
+  }
+
+  if (args.in !== undefined) {
+    if (input !== undefined) throw new OzkitError('USAGE', 'give the build document either as IN or with --in, not both', { hint: `see ${tool} --help` });
+    const { readBuildDocument } = await import('@ozkit/build-document');
+    return convertDocument(ctx, await readBuildDocument({ in: args.in }), args.out, compression, ctx.version);
+  }
+
+  let head: Buffer;
+  let source: string | AsyncIterable<Buffer>;
+  if (input !== undefined && input !== '-') {
+    head = await readHead(input);
+    source = input;
+  } else {
+    if (process.stdin.isTTY)
+      throw new OzkitError('TTY_INPUT', 'no input: give a file, pipe an image or a build document in, or use --dir', { hint: `see ${tool} --help` });
+    // An interrupt must not wait for a writer that stalls: closing stdin ends any pending read.
+    ctx.signal.addEventListener('abort', () => process.stdin.destroy(), { once: true });
+    ctx.logger.debug('reading the input from stdin');
+    const peeked = await peekStream(process.stdin);
+    head = peeked.head;
+    source = peeked.all;
+  }
+  const isDocument = sniffInput(head) === 'document';
+  if (isDocument && args.output !== undefined)
+    throw new OzkitError('USAGE', '-o names a PNG; a build document is written to stdout or --out', { hint: `see ${tool} --help` });
+  if (!isDocument && args.out !== undefined)
+    throw new OzkitError('USAGE', '--out is for a build document; the input is an image (write it with -o OUT.png)', { hint: `see ${tool} --help` });
+  if (isDocument) {
+    const { parseBuildDocument, readBuildDocument } = await import('@ozkit/build-document');
+    if (typeof source === 'string') return convertDocument(ctx, await readBuildDocument({ in: source }), args.out, compression, ctx.version);
+    const chunks: Buffer[] = [];
+    for await (const chunk of source) chunks.push(chunk);
+    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), '<stdin>'), args.out, compression, ctx.version);
+  }
+
+  const output = args.output;
+  if (output === undefined || output === '-') {
+    if (process.stdout.isTTY)
+      throw new OzkitError('USAGE', 'refusing to write a PNG to a terminal', { hint: 'give -o OUT.png, or redirect stdout to a file' });
+    const result = await netpbmToPngStream(source, process.stdout, { compression, signal: ctx.signal });
+    ctx.logger.debug(describeImage(result.images[0]));
+    ctx.logger.event('converted', { input: input ?? '<stdin>', ...result.images[0] });
+    if (result.imageCount > 1)
+      ctx.logger.warn(`the input holds ${result.imageCount} images; only the first went to stdout (use -o OUT.png to write all: OUT.png, OUT-1.png…)`);
+    return;
+  }
+  const result = await netpbmToPng(source, output, { compression, signal: ctx.signal });
+  for (const image of result.images) {
+    ctx.logger.debug(`${image.png.path}: ${describeImage(image)}`);
+    ctx.logger.event('converted', { input: input ?? '<stdin>', ...image });
+  }
+  if (result.images.length > 1) ctx.logger.info(`${result.images.length} images: ${result.images.map((i) => i.png.path).join(', ')}`);
+}
+
+async function convertDocument(ctx: CommandContext, doc: BuildDocument, out: string | undefined, compression: number | undefined, version: string): Promise<void> {
+  const { appendStage, writeBuildDocument } = await import('@ozkit/build-document');
+  const startedAt = new Date();
+  const result = await convertDocumentScreenshots(doc, { compression, signal: ctx.signal, ...reporters(ctx) });
+  if (result.listed === 0) ctx.logger.info('the build document lists no netpbm screenshots; passing it on unchanged');
+  const next = result.doc;
+  appendStage(next, {
+    tool: ctx.tool,
+    version,
+    startedAt: startedAt.toISOString(),
+    seconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    converted: result.converted.flatMap((file) => file.images.map((image) => image.png.path!)),
+    ...(result.failed.length ? { failed: result.failed.map((f) => f.input) } : {}),
+  });
+  await writeBuildDocument(next, { out });
+  finishBatch(result, 'screenshots');
+}
+
+function reporters(ctx: CommandContext) {
+  return {
+    onFile(file: ConvertedFile) {
+      for (const image of file.images) {
+        ctx.logger.info(`${file.input}${file.images.length > 1 ? ` (image ${image.index + 1})` : ''} -> ${image.png.path} (${describeImage(image)})`);
+        ctx.logger.event('converted', { input: file.input, ...image });
+      }
+    },
+    onFailure(failure: FailedFile) {
+      ctx.logger.error(failure.error.message, ctx.logger.format === 'json' ? { code: failure.error.code, input: failure.input } : undefined);
+    },
+  };
+}
+
+function finishBatch(result: BatchResult, what: string): void {
+  if (result.failed.length === 0) return;
+  const first = result.failed[0].error;
+  const total = result.failed.length + result.converted.length;
+  throw new OzkitError(first.code, `${result.failed.length} of ${total} ${what} could not be converted`, { exitCode: first.exitCode });
+}
+
+function describeImage(image: ConvertedImage): string {
+  const png = image.png;
+  const kind = png.colorType === 'palette' ? `palette of ${png.paletteSize}` : `${png.colorType} ${png.bitDepth}-bit`;
+  return `${image.width}x${image.height} ${image.format} maxval ${image.maxval} -> ${kind}, ${formatBytes(png.bytes)}`;
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new OzkitError('INPUT_MISSING', `${path}: no such file`);
+    throw new OzkitError('IO', `${path}: cannot read: ${(error as Error).message}`);
+  }
+  try {
+    const buf = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(buf, 0, 64, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new OzkitError('USAGE', `${path}: is a directory`, { hint: `use --dir ${path}` });
+    throw new OzkitError('IO', `${path}: cannot read: ${(error as Error).message}`);
+  } finally {
+    await handle.close();
+  }
+}
