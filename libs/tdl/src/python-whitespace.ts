@@ -20,10 +20,15 @@ function isPythonSpace(code: number): boolean {
   );
 }
 
+const SPACE_CLASS = '\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const FIRST_NON_SPACE = new RegExp(`[^${SPACE_CLASS}]`);
+
 export function pythonStrip(text: string): string {
-  let start = 0;
+  // The leading run is found natively (long runs are what hostile input has); the trailing
+  // run is walked back from the end, which is linear too.
+  const start = text.search(FIRST_NON_SPACE);
+  if (start === -1) return '';
   let end = text.length;
-  while (start < end && isPythonSpace(text.charCodeAt(start))) start++;
   while (end > start && isPythonSpace(text.charCodeAt(end - 1))) end--;
   return text.slice(start, end);
 }
