@@ -63,7 +63,8 @@ export function outputPathFor(base: string, index: number): string {
 
 function labelOf(input: NetpbmInput, options: ConvertOptions): string {
   if (options.label) return options.label;
-  return typeof input === 'string' ? input : '<stdin>';
+  if (typeof input === 'string') return input;
+  return Buffer.isBuffer(input) ? '<buffer>' : '<stdin>';
 }
 
 async function openInput(input: NetpbmInput, label: string, signal?: AbortSignal): Promise<ByteSource> {

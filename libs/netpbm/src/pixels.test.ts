@@ -94,6 +94,17 @@ describe('pixels identical to netpbm pnmtopng', () => {
     }
   });
 
+  it('RGB and gray PNGs scaled from odd maxvals when there are too many colors for a palette', async () => {
+    for (const format of ['P3', 'P6', 'P2', 'P5'] as const) {
+      for (const maxval of [7, 100, 254]) {
+        const samples = samplesFor(format, 40, 40, maxval, maxval + 1);
+        const bytes = makeNetpbm({ format, width: 40, height: 40, maxval, samples });
+        const [png] = await convert(bytes);
+        expectSameAsNetpbm(png, bytes);
+      }
+    }
+  });
+
   it('comments and odd whitespace everywhere netpbm allows them', async () => {
     for (const format of ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'] as const) {
       const maxval = format === 'P2' ? 1000 : 255;
