@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = join(import.meta.dirname, '..', 'bin', 'guest-customize.js');
+const run = (args: string[], input = '') => spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8' });
+
+describe('guest-customize CLI', () => {
+  it('--help lists the seal operations and examples', () => {
+    const r = run(['--help']);
+    expect(r.status).toBe(0);
+    for (const op of ['build-key', 'ssh-host-keys', 'machine-id', 'dhcp-leases', 'logs', 'shell-history', 'package-cache', 'tmp-files', 'cloud-init', 'fstrim'])
+      expect(r.stdout).toContain(op);
+    expect(r.stdout).toMatch(/Examples:/);
+  });
+
+  it('exits 64 on flags that do not go together, with one clean line', () => {
+    const r = run(['--kernel', '/boot/vmlinuz']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/^guest-customize: --kernel, --initrd and --append go together\n/);
+    expect(run(['--no-seal', '--seal-ops', 'fstrim']).status).toBe(64);
+    expect(run(['--bogus']).status).toBe(64);
+  });
+
+  it('passes an earlier failure on unchanged and exits with its code', () => {
+    const failed = JSON.stringify({ ozkit: 1, stages: [], failure: { stage: 'guest-install', code: 'TIMEOUT', message: 'install timed out', exitCode: 75 } });
+    const r = run([], failed);
+    expect(r.status).toBe(75);
+    expect(JSON.parse(r.stdout).failure.stage).toBe('guest-install');
+  });
+
+  it('exits 65 on a document without a disk', () => {
+    const r = run([], JSON.stringify({ ozkit: 1, stages: [], workdir: '/tmp', template: {} }));
+    expect(r.status).toBe(65);
+    expect(r.stderr).toMatch(/build document has no "disk"/);
+  });
+});
