@@ -45,7 +45,8 @@ tree_key=$( { cat "$here/build-rootfs.sh"; echo "$suite $mirror"; } | sha256sum 
 iso_key=$( { cd "$here" && find build.sh build-rootfs.sh initrd -type f | LC_ALL=C sort | xargs sha256sum; echo "$suite $mirror"; } | sha256sum | cut -c1-16)
 out=$area/$iso_key
 
-cached_iso() { local f; for f in "$out"/*.iso; do [ -f "$f" ] && { echo "$f"; return 0; }; done; return 1; }
+# A hit stamps the entry as used: pruning spares entries other runs used lately.
+cached_iso() { local f; for f in "$out"/*.iso; do [ -f "$f" ] && { touch "$out/last-used" 2>/dev/null || true; echo "$f"; return 0; }; done; return 1; }
 
 case ${1:-} in
   --key) echo "$iso_key"; exit 0 ;;   # e.g. a CI cache key
@@ -71,10 +72,19 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 started=$(date +%s)
 
-# Only the build being made survives: one cached installer at a time (disk is shared).
+# One cached installer at a time (disk is shared): older ISOs go once no run has used them for
+# OZKIT_TEST_KEEP_MINUTES (default 120) — a test still booting one (the checkout is shared,
+# another engineer's edit changes the key) keeps it; old trees and dead temp dirs go at once.
+keep_minutes=${OZKIT_TEST_KEEP_MINUTES:-120}
 for old in "$area"/* "$area"/.build.*; do
   [ -e "$old" ] || continue
   case $old in "$work"|"$area/tree-$tree_key") continue ;; esac
+  case ${old##*/} in
+    tree-*|.build.*) ;;
+    *) if [ -n "$(find "$old" -maxdepth 1 \( -name last-used -o -name '*.iso' \) -newermt "-$keep_minutes minutes" -print -quit)" ]; then
+         say "keeping $old (used in the last $keep_minutes minutes)"; continue
+       fi ;;
+  esac
   say "removing old cache entry $old"; rm -rf "$old"
 done
 

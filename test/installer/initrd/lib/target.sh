@@ -18,6 +18,9 @@ partition_disk() {
   wait_for_block "$ROOT_PART" || { log "$ROOT_PART did not appear"; return 1; }
   toolbox mkfs.ext4 -q -F -L root "$ROOT_PART" || return 1
   ROOT_UUID=$(toolbox blkid -s UUID -o value "$ROOT_PART")
+  # No udev here: give grub-mkconfig the by-uuid link it looks for, or it writes root=/dev/vda1.
+  mkdir -p /dev/disk/by-uuid
+  ln -sf "../../${ROOT_PART#/dev/}" "/dev/disk/by-uuid/$ROOT_UUID"
   mkdir -p /target
   mount -t ext4 "$ROOT_PART" /target
 }
