@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// Remaster of a ~1 GiB installer ISO (Debian netinst layout: isolinux + EFI image):
+// iso-fetch (xorriso grows a session on a copy: only the changed files are written) vs Oz's way
+// (extract the whole ISO, edit, genisoimage a new one). Goal: at least 5x faster.
+// Inputs live in a temp dir that is removed at the end.
+import { randomFillSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, writeSync, closeSync, rmSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const SIZE = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'ozkit-bench-remaster-'));
+const VOLID = 'Debian 12.5.0 amd64 n';
+
+function put(base, rel, data) {
+  mkdirSync(dirname(join(base, rel)), { recursive: true });
+  writeFileSync(join(base, rel), data);
+}
+
+/** A newc cpio with one file, gzip'd: a real initrd format. */
+function tinyInitrd() {
+  const name = 'init\0';
+  const data = '#!/bin/sh\n';
+  const hex = (n) => n.toString(16).padStart(8, '0');
+  const pad = (n) => '\0'.repeat((4 - (n % 4)) % 4);
+  let s = '070701' + hex(1) + hex(0o100755) + hex(0) + hex(0) + hex(1) + hex(0) + hex(data.length) + hex(0) + hex(0) + hex(0) + hex(0) + hex(name.length) + hex(0);
+  s += name + pad(110 + name.length) + data + pad(data.length);
+  const t = 'TRAILER!!!\0';
+  const h2 = '070701' + hex(0) + hex(0) + hex(0) + hex(0) + hex(1) + hex(0) + hex(0) + hex(0) + hex(0) + hex(0) + hex(0) + hex(t.length) + hex(0);
+  s += h2 + t + pad(s.length + 110 + t.length);
+  return gzipSync(Buffer.from(s, 'latin1'));
+}
+
+function makeIso() {
+  const tree = join(dir, 'tree');
+  put(tree, 'isolinux/isolinux.cfg', 'path \ninclude menu.cfg\ndefault vesamenu.c32\nprompt 0\ntimeout 0\n');
+  put(tree, 'isolinux/menu.cfg', 'include txt.cfg\n');
+  put(tree, 'isolinux/txt.cfg', 'label install\n\tmenu label ^Install\n\tkernel /install.amd/vmlinuz\n\tappend vga=788 initrd=/install.amd/initrd.gz --- quiet \n');
+  copyFileSync('/usr/lib/ISOLINUX/isolinux.bin', join(tree, 'isolinux/isolinux.bin'));
+  copyFileSync('/usr/lib/syslinux/modules/bios/ldlinux.c32', join(tree, 'isolinux/ldlinux.c32'));
+  put(tree, 'install.amd/vmlinuz', 'kernel');
+  put(tree, 'install.amd/initrd.gz', tinyInitrd());
+  put(tree, 'boot/grub/grub.cfg', "set timeout=30\nmenuentry 'Install' {\n    linux    /install.amd/vmlinuz vga=788 --- quiet\n    initrd   /install.amd/initrd.gz\n}\n");
+  const esp = join(tree, 'boot/grub/efi.img');
+  execFileSync('mkfs.fat', ['-C', esp, '8192'], { stdio: 'ignore' });
+  execFileSync('mmd', ['-i', esp, '::/EFI', '::/EFI/BOOT']);
+  execFileSync('mcopy', ['-i', esp, '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed', '::/EFI/BOOT/BOOTX64.EFI']);
+  // The bulk: packages in pool/, as on a real DVD.
+  const block = Buffer.alloc(8 * 1024 * 1024);
+  const files = 16;
+  for (let i = 0; i < files; i++) {
+    const p = join(tree, `pool/main/p/pkg${i}/pkg${i}_1.0_amd64.deb`);
+    mkdirSync(dirname(p), { recursive: true });
+    const fd = openSync(p, 'w');
+    for (let done = 0; done < SIZE / files; done += block.length) {
+      randomFillSync(block);
+      writeSync(fd, block, 0, Math.min(block.length, SIZE / files - done));
+    }
+    closeSync(fd);
+  }
+  const iso = join(dir, 'debian.iso');
+  execFileSync('xorriso', ['-as', 'mkisofs', '-r', '-V', VOLID, '-o', iso, '-J', '-joliet-long', '-isohybrid-mbr', '/usr/lib/ISOLINUX/isohdpfx.bin', '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-boot-load-size', '4', '-boot-info-table', '-no-emul-boot', '-eltorito-alt-boot', '-e', 'boot/grub/efi.img', '-no-emul-boot', '-isohybrid-gpt-basdat', tree], { stdio: 'ignore' });
+  rmSync(tree, { recursive: true, force: true });
+  return iso;
+}
+
+function timeChild(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, out }) : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  console.log(`generating a ${(SIZE / 1024 ** 3).toFixed(2)} GiB ISO…`);
+  const iso = makeIso();
+  const work = join(dir, 'work');
+  mkdirSync(work);
+  const seed = join(work, 'preseed.cfg');
+  writeFileSync(seed, 'd-i debian-installer/locale string en_US\n');
+  const doc = {
+    ozkit: 1,
+    workdir: work,
+    stages: [],
+    template: { source: { path: '/x.tdl', sha256: '0' }, name: 'bench', os: { name: 'Debian', version: '12', arch: 'x86_64', install: { type: 'iso', iso, extras: [] } }, disk: { sizeBytes: 1 }, packages: [], repositories: [], files: [], commands: [], precommands: [] },
+    answer: { format: 'preseed', family: 'debian', path: seed, sha256: '0', stableSha256: '0', kernelArgs: ['priority=critical'], placement: { onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' }, marker: 'x', buildKey: { privateKey: '/k', publicKey: '/k.pub' }, rootPassword: { generated: true, file: '/p' }, user: false, sshd: true },
+  };
+  writeFileSync(join(work, 'in.json'), JSON.stringify(doc));
+  const script = `
+    const { isoFetch } = await import(${JSON.stringify(join(root, 'tools/iso-fetch/dist/index.js'))});
+    const fs = await import('node:fs');
+    const doc = JSON.parse(fs.readFileSync(process.env.DOC, 'utf8'));
+    const out = await isoFetch(doc, { settings: { cacheDir: process.env.CACHE, offline: false, cacheOriginalMedia: true, cacheModifiedMedia: false } });
+    console.log(out.media.boot.iso);`;
+  const cache = join(dir, 'cache');
+  // The media is fetched and verified once, as in a real build; what is timed is making the boot ISO.
+  await timeChild(process.execPath, ['--input-type=module', '-e', script], { DOC: join(work, 'in.json'), CACHE: cache });
+  const ours = [];
+  const oz = [];
+  for (let i = 0; i < RUNS; i++) {
+    const a = await timeChild(process.execPath, ['--input-type=module', '-e', script], { DOC: join(work, 'in.json'), CACHE: cache });
+    const bootIso = a.out.trim();
+    const cfg = join(dir, 'check.cfg');
+    rmSync(cfg, { force: true });
+    execFileSync('xorriso', ['-osirrox', 'on', '-indev', bootIso, '-extract', '/isolinux/isolinux.cfg', cfg], { stdio: 'ignore' });
+    if (!readFileSync(cfg, 'utf8').includes('file=/cdrom/preseed/ozkit.seed')) throw new Error('iso-fetch output lacks the edited isolinux.cfg');
+    ours.push(a.seconds);
+    rmSync(bootIso, { force: true });
+    // Oz: copy the whole tree out, edit, build a new ISO with genisoimage.
+    const ozTree = join(dir, 'oz-tree');
+    const ozIso = join(dir, 'oz.iso');
+    const b = await timeChild('sh', ['-c', [
+      `xorriso -osirrox on -indev "${iso}" -extract / "${ozTree}" >/dev/null 2>&1`,
+      `chmod -R u+w "${ozTree}"`,
+      `mkdir -p "${ozTree}/preseed" && cp "${seed}" "${ozTree}/preseed/customiso.seed"`,
+      `printf 'default customiso\\ntimeout 1\\nprompt 0\\nlabel customiso\\n  kernel /install.amd/vmlinuz\\n  append file=/cdrom/preseed/customiso.seed priority=critical initrd=/install.amd/initrd.gz --\\n' > "${ozTree}/isolinux/isolinux.cfg"`,
+      `genisoimage -r -V "${VOLID}" -J -l -cache-inodes -no-emul-boot -b isolinux/isolinux.bin -c isolinux/boot.cat -boot-load-size 4 -boot-info-table -o "${ozIso}" "${ozTree}" >/dev/null 2>&1`,
+    ].join(' && ')]);
+    oz.push(b.seconds);
+    rmSync(ozTree, { recursive: true, force: true });
+    rmSync(ozIso, { force: true });
+  }
+  const mOurs = median(ours);
+  const mOz = median(oz);
+  console.log('');
+  console.log('| method                                   | median s | runs |');
+  console.log('|------------------------------------------|---------:|-----:|');
+  console.log(`| iso-fetch (xorriso session on a copy)    | ${mOurs.toFixed(2).padStart(8)} | ${ours.map((s) => s.toFixed(2)).join(' ')} |`);
+  console.log(`| Oz (extract all + genisoimage)           | ${mOz.toFixed(2).padStart(8)} | ${oz.map((s) => s.toFixed(2)).join(' ')} |`);
+  console.log('');
+  console.log(`ratio: iso-fetch is ${(mOz / mOurs).toFixed(2)}x the speed of Oz's way (goal: >= 5.00)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
