@@ -34,3 +34,32 @@ export function kickstartStructure(text: string): { commands: string[]; sections
   expect(open).toBe(false);
   return { commands: commands(doc).map((c) => c.name), sections: sections(doc).map((s) => s.name) };
 }
+
+/** An AutoYaST profile read by Python's XML parser: the elements ozkit relies on, namespace-aware. */
+export function autoyastFacts(text: string): Record<string, unknown> {
+  const script = String.raw`
+import sys, json, xml.etree.ElementTree as ET
+ns = {"y": "http://www.suse.com/1.0/yast2ns"}
+root = ET.fromstring(sys.stdin.read())
+def t(path):
+    e = root.find(path, ns)
+    return None if e is None else (e.text or "")
+print(json.dumps({
+  "root": root.tag,
+  "confirm": t("y:general/y:mode/y:confirm"),
+  "final_halt": t("y:general/y:mode/y:final_halt"),
+  "final_reboot": t("y:general/y:mode/y:final_reboot"),
+  "root_user": [u.findtext("y:username", None, ns) for u in root.findall("y:users/y:user", ns)],
+  "password": t("y:users/y:user/y:user_password"),
+  "encrypted": t("y:users/y:user/y:encrypted"),
+  "keys": [e.text for e in root.findall("y:users/y:user/y:authorized_keys/y:listentry", ns)],
+  "sshd": [e.text for e in root.findall("y:services-manager/y:services/y:enable/y:service", ns)],
+  "append": t("y:bootloader/y:global/y:append"),
+  "pre": [e.findtext("y:source", None, ns) for e in root.findall("y:scripts/y:pre-scripts/y:script", ns)],
+  "chroot": [e.findtext("y:source", None, ns) for e in root.findall("y:scripts/y:chroot-scripts/y:script", ns)],
+}))
+`;
+  const r = spawnSync('python3', ['-c', script], { input: text, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`not well-formed XML: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}

@@ -17,7 +17,7 @@ await runCommand({ tool, version, verbosity: early.verbose, logFormat: early.jso
     .locale('en')
     .usage(
       `$0 [--auto FILE] [options] < document > document\n\n` +
-        'Render the answer file (kickstart, d-i preseed or autoinstall user-data) for the template in the\n' +
+        'Render the answer file (kickstart, d-i preseed, autoinstall user-data or AutoYaST) for the template in the\n' +
         'build document, or adapt your own with --auto, into the workdir; add "answer" to the document.\n' +
         'Every answer file installs unattended, sets the root password (the TDL\'s, else a generated one in a\n' +
         '0600 file), installs a per-build SSH key for root, writes a completion marker to the serial console\n' +

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
 import { renderAnswer } from './render-answer.js';
 import { documentFor, Scratch } from './ks-render.test-support.js';
-import { debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
+import { autoyastFacts, debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
 import { parsePreseed } from './preseed/preseed-syntax.js';
 
 const scratch = new Scratch();
@@ -25,18 +25,23 @@ const HOSTILE_PASSWORDS = [
   'ünïcødé ✓',
 ];
 
-const OSES: [string, string, 'kickstart' | 'preseed' | 'autoinstall'][] = [
+const OSES: [string, string, 'kickstart' | 'preseed' | 'autoinstall' | 'autoyast'][] = [
   ['CentOS-7', '9', 'kickstart'],
   ['Rocky-9', '9', 'kickstart'],
   ['Debian', '12', 'preseed'],
   ['Ubuntu', '18.04', 'preseed'],
   ['Ubuntu', '24.04', 'autoinstall'],
+  ['openSUSE-Leap', '15.6', 'autoyast'],
 ];
 
 /** The shape of an answer file: commands/sections, preseed questions, or YAML keys. */
 function shapeOf(format: string, text: string): unknown {
   if (format === 'kickstart') return kickstartStructure(text);
   if (format === 'preseed') return parsePreseed(text).entries.map((e) => `${e.owner} ${e.question} ${e.type}`);
+  if (format === 'autoyast') {
+    const { password: _p, keys: _k, pre: _pre, chroot, ...rest } = autoyastFacts(text);
+    return { ...rest, chroot: (chroot as string[]).length };
+  }
   const [data] = loadYaml(text) as [{ autoinstall: Record<string, unknown[]> }];
   return { keys: Object.keys(data.autoinstall), late: data.autoinstall['late-commands'].length };
 }
@@ -60,7 +65,7 @@ describe('TDL values never create answer-file commands or sections', () => {
         expect(text).not.toContain(password);
         expect(cryptMatches(password, text)).toBe(true);
         if (format === 'preseed') expect(debconfCheck(out.answer!.path)).toEqual({ ok: true, stderr: '' });
-        const hostnames = [...text.matchAll(/(?:--hostname=|get_hostname string |netcfg\/hostname string |hostname: )(\S+)/g)].map((m) => m[1]);
+        const hostnames = [...text.matchAll(/(?:--hostname=|get_hostname string |netcfg\/hostname string |hostname: |<hostname>)([^\s<]+)/g)].map((m) => m[1]);
         expect(hostnames.length).toBeGreaterThan(0);
         for (const h of hostnames) expect(h).toMatch(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/);
       }

@@ -54,7 +54,7 @@ export function documentFor(dir: string, o: TdlOptions): BuildDocument {
 export const CUSTOMIZE_BODY = '<packages><package name="vim"/></packages>';
 
 /** Every OS the issue lists, as users write them, with the format each must get. */
-export const EVERY_OS: { os: string; version: string; format: 'kickstart' | 'preseed' | 'autoinstall' }[] = [
+export const EVERY_OS: { os: string; version: string; format: 'kickstart' | 'preseed' | 'autoinstall' | 'autoyast' }[] = [
   { os: 'RHEL-7', version: '9', format: 'kickstart' },
   { os: 'CentOS-7', version: '9', format: 'kickstart' },
   { os: 'RHEL-8', version: '10', format: 'kickstart' },
@@ -80,4 +80,7 @@ export const EVERY_OS: { os: string; version: string; format: 'kickstart' | 'pre
   { os: 'Ubuntu', version: '20.04', format: 'autoinstall' },
   { os: 'Ubuntu', version: '22.04', format: 'autoinstall' },
   { os: 'Ubuntu', version: '24.04', format: 'autoinstall' },
+  { os: 'openSUSE-Leap', version: '15.6', format: 'autoyast' },
+  { os: 'openSUSE', version: 'Tumbleweed', format: 'autoyast' },
+  { os: 'SLES-15', version: 'SP6', format: 'autoyast' },
 ];

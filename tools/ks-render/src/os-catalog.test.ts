@@ -45,7 +45,19 @@ describe('resolveOs', () => {
     expect(resolveOs('Ubuntu', '24.04.1')).toMatchObject({ format: 'autoinstall' });
   });
 
+  it('openSUSE Leap, Tumbleweed and SLES → AutoYaST', () => {
+    expect(resolveOs('openSUSE-Leap', '15.6')).toMatchObject({ family: 'suse', format: 'autoyast', distro: 'opensuse', major: 15, minor: 6 });
+    expect(resolveOs('OpenSUSE', '42.3')).toMatchObject({ major: 42, minor: 3 });
+    expect(resolveOs('openSUSE', 'Tumbleweed')).toMatchObject({ distro: 'opensuse-tumbleweed' });
+    expect(resolveOs('openSUSE-Tumbleweed', '20261120')).toMatchObject({ distro: 'opensuse-tumbleweed' });
+    expect(resolveOs('SLES-15', 'SP6')).toMatchObject({ distro: 'sles', major: 15, minor: 6, label: 'SLES 15 SP6' });
+    expect(resolveOs('SLES', '15-SP5')).toMatchObject({ major: 15, minor: 5 });
+    expect(resolveOs('SLES', '12.5')).toMatchObject({ major: 12, minor: 5 });
+  });
+
   it.each([
+    ['SLES', '11', /SLES 11 is not supported/],
+    ['openSUSE', '13.2', /openSUSE Leap 13 is not supported/],
     ['Gentoo', '1', /unknown operating system "Gentoo"/],
     ['CentOS-6', '10', /CentOS Linux 6 is not supported \(known: 7, 8\)/],
     ['RHEL-9', 'nine', /"nine" is not a Red Hat Enterprise Linux version/],

@@ -7,7 +7,7 @@ import type { AnswerFormat, OsFamily } from '@ozkit/build-document';
  * ones users write today (`Rocky-9`, `AlmaLinux-9`, `CentOS-Stream-9`).
  */
 
-export type Distro = 'rhel' | 'centos' | 'centos-stream' | 'rocky' | 'almalinux' | 'fedora' | 'debian' | 'ubuntu';
+export type Distro = 'rhel' | 'centos' | 'centos-stream' | 'rocky' | 'almalinux' | 'fedora' | 'debian' | 'ubuntu' | 'opensuse' | 'opensuse-tumbleweed' | 'sles';
 
 /** Kickstart syntax facts that differ between releases (checked against the RHEL/pykickstart docs). */
 export interface KickstartSyntax {
@@ -65,6 +65,14 @@ const NAME_ALIASES: Record<string, string> = {
   fedora: 'fedora',
   debian: 'debian',
   ubuntu: 'ubuntu',
+  opensuse: 'opensuse',
+  'opensuse-leap': 'opensuse',
+  leap: 'opensuse',
+  'opensuse-tumbleweed': 'opensuse-tumbleweed',
+  tumbleweed: 'opensuse-tumbleweed',
+  sles: 'sles',
+  sle: 'sles',
+  'suse-linux-enterprise-server': 'sles',
 };
 
 export const FEDORA_OLDEST = 36;
@@ -80,6 +88,7 @@ export const SUPPORTED_OS_NAMES = [
   'Rocky-8', 'Rocky-9', 'Rocky-10', 'AlmaLinux-8', 'AlmaLinux-9', 'AlmaLinux-10',
   `Fedora (${FEDORA_OLDEST}-${FEDORA_NEWEST}; newer → the ${FEDORA_NEWEST} template)`,
   'Debian (10-13)', 'Ubuntu (12.04-19.10 preseed, 20.04 and later autoinstall)',
+  'OpenSUSE (Leap 15.x, 16.x, 42.3; AutoYaST)', 'openSUSE-Tumbleweed', 'SLES (12, 15, 16; AutoYaST)',
 ];
 
 function unsupported(name: string, version: string, why: string): OzkitError {
@@ -197,6 +206,8 @@ export function resolveOs(name: string, version: string): OsRelease {
     };
   }
 
+  if (base === 'opensuse' || base === 'opensuse-tumbleweed' || base === 'sles') return resolveSuse(base, raw, nameMajor, version);
+
   // Ubuntu: YY.MM[.point]
   const mm = /^([0-9]+)\.([0-9]+)(?:\.[0-9]+)?$/.exec(version.trim());
   if (!mm) throw unsupported(raw, version, `"${version}" is not an Ubuntu version (e.g. 22.04 or 18.04.6)`);
@@ -224,4 +235,28 @@ export function resolveOs(name: string, version: string): OsRelease {
     minor,
     ...(number > UBUNTU_NEWEST_KNOWN ? { fallbackFrom: `${mm[1]}.${mm[2]}` } : {}),
   };
+}
+
+/** openSUSE Leap 15/16 (and 42.3), Tumbleweed, SLES 12/15/16 (`15.5`, `15-SP5`, `SLES-15` + `SP5`). */
+function resolveSuse(base: string, raw: string, nameMajor: number | undefined, version: string): OsRelease {
+  const v = version.trim().toLowerCase();
+  const suse = (distro: Distro, label: string, major: number, minor?: number): OsRelease => ({
+    family: 'suse',
+    format: 'autoyast',
+    distro,
+    label,
+    major,
+    ...(minor !== undefined ? { minor } : {}),
+  });
+  if (base === 'opensuse-tumbleweed' || v === 'tumbleweed') return suse('opensuse-tumbleweed', 'openSUSE Tumbleweed', 0);
+  const m = /^([0-9]+)?(?:(?:\.|-?sp)([0-9]+))?$/.exec(v.replace(/\s+/g, ''));
+  const major = m?.[1] !== undefined ? Number(m[1]) : nameMajor;
+  const minor = m?.[2] !== undefined ? Number(m[2]) : undefined;
+  if (!m || major === undefined) throw unsupported(raw, version, `"${version}" is not a ${base === 'sles' ? 'SLES' : 'openSUSE Leap'} version (e.g. 15.6${base === 'sles' ? ' or 15-SP6' : ''})`);
+  if (base === 'sles') {
+    if (![12, 15, 16].includes(major)) throw unsupported(raw, version, `SLES ${major} is not supported (known: 12, 15, 16)`);
+    return suse('sles', `SLES ${major}${minor ? ` SP${minor}` : ''}`, major, minor);
+  }
+  if (![15, 16, 42].includes(major)) throw unsupported(raw, version, `openSUSE Leap ${major} is not supported (known: 15.x, 16.x, 42.3)`);
+  return suse('opensuse', `openSUSE Leap ${major}${minor !== undefined ? `.${minor}` : ''}`, major, minor);
 }

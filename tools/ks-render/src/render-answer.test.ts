@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { renderAnswer } from './render-answer.js';
 import { CUSTOMIZE_BODY, documentFor, EVERY_OS, Scratch } from './ks-render.test-support.js';
-import { debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
+import { autoyastFacts, debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
 
 const scratch = new Scratch();
 afterEach(() => scratch.cleanup());
@@ -61,6 +61,21 @@ describe('default answer file for every OS listed in the issue', () => {
         expect(text).toMatch(/^d-i pkgsel\/include string openssh-server$/m);
         expect(text).toMatch(/^d-i passwd\/root-password-crypted password \$6\$/m);
         expect(answer.placement).toEqual({ onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' });
+      } else if (entry.format === 'autoyast') {
+        const facts = autoyastFacts(text);
+        expect(facts).toMatchObject({
+          root: '{http://www.suse.com/1.0/yast2ns}profile',
+          confirm: 'false',
+          final_halt: 'true',
+          final_reboot: 'false',
+          root_user: ['root'],
+          encrypted: 'true',
+          keys: [publicKey],
+          sshd: ['sshd'],
+          append: 'console=tty0 console=ttyS0,115200n8',
+        });
+        expect((facts.chroot as string[]).at(-1)).toContain(`echo '${answer.marker}' > /dev/ttyS0`);
+        expect(answer.placement.onIso).toBe('/autoinst.xml');
       } else {
         expect(text.startsWith('#cloud-config\n')).toBe(true);
         const [data] = loadYaml(text) as [{ autoinstall: Record<string, unknown> }];

@@ -6,6 +6,7 @@ import { requireKey, type Answer, type AnswerFormat, type BuildDocument, type Os
 import { silentLogger, type Logger } from '@ozkit/log';
 import { hostnameFor, SERIAL_CONSOLE, type AnswerProblem, type RenderContext, type RenderedAnswer } from './answer-context.js';
 import { detectAnswerFormat, FAMILY_FOR_FORMAT, FORMATS_FOR_FAMILY } from './answer-format.js';
+import { adaptUserAutoyast, lintAutoyast, renderDefaultAutoyast } from './autoyast/render-autoyast.js';
 import { adaptUserAutoinstall, lintAutoinstall, renderDefaultAutoinstall, renderMetaData } from './autoinstall/render-autoinstall.js';
 import { bootFactsFor } from './boot-arguments.js';
 import { buildAccessFor, generateBuildKey, newBuildId } from './build-access.js';
@@ -52,6 +53,7 @@ function lintFinal(format: AnswerFormat, text: string, file: string, customizati
   const options = { customizationFollows: customization, requirePoweroff: true };
   if (format === 'kickstart') return lintKickstart(text, options);
   if (format === 'preseed') return lintPreseed(text, options);
+  if (format === 'autoyast') return lintAutoyast(text, options);
   return lintAutoinstall(text, file, options);
 }
 
@@ -84,9 +86,9 @@ function chooseFormat(template: Template, userText: string | undefined, autoFile
   }
   if (userText === undefined) return { os, format: os!.format, family: os!.family };
   const detected = detectAnswerFormat(userText);
-  if (!detected || detected === 'autoyast')
-    throw new OzkitError('BAD_ANSWER_FILE', `${autoFile}: ${detected === 'autoyast' ? 'AutoYaST profiles are not supported yet' : 'cannot tell whether this is a kickstart, a preseed or autoinstall user-data'}`, {
-      hint: 'kickstart (Red Hat family), d-i preseed (Debian, Ubuntu ≤ 19.10) and autoinstall user-data starting with #cloud-config (Ubuntu 20.04+) are supported',
+  if (!detected)
+    throw new OzkitError('BAD_ANSWER_FILE', `${autoFile}: cannot tell whether this is a kickstart, a preseed, autoinstall user-data or an AutoYaST profile`, {
+      hint: 'kickstart (Red Hat family), d-i preseed (Debian, Ubuntu ≤ 19.10), autoinstall user-data starting with #cloud-config (Ubuntu 20.04+) and AutoYaST <profile> XML (openSUSE, SLES) are supported',
     });
   if (!os) {
     logger.warn(`${unknown!.message}; using --auto ${autoFile} as ${detected}`);
@@ -124,7 +126,7 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
   const buildId = newBuildId();
   const key = generateBuildKey(buildId);
   const access = buildAccessFor(format, buildId, key.publicKey);
-  const osForContext: OsRelease = os ?? { family, format, distro: family === 'redhat' ? 'rhel' : family === 'debian' ? 'debian' : 'ubuntu', label: `${template.os.name} ${template.os.version}`, major: 0 };
+  const osForContext: OsRelease = os ?? { family, format, distro: family === 'redhat' ? 'rhel' : family === 'debian' ? 'debian' : family === 'suse' ? 'opensuse' : 'ubuntu', label: `${template.os.name} ${template.os.version}`, major: 0 };
   const base: Omit<RenderContext, 'rootHash'> = {
     os: osForContext,
     template,
@@ -140,6 +142,7 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
   if (userText !== undefined && tdlPassword === undefined) {
     if (format === 'kickstart') userSetsRoot = lintKickstart(userText, { customizationFollows: customization, requirePoweroff: false }).rootpwLines.length > 0;
     else if (format === 'preseed') userSetsRoot = lintPreseed(userText, { customizationFollows: customization, requirePoweroff: false }).setsRootPassword;
+    else if (format === 'autoyast') userSetsRoot = lintAutoyast(userText, { customizationFollows: customization, requirePoweroff: false }).setsRootPassword;
   }
   if (tdlPassword === undefined && !userSetsRoot) generatedPassword = generatePassword();
   const password = tdlPassword ?? generatedPassword;
@@ -148,10 +151,17 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
 
   let rendered: RenderedAnswer;
   if (userText === undefined) {
-    rendered = format === 'kickstart' ? renderDefaultKickstart(ctx) : format === 'preseed' ? renderDefaultPreseed(ctx) : renderDefaultAutoinstall(ctx);
+    const renderers = { kickstart: renderDefaultKickstart, preseed: renderDefaultPreseed, autoinstall: renderDefaultAutoinstall, autoyast: renderDefaultAutoyast };
+    rendered = renderers[format](ctx);
   } else {
     const adapted =
-      format === 'kickstart' ? adaptUserKickstart(userText, ctx) : format === 'preseed' ? adaptUserPreseed(userText, ctx) : adaptUserAutoinstall(userText, autoFile!, ctx);
+      format === 'kickstart'
+        ? adaptUserKickstart(userText, ctx)
+        : format === 'preseed'
+          ? adaptUserPreseed(userText, ctx)
+          : format === 'autoyast'
+            ? adaptUserAutoyast(userText, ctx)
+            : adaptUserAutoinstall(userText, autoFile!, ctx);
     const located = (p: AnswerProblem) => `${autoFile}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ${p.message}`;
     for (const w of adapted.lint.warnings) logger.warn(located(w));
     if (adapted.lint.errors.length > 0) throw toErrors(adapted.lint.errors, autoFile!, 'BAD_ANSWER_FILE');

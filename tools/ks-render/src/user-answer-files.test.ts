@@ -5,7 +5,7 @@ import { OzkitErrorList, type OzkitError } from '@ozkit/errors';
 import { Logger } from '@ozkit/log';
 import { renderAnswer } from './render-answer.js';
 import { CUSTOMIZE_BODY, documentFor, Scratch } from './ks-render.test-support.js';
-import { debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
+import { autoyastFacts, debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
 import { parseKickstart, sections } from './kickstart/kickstart-syntax.js';
 
 const scratch = new Scratch();
@@ -220,6 +220,51 @@ describe('user autoinstall (--auto)', () => {
       expect(errors.map((e) => e.message).join('\n')).toMatch(message);
       expect(errors[0].exitCode).toBe(65);
     });
+});
+
+describe('user AutoYaST profile (--auto)', () => {
+  it('keeps the profile, power-off instead of reboot, TDL password hashed, scripts appended to the lists', async () => {
+    const dir = scratch.dir();
+    const log = capture();
+    const out = await renderAnswer(documentFor(dir, { os: 'openSUSE-Leap', version: '15.6', rootpw: 'tdl-pw', body: CUSTOMIZE_BODY }), { autoFile: fixture('opensuse-15-user.xml'), logger: log.logger });
+    const text = readFileSync(out.answer!.path, 'utf8');
+    const facts = autoyastFacts(text);
+    expect(facts).toMatchObject({ final_halt: 'true', final_reboot: 'false', root_user: ['root'], encrypted: 'true' });
+    expect(facts.password).toMatch(/^\$6\$/);
+    expect(text).not.toMatch(/>linux<|tdl-pw/);
+    expect(facts.chroot).toHaveLength(2);
+    expect((facts.chroot as string[])[0]).toBe('echo user > /etc/user-chroot');
+    expect((facts.chroot as string[])[1]).toContain(out.answer!.marker);
+    expect((facts.pre as string[])[0]).toContain('OZKIT-AUTOYAST-LOADED');
+    expect(text).toContain('<!-- a user\'s Leap 15 profile: reboots at the end, plain root password, its own chroot script -->');
+    expect(text).toContain('<package>vim</package>');
+    expect(log.text()).toMatch(/final_halt set/);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['broken XML', '<profile><general></profile>\n', /a\.xml:1:\d+: not well-formed XML/],
+    ['a confirmation', '<profile><general><mode><confirm config:type="boolean">true</confirm></mode></general></profile>\n', /a\.xml:1: confirm is true/],
+    ['sshd disabled with customization', '<profile><services-manager><services><disable config:type="list"><service>sshd</service></disable></services></services-manager></profile>\n', /services-manager disables sshd/],
+    ['a script that reboots', '<profile><scripts><chroot-scripts config:type="list"><script><source><![CDATA[echo\nreboot]]></source></script></chroot-scripts></scripts></profile>\n', /a\.xml:2: a script restarts or halts/],
+  ];
+  for (const [what, text, message] of bad)
+    it(`refuses ${what}`, async () => {
+      const dir = scratch.dir();
+      const path = userFile(dir, 'a.xml', text);
+      const errors = await failure(renderAnswer(documentFor(dir, { os: 'SLES', version: '15.6', body: CUSTOMIZE_BODY }), { autoFile: path }));
+      expect(errors.map((e) => e.message).join('\n')).toMatch(message);
+      expect(errors[0].exitCode).toBe(65);
+      expect(existsSync(join(dir, 'work'))).toBe(false);
+    });
+
+  it('a minimal profile gets general/mode, users and scripts created', async () => {
+    const dir = scratch.dir();
+    const path = userFile(dir, 'min.xml', '<?xml version="1.0"?>\n<profile xmlns="http://www.suse.com/1.0/yast2ns" xmlns:config="http://www.suse.com/1.0/configns">\n</profile>\n');
+    const out = await renderAnswer(documentFor(dir, { os: 'openSUSE', version: 'Tumbleweed' }), { autoFile: path });
+    const facts = autoyastFacts(readFileSync(out.answer!.path, 'utf8'));
+    expect(facts).toMatchObject({ final_halt: 'true', root_user: ['root'], encrypted: 'true' });
+    expect((out.answer!.rootPassword as { generated: boolean }).generated).toBe(true);
+  });
 });
 
 describe('format and OS checks for --auto', () => {
