@@ -71,6 +71,11 @@ describe('bad images: exit 65, one line, no output left behind', () => {
   it('garbage', async () => {
     await expectBadImage(Buffer.from('\x89PNG\r\n\x1a\n....', 'latin1'), /not a netpbm image: bad magic number "\\x89P" \(expected P1–P6\)/);
     await expectBadImage(Buffer.from('hello world'), /bad magic number "he"/);
+    const input = join(dir, 'shot.png');
+    await writeFile(input, Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'));
+    const error = (await netpbmToPng(input, join(dir, 'x.png')).catch((e) => e)) as OzkitError;
+    expect(error.hint).toBe('this looks like a PNG file already');
+    await rm(input);
     await expectBadImage(Buffer.from('P6\nwide 3\n255\n'), /:2:1: junk in the header where the width should be: "w"/);
     await expectBadImage(Buffer.from('P6\n3x3\n255\n'), /junk in the header after the width: "x"/);
   });

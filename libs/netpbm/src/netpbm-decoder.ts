@@ -69,7 +69,12 @@ export class NetpbmDecoder {
       if (index > 0)
         throw this.error(offset, `unexpected data after image ${index}: not the start of another netpbm image`, 'the file has trailing garbage or a damaged image');
       if (p === 0x50 && digit === 0x37) throw this.error(offset, 'PAM (P7) images are not supported; only PBM, PGM and PPM (P1–P6)');
-      throw this.error(offset, `not a netpbm image: bad magic number ${describeBytes(p, digit)} (expected P1–P6)`);
+      const other = p === 0x89 && digit === 0x50 ? 'PNG' : p === 0xff && digit === 0xd8 ? 'JPEG' : p === 0x42 && digit === 0x4d ? 'BMP' : undefined;
+      throw this.error(
+        offset,
+        `not a netpbm image: bad magic number ${describeBytes(p, digit)} (expected P1–P6)`,
+        other ? `this looks like a ${other} file already` : undefined,
+      );
     }
     const format = `P${String.fromCharCode(digit)}` as NetpbmFormat;
     const kind = format === 'P1' || format === 'P4' ? 'pbm' : format === 'P2' || format === 'P5' ? 'pgm' : 'ppm';
