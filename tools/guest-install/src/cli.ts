@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commonOptions, documentOptions, packageVersion, runCommand, runStage, verbosityOf } from '@ozkit/command';
-import { loadConfig } from '@ozkit/config';
+import { loadConfig, parseSeconds } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
 import { guestInstall } from './guest-install.js';
 
@@ -69,8 +69,8 @@ await runCommand({ tool, version, verbosity: earlyVerbosity, logFormat: earlyFor
       memoryMiB: args.memory === undefined ? undefined : String(args.memory),
       imageType: args['image-type'],
       diskBus: args['disk-bus'],
-      timeoutInstall: args.timeout,
-      timeoutInactivity: args.inactivity,
+      timeoutInstall: args.timeout === undefined ? undefined : parseSeconds(args.timeout, '--timeout'),
+      timeoutInactivity: args.inactivity === undefined ? undefined : parseSeconds(args.inactivity, '--inactivity'),
       cacheJeos: args['jeos-cache'],
       screenshotDir: args['screenshot-dir'] === undefined ? undefined : resolve(args['screenshot-dir']),
     },
