@@ -11,6 +11,8 @@ export interface BuildAccess {
   failedMarker: string;
   /** Written as early as the installer allows: proof that it read this answer file. */
   loadedMarker: string;
+  /** The guest's serial console device the markers go to (ttyS0 on x86). */
+  serialDevice: string;
 }
 
 export interface RenderContext {
@@ -44,6 +46,14 @@ export interface AnswerProblem {
 }
 
 export const SERIAL_CONSOLE = 'ttyS0,115200n8';
+
+/** The first serial console per architecture (QEMU's default machines) and its console= value. */
+export function serialConsoleFor(arch: string): { device: string; console: string } {
+  if (arch === 'aarch64' || arch === 'armv7l') return { device: 'ttyAMA0', console: 'ttyAMA0,115200n8' };
+  if (arch === 'ppc64' || arch === 'ppc64le') return { device: 'hvc0', console: 'hvc0' };
+  if (arch === 's390x') return { device: 'ttysclp0', console: 'ttysclp0' };
+  return { device: 'ttyS0', console: SERIAL_CONSOLE };
+}
 
 /** RFC 1123 host label from any template name (the TDL name may hold anything). */
 export function hostnameFor(name: string): string {

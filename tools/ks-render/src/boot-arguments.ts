@@ -24,9 +24,8 @@ export interface BootFacts {
   locator: AnswerLocator;
 }
 
-const CONSOLE = ['console=tty0', `console=${SERIAL_CONSOLE}`];
-
-export function bootFactsFor(format: AnswerFormat, family: OsFamily): BootFacts {
+export function bootFactsFor(format: AnswerFormat, family: OsFamily, serialConsole: string = SERIAL_CONSOLE): BootFacts {
+  const CONSOLE = ['console=tty0', `console=${serialConsole}`];
   switch (format) {
     case 'kickstart':
       return {

@@ -36,9 +36,10 @@ export function generateBuildKey(buildId: string): BuildKeyPair {
   throw new OzkitError('INTERNAL', 'could not generate a well-formed ed25519 build key', { hint: 'this is a bug in ozkit; report it' });
 }
 
-export function buildAccessFor(format: AnswerFormat, buildId: string, publicKey: string): BuildAccess {
+export function buildAccessFor(format: AnswerFormat, buildId: string, publicKey: string, serialDevice = 'ttyS0'): BuildAccess {
   return {
     publicKey,
+    serialDevice,
     marker: `OZKIT-INSTALL-COMPLETE ${buildId}`,
     failedMarker: `OZKIT-INSTALL-FAILED ${buildId}`,
     loadedMarker: `OZKIT-${format.toUpperCase()}-LOADED ${buildId}`,

@@ -15,13 +15,10 @@ export interface KickstartSyntax {
   installCommand: boolean;
   /** RHEL 7 `auth`; `authselect` from RHEL 8 / F28 (`auth` removed in RHEL 9 / F35). */
   auth: 'auth' | 'authselect';
-  /** `timesource` replaces `timezone --ntpservers` from RHEL 9 / F33 (we set neither, kept for users). */
-  /** `sshkey` command (RHEL 7.? and F22+ have it; we use it from RHEL 8 and keep %post as the portable path). */
+  /** Use the `sshkey` command (RHEL 8+, Fedora); the %post that follows adds the key on every release anyway. */
   sshkeyCommand: boolean;
   /** Boot option prefix: `inst.` (RHEL 7 accepts both; RHEL 9 / F34 dropped the bare forms). */
   optionPrefix: 'inst.';
-  /** Default filesystem for the root partition. */
-  rootFs: 'xfs' | 'ext4' | 'btrfs';
 }
 
 export interface OsRelease {
@@ -104,14 +101,12 @@ function kickstartSyntax(distro: Distro, major: number): KickstartSyntax {
       auth: major >= 28 ? 'authselect' : 'auth',
       sshkeyCommand: true,
       optionPrefix: 'inst.',
-      rootFs: major >= 33 ? 'btrfs' : 'ext4',
     };
   return {
     installCommand: major <= 7,
     auth: major >= 8 ? 'authselect' : 'auth',
     sshkeyCommand: major >= 8,
     optionPrefix: 'inst.',
-    rootFs: 'xfs',
   };
 }
 

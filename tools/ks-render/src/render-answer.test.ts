@@ -252,3 +252,13 @@ describe('build key generation', () => {
     }
   });
 });
+
+describe('serial console per architecture', () => {
+  it('aarch64 guests get ttyAMA0 for the console and the markers', async () => {
+    const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Fedora', version: '42', arch: 'aarch64' }));
+    const text = readFileSync(out.answer!.path, 'utf8');
+    expect(out.answer!.kernelArgs).toContain('console=ttyAMA0,115200n8');
+    expect(text).toContain(`echo '${out.answer!.marker}' > /dev/ttyAMA0`);
+    expect(text).not.toContain('ttyS0');
+  });
+});

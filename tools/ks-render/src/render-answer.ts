@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { OzkitError, OzkitErrorList } from '@ozkit/errors';
 import { requireKey, type Answer, type AnswerFormat, type BuildDocument, type OsFamily, type Template } from '@ozkit/build-document';
 import { silentLogger, type Logger } from '@ozkit/log';
-import { hostnameFor, SERIAL_CONSOLE, type AnswerProblem, type RenderContext, type RenderedAnswer } from './answer-context.js';
+import { hostnameFor, serialConsoleFor, type AnswerProblem, type RenderContext, type RenderedAnswer } from './answer-context.js';
 import { detectAnswerFormat, FAMILY_FOR_FORMAT, FORMATS_FOR_FAMILY } from './answer-format.js';
 import { adaptUserAutoyast, lintAutoyast, renderDefaultAutoyast } from './autoyast/render-autoyast.js';
 import { adaptUserAutoinstall, lintAutoinstall, renderDefaultAutoinstall, renderMetaData } from './autoinstall/render-autoinstall.js';
@@ -125,7 +125,8 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
   const customization = customizationFollows(template);
   const buildId = newBuildId();
   const key = generateBuildKey(buildId);
-  const access = buildAccessFor(format, buildId, key.publicKey);
+  const serial = serialConsoleFor(template.os.arch);
+  const access = buildAccessFor(format, buildId, key.publicKey, serial.device);
   const osForContext: OsRelease = os ?? { family, format, distro: family === 'redhat' ? 'rhel' : family === 'debian' ? 'debian' : family === 'suse' ? 'opensuse' : 'ubuntu', label: `${template.os.name} ${template.os.version}`, major: 0 };
   const base: Omit<RenderContext, 'rootHash'> = {
     os: osForContext,
@@ -133,7 +134,7 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
     hostname: hostnameFor(template.name),
     access,
     customizationFollows: customization,
-    serialConsole: SERIAL_CONSOLE,
+    serialConsole: serial.console,
   };
 
   // The root password: the TDL's (Oz's substitution), else the user file's own, else generated.
@@ -199,7 +200,7 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
     .split(key.publicKey).join('@@OZKIT-BUILD-KEY@@')
     .split(buildId).join('@@OZKIT-BUILD-ID@@')
     .split(rootHash ?? '\u0000never\u0000').join(stablePasswordToken(tdlPassword));
-  const boot = bootFactsFor(format, family);
+  const boot = bootFactsFor(format, family, serial.console);
   const answer: Answer = {
     format,
     family,

@@ -13,7 +13,7 @@ function buildAccessLateCommands(access: BuildAccess, requireSshd: boolean): str
   const sshd = requireSshd ? '[ -x /target/usr/sbin/sshd ] && ' : '';
   return [
     `mkdir -p /target/root/.ssh && chmod 0700 /target/root/.ssh && (grep -qxF '${key}' /target/root/.ssh/authorized_keys 2>/dev/null || echo '${key}' >> /target/root/.ssh/authorized_keys) && chmod 0600 /target/root/.ssh/authorized_keys`,
-    `${sshd}grep -qxF '${key}' /target/root/.ssh/authorized_keys && echo '${access.marker}' > /dev/ttyS0 || echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/ttyS0`,
+    `${sshd}grep -qxF '${key}' /target/root/.ssh/authorized_keys && echo '${access.marker}' > /dev/${access.serialDevice} || echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/${access.serialDevice}`,
   ];
 }
 
@@ -43,7 +43,7 @@ export function renderDefaultAutoinstall(ctx: RenderContext): RenderedAnswer {
   const autoinstall: Mapping = {
     version: 1,
     'interactive-sections': [],
-    'early-commands': [`echo '${ctx.access.loadedMarker}' > /dev/ttyS0`],
+    'early-commands': [`echo '${ctx.access.loadedMarker}' > /dev/${ctx.access.serialDevice}`],
     locale: 'en_US.UTF-8',
     keyboard: { layout: 'us' },
     'refresh-installer': { update: false },
@@ -149,7 +149,7 @@ export function adaptUserAutoinstall(text: string, file: string, ctx: RenderCont
     ai.shutdown = 'poweroff';
   }
   const early = Array.isArray(ai['early-commands']) ? (ai['early-commands'] as YamlValue[]) : [];
-  ai['early-commands'] = [`echo '${ctx.access.loadedMarker}' > /dev/ttyS0`, ...early];
+  ai['early-commands'] = [`echo '${ctx.access.loadedMarker}' > /dev/${ctx.access.serialDevice}`, ...early];
   const late = Array.isArray(ai['late-commands']) ? (ai['late-commands'] as YamlValue[]) : [];
   ai['late-commands'] = [
     ...late,

@@ -14,7 +14,7 @@ function loadedScript(access: BuildAccess): string {
   return [
     '<script>',
     '  <filename>ozkit-loaded.sh</filename>',
-    `  <source><![CDATA[echo '${access.loadedMarker}' > /dev/ttyS0 || true]]></source>`,
+    `  <source><![CDATA[echo '${access.loadedMarker}' > /dev/${access.serialDevice} || true]]></source>`,
     '</script>',
   ].join('\n');
 }
@@ -29,9 +29,9 @@ function buildAccessScript(access: BuildAccess, requireSshd: boolean): string {
     'chmod 0600 /root/.ssh/authorized_keys',
     'systemctl enable sshd.service >/dev/null 2>&1 || true',
     `if ${check}; then`,
-    `  echo '${access.marker}' > /dev/ttyS0`,
+    `  echo '${access.marker}' > /dev/${access.serialDevice}`,
     'else',
-    `  echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/ttyS0`,
+    `  echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/${access.serialDevice}`,
     'fi',
   ].join('\n');
   return [

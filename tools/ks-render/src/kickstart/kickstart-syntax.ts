@@ -188,9 +188,10 @@ export function sections(doc: KsDocument, name?: string): KsSection[] {
   return doc.items.filter((i): i is KsSection => i.kind === 'section' && (name === undefined || i.name === name));
 }
 
-/** Shell text that restarts or halts the machine before the installer's own power-off. */
-const REBOOT_IN_SCRIPT = /(^|[;&|(`]\s*|\bthen\s+|\bdo\s+|\belse\s+)\s*(\/s?bin\/|\/usr\/s?bin\/)?(reboot|halt|(systemctl\s+(reboot|halt|kexec))|(shutdown\s+(-\w*r\w*|--reboot))|(init\s+[06]))\b/;
+const REBOOT_IN_SCRIPT =
+  /(^|[;&|(`]\s*|\bthen\s+|\bdo\s+|\belse\s+)\s*(\/s?bin\/|\/usr\/s?bin\/)?(reboot|halt|poweroff|shutdown|systemctl\s+(reboot|halt|poweroff|kexec)|init\s+[06])(\s|;|&|\||$)/;
 
+/** Shell text that restarts, halts or powers off the machine before the installer is done. */
 export function rebootsInScript(text: string): boolean {
   const code = text.replace(/(^|\s)#.*$/, '');
   return REBOOT_IN_SCRIPT.test(code);

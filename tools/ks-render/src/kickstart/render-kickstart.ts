@@ -17,16 +17,16 @@ export function buildAccessPost(access: BuildAccess, requireSshd: boolean): stri
     'restorecon -R /root/.ssh >/dev/null 2>&1 || true',
     'systemctl enable sshd.service >/dev/null 2>&1 || chkconfig sshd on >/dev/null 2>&1 || true',
     `if ${check}; then`,
-    `  echo '${access.marker}' > /dev/ttyS0`,
+    `  echo '${access.marker}' > /dev/${access.serialDevice}`,
     'else',
-    `  echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/ttyS0`,
+    `  echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/${access.serialDevice}`,
     'fi',
     '%end',
   ].join('\n');
 }
 
 function loadedPre(access: BuildAccess): string {
-  return ['%pre', `echo '${access.loadedMarker}' > /dev/ttyS0 2>/dev/null || true`, '%end'].join('\n');
+  return ['%pre', `echo '${access.loadedMarker}' > /dev/${access.serialDevice} 2>/dev/null || true`, '%end'].join('\n');
 }
 
 function authLine(os: OsRelease): string {

@@ -18,11 +18,11 @@ export function buildAccessLateCommand(access: BuildAccess, requireSshd: boolean
     `(grep -qxF "${key}" /root/.ssh/authorized_keys 2>/dev/null || echo "${key}" >> /root/.ssh/authorized_keys) && ` +
     `chmod 0600 /root/.ssh/authorized_keys'`;
   const sshd = requireSshd ? ' && in-target test -x /usr/sbin/sshd' : '';
-  return `${install}${sshd} && echo '${access.marker}' > /dev/ttyS0 || echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/ttyS0`;
+  return `${install}${sshd} && echo '${access.marker}' > /dev/${access.serialDevice} || echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/${access.serialDevice}`;
 }
 
 function loadedEarlyCommand(access: BuildAccess): string {
-  return `echo '${access.loadedMarker}' > /dev/ttyS0`;
+  return `echo '${access.loadedMarker}' > /dev/${access.serialDevice}`;
 }
 
 /** Mirror host and directory: from a url install's tree (…/debian/dists/…), else the distro's archive. */
