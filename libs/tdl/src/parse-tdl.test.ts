@@ -90,6 +90,17 @@ describe('all problems at once, each at its element', () => {
     ]);
   });
 
+  it('suggests the element or attribute a misspelling meant', () => {
+    expect(problemsOf(tdl({ body: '<pakages/><respositories/><Disk/>' }))).toEqual([
+      't.tdl:11:3: unexpected element <pakages> in <template>: did you mean <packages>?',
+      't.tdl:11:13: unexpected element <respositories> in <template>: did you mean <repositories>?',
+      't.tdl:11:29: unexpected element <Disk> in <template>: did you mean <disk>?',
+    ]);
+    expect(problemsOf(tdl({ body: '<commands><command name="a" postion="1">x</command></commands>' }))).toEqual([
+      't.tdl:11:30: unexpected attribute postion on <command>: did you mean position?',
+    ]);
+  });
+
   it('refuses a namespaced template', () => {
     expect(problemsOf(tdl({ attributes: ' xmlns="http://example.org/tdl"' }))).toEqual([
       't.tdl:1:1: <template> must not be in a namespace (xmlns="http://example.org/tdl")',

@@ -49,8 +49,36 @@ export function childrenByName(
 function unexpectedElementMessage(child: XmlElement, parent: XmlElement, allowed: string[]): string {
   if (child.namespace && XINCLUDE_NAMESPACES.includes(child.namespace))
     return `<${child.name}>: XInclude is refused: ozkit never reads files a template points at this way`;
+  const guess = closestName(child.name, allowed);
+  if (guess) return `unexpected element <${child.name}> in <${parent.name}>: did you mean <${guess}>?`;
   const list = allowed.length > 0 ? ` (allowed here: ${allowed.map((n) => `<${n}>`).join(', ')})` : '';
   return `unexpected element <${child.name}> in <${parent.name}>${list}`;
+}
+
+/** The allowed name a misspelling most likely meant (edit distance ≤ 2, case ignored), if any. */
+export function closestName(name: string, allowed: string[]): string | undefined {
+  if (name.length > 40) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance && d < candidate.length / 2) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** The text of an element that may hold only text; child elements are reported. */
@@ -75,7 +103,8 @@ export function attributesOf(
   for (const a of el.attributes) {
     if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) continue;
     if (!allowed.includes(a.name)) {
-      const list = allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
+      const guess = closestName(a.name, allowed);
+      const list = guess ? `: did you mean ${guess}?` : allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
       problems.error(a.offset, `unexpected attribute ${a.name} on <${el.name}>${list}`);
       continue;
     }
