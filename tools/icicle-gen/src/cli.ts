@@ -2,7 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commonOptions, documentOptions, packageVersion, runCommand, runStage, verbosityOf } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
-import { newBuildDocument, writeBuildDocument, readBuildDocument } from '@ozkit/build-document';
+import { newBuildDocument, parseBuildDocument, writeBuildDocument, readBuildDocument, type BuildDocument } from '@ozkit/build-document';
 import { loadConfig } from '@ozkit/config';
 import { generateIcicle, type GenerateIcicleOptions, type SbomFormat } from './generate-icicle.js';
 import { collectLiveInventory } from './live-inventory.js';
@@ -17,6 +17,7 @@ const examples: [string, string][] = [
   ['$0 --in build.json --stdout', 'print the ICICLE XML instead of the document'],
   ['$0 --in build.json -o image.icicle.xml --format spdx --out build.json', 'choose the XML path; update the document in place'],
   ['$0 --live --host 127.0.0.1 --port 2222 --key ./id_ed25519 --stdout', 'list the packages of a running guest over SSH (no document needed)'],
+  ['$0 --in build.json --live --image --out build.json', 'boot the (unsealed) image on a throw-away overlay and list its packages (Oz\'s safe_generation)'],
 ];
 
 function preScanVerbosity(args: string[]): number {
@@ -78,6 +79,8 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
       user: { type: 'string', requiresArg: true, default: 'root', describe: '--live: SSH user' },
       key: { type: 'string', requiresArg: true, describe: '--live: private key file (default the build key in the document)' },
       'host-key': { type: 'string', requiresArg: true, describe: '--live: expected host key fingerprint SHA256:… (default: shown, not checked)' },
+      image: { type: 'string', describe: '--live: boot this image (default the document\'s) on a throw-away overlay instead of --host' },
+      'boot-timeout': { type: 'number', requiresArg: true, describe: '--live --image: seconds to wait for SSH (default [timeouts] boot)' },
       'extra-command': { type: 'string', requiresArg: true, describe: '--live: os/icicle/extra_command to run (default the TDL\'s)' },
       'command-timeout': { type: 'number', requiresArg: true, default: 120, describe: '--live: seconds each remote command may take' },
     })
@@ -98,15 +101,17 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
   if (args.stdout && args.output !== undefined && args.output !== '-') {
     throw new OzkitError('USAGE', '--stdout and --output FILE both choose where the XML goes', { hint: 'use one of them' });
   }
-  const liveFlags = ['host', 'key', 'host-key', 'extra-command'].filter((f) => args[f as keyof typeof args] !== undefined);
+  const liveFlags = ['host', 'key', 'host-key', 'extra-command', 'image', 'boot-timeout'].filter((f) => args[f as keyof typeof args] !== undefined);
   if (!args.live && liveFlags.length > 0) {
     throw new OzkitError('USAGE', `--${liveFlags[0]} only makes sense with --live`, { hint: `add --live, or see ${tool} --help` });
   }
-  if (args.live && args.host === undefined) {
-    throw new OzkitError('USAGE', '--live needs --host (and usually --port and --key) of a running guest', { hint: `see ${tool} --help` });
+  if (args.live && args.host === undefined && args.image === undefined) {
+    throw new OzkitError('USAGE', '--live needs --host HOST (a running guest) or --image [FILE] (boot the image on a throw-away overlay)', { hint: `see ${tool} --help` });
   }
-  // Read for its errors: a broken config file is reported even though no setting is used yet.
-  loadConfig({ configFile: args.config, env: process.env });
+  if (args.host !== undefined && args.image !== undefined) {
+    throw new OzkitError('USAGE', '--host and --image both say where to list packages', { hint: 'use one of them' });
+  }
+  const config = loadConfig({ configFile: args.config, env: process.env });
   const options: GenerateIcicleOptions = {
     output: toStdout ? undefined : args.output,
     sbomDir: args['sbom-dir'],
@@ -118,11 +123,12 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
 
   const withLive = async (doc: Parameters<typeof generateIcicle>[0]): Promise<GenerateIcicleOptions> => {
     if (!args.live) return options;
-    const host = args.host!;
     const port = args.port;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OzkitError('USAGE', `--port ${port}: not a TCP port`);
     const live = await collectLiveInventory(doc, {
-      source: { kind: 'ssh', host, port },
+      source: args.host !== undefined ? { kind: 'ssh', host: args.host, port } : { kind: 'image', image: args.image === '' ? undefined : args.image },
+      bootTimeoutSeconds: args['boot-timeout'] ?? config.settings.timeoutBoot,
+      settings: config.settings,
       user: args.user,
       key: args.key,
       hostKey: args['host-key'],
@@ -132,13 +138,28 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
       signal: ctx.signal,
     });
     ctx.logger.info(`${live.inventory.packages.length} ${live.inventory.format} packages on ${live.distro.prettyName ?? live.distro.id}`);
-    return { ...options, inventory: live.inventory, live: { distro: live.distro, host, port, hostKey: live.hostKey } };
+    return { ...options, inventory: live.inventory, live: { distro: live.distro, where: live.where, hostKey: live.hostKey } };
   };
-  // --live may run without a document: a terminal on stdin and no --in starts a fresh one.
-  const createDocument = args.live === true && args.in === undefined && process.stdin.isTTY === true;
+  // --live may run without a document: a terminal or empty input on stdin (and no --in) starts
+  // a fresh one, so `icicle-gen --live --host … < /dev/null` works in scripts.
+  let given: BuildDocument | undefined;
+  let fresh = false;
+  if (args.live && args.in === undefined) {
+    const text = process.stdin.isTTY ? '' : await readStdin();
+    if (text.trim() === '') fresh = true;
+    else given = parseBuildDocument(text, '<stdin>');
+  }
 
   if (!toStdout) {
-    await runStage({ ctx, in: args.in, out: args.out, createDocument }, async (doc) => {
+    if (given?.failure) {
+      // Pass an earlier failure on untouched, as runStage does.
+      await writeBuildDocument(given, { out: args.out });
+      throw new OzkitError('BAD_DOCUMENT', `not run: ${given.failure.stage} failed earlier: ${String(given.failure.message).split('\n')[0]}`);
+    }
+    const preRead = given;
+    await runStage({ ctx, in: args.in, out: args.out, createDocument: fresh || preRead !== undefined }, async (doc) => {
+      // The stage record and any failure are written onto this same object, so fill it in place.
+      if (preRead) Object.assign(doc, preRead);
       const result = await generateIcicle(doc, await withLive(doc));
       ctx.logger.info(`wrote ${result.doc.icicle!.xml} (${result.doc.icicle!.packages} packages)`);
       for (const s of result.sboms) ctx.logger.info(`wrote ${s.path} (${s.format})`);
@@ -148,7 +169,7 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
   }
 
   // --stdout: the XML is the product; the document goes only to --out, if given.
-  const doc = createDocument ? newBuildDocument() : await readBuildDocument({ in: args.in });
+  const doc = given ?? (fresh ? newBuildDocument() : await readBuildDocument({ in: args.in }));
   if (doc.failure) {
     throw new OzkitError('BAD_DOCUMENT', `not run: ${doc.failure.stage} failed earlier: ${String(doc.failure.message).split('\n')[0]}`);
   }
@@ -164,3 +185,9 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
   });
   if (args.out !== undefined) await writeBuildDocument(result.doc, { out: args.out });
 });
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -25,7 +25,7 @@ export interface GenerateIcicleOptions {
   /** An inventory collected by --live instead of the document's customize.inventory. */
   inventory?: Inventory;
   /** With a live inventory: the guest's distribution and where it was read. */
-  live?: { distro: Distro; host: string; port: number; hostKey: { type: string; sha256: string } };
+  live?: { distro: Distro; where: { host: string; port: number } | { image: string }; hostKey: { type: string; sha256: string } };
   /** Overrides template.description (undefined keeps the TDL's). */
   description?: string;
   tool: { name: string; version: string };
@@ -97,7 +97,7 @@ export async function generateIcicle(doc: BuildDocument, options: GenerateIcicle
     source: options.inventory ? 'live' : 'document',
   };
   if (options.live) {
-    icicle.live = { host: options.live.host, port: options.live.port, hostKey: options.live.hostKey, collectedAt: inventory.collectedAt };
+    icicle.live = { ...options.live.where, hostKey: options.live.hostKey, collectedAt: inventory.collectedAt };
   }
   if (sboms.length > 0) {
     icicle.sbom = { format: sboms[0].format, path: sboms[0].path };

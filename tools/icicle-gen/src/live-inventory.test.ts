@@ -65,6 +65,12 @@ describe('icicle-gen --live over SSH', () => {
     expect(r.stderr).toContain(`host key ssh-ed25519 ${fingerprint} (not checked`);
   });
 
+  it('runs without a document on empty stdin (scripts with </dev/null)', async () => {
+    const r = await run(['--live', '--host', '127.0.0.1', '--port', String(sshd.port), '--key', sshd.clientKey.privateKey, '--stdout'], '');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('<package name="dpkg"/>');
+  });
+
   it('refuses a guest whose host key does not match, before running anything (exit 69)', async () => {
     const r = await run(
       ['--live', '--host', '127.0.0.1', '--port', String(sshd.port), '--key', sshd.clientKey.privateKey, '--host-key', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '--stdout'],

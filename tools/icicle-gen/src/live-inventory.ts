@@ -3,10 +3,12 @@ import type { BuildDocument, Inventory } from '@ozkit/build-document';
 import type { Logger } from '@ozkit/log';
 import { HostKeyPin, SshSession, loadPrivateKey, type HostKey } from '@ozkit/ssh';
 import { collectInventory, OS_RELEASE_COMMAND, parseOsRelease, type RunGuestCommand } from '@ozkit/inventory';
+import type { Settings } from '@ozkit/config';
 import type { Distro } from './distro.js';
+import { bootForInventory } from './overlay-boot.js';
 
-/** Where --live lists packages: a guest already running. */
-export type LiveSource = { kind: 'ssh'; host: string; port: number };
+/** Where --live lists packages: a guest already running, or the image booted on a throw-away overlay. */
+export type LiveSource = { kind: 'ssh'; host: string; port: number } | { kind: 'image'; image?: string };
 
 export interface LiveOptions {
   source: LiveSource;
@@ -18,6 +20,9 @@ export interface LiveOptions {
   /** Default: the TDL's os/icicle/extra_command. */
   extraCommand?: string;
   commandTimeoutSeconds: number;
+  /** --image: how long the booted image may take to answer SSH ([timeouts] boot). */
+  bootTimeoutSeconds: number;
+  settings: Settings;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -26,6 +31,8 @@ export interface LiveInventory {
   inventory: Inventory;
   distro: Distro;
   hostKey: HostKey;
+  /** Where the packages were listed. */
+  where: { host: string; port: number } | { image: string };
 }
 
 function buildKeyOf(doc: BuildDocument): string | undefined {
@@ -85,6 +92,23 @@ export async function collectLiveInventory(doc: BuildDocument, options: LiveOpti
     }
   };
 
+  if (options.source.kind === 'image') {
+    return bootForInventory(doc, {
+      image: options.source.image,
+      privateKey,
+      user: options.user ?? 'root',
+      bootTimeoutSeconds: options.bootTimeoutSeconds,
+      settings: options.settings,
+      logger: options.logger,
+      signal: options.signal,
+      withSession: async (session, image) => {
+        checkHostKey(session);
+        const { inventory, distro } = await inventoryOverSsh(session, common);
+        return { inventory, distro, hostKey: session.hostKey, where: { image } };
+      },
+    });
+  }
+
   const { host, port } = options.source;
   options.logger.info(`connecting to ${options.user ?? 'root'}@${host}:${port}`);
   const session = await SshSession.connect({
@@ -109,7 +133,7 @@ export async function collectLiveInventory(doc: BuildDocument, options: LiveOpti
     checkHostKey(session);
     if (expected === undefined) options.logger.info(`host key ${session.hostKey.type} ${session.hostKey.sha256} (not checked: give --host-key to pin it)`);
     const { inventory, distro } = await inventoryOverSsh(session, common);
-    return { inventory, distro, hostKey: session.hostKey };
+    return { inventory, distro, hostKey: session.hostKey, where: { host, port } };
   } finally {
     await session.close();
   }
