@@ -6,7 +6,7 @@
 // Each tool converts each input file to a PNG file, REPS times; the table shows the median.
 // Usage: node bench/ppm2png.bench.mjs [reps]   (build first: npx tsc -p libs/netpbm && npx tsc -p tools/ppm2png)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,12 +87,22 @@ function median(values) {
   return s[Math.floor(s.length / 2)];
 }
 
-function time(cmd, args, out) {
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** Runs a command; wall-clock ms, and CPU ms (user + system, all threads) when GNU time is there. */
+function time(cmd, args) {
+  const cpuFile = join(dir, 'cpu.txt');
+  const argv = gnuTime ? [gnuTime, '-f', '%U %S', '-o', cpuFile, cmd, ...args] : [cmd, ...args];
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', out ? 'ignore' : 'ignore', 'pipe'] });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return ms;
+  let cpu;
+  if (gnuTime) {
+    const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    cpu = (user + sys) * 1000;
+  }
+  return { ms, cpu };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ppm2png-bench-'));
@@ -119,37 +129,54 @@ try {
       name: 'ppm2png (library)',
       run: async (i, o) => {
         const t = process.hrtime.bigint();
+        const c = process.cpuUsage();
         await netpbmToPng(i, o);
-        return Number(process.hrtime.bigint() - t) / 1e6;
+        const used = process.cpuUsage(c);
+        return { ms: Number(process.hrtime.bigint() - t) / 1e6, cpu: (used.user + used.system) / 1000 };
       },
     },
   ];
   if (pnmtopngBin) tools.push({ name: 'pnmtopng', baseline: true, run: (i, o) => time('sh', ['-c', `exec "${pnmtopngBin}" "$1" > "$2"`, 'sh', i, o]) });
   if (convertBin) tools.push({ name: 'convert', baseline: true, run: (i, o) => time(convertBin, [i, o]) });
 
+  // Round-robin: every repetition runs each tool once, so a change in the machine's load
+  // (it is shared) hits all tools alike.
   const rows = [];
   for (const input of inputs) {
+    const samples = Object.fromEntries(tools.map((t) => [t.name, { ms: [], cpu: [] }]));
+    const outOf = (tool) => join(dir, `${tool.name.replace(/\W+/g, '_')}.png`);
+    for (const tool of tools) await tool.run(input.path, outOf(tool)); // warm-up: page cache, first-run costs
+    for (let r = 0; r < reps; r++)
+      for (const tool of tools) {
+        const { ms, cpu } = await tool.run(input.path, outOf(tool));
+        samples[tool.name].ms.push(ms);
+        if (cpu !== undefined) samples[tool.name].cpu.push(cpu);
+      }
     const results = {};
     for (const tool of tools) {
-      const out = join(dir, `${tool.name.replace(/\W+/g, '_')}.png`);
-      await tool.run(input.path, out); // warm-up (page cache, first-run costs)
-      const times = [];
-      for (let r = 0; r < reps; r++) times.push(await tool.run(input.path, out));
-      results[tool.name] = { ms: median(times), bytes: statSync(out).size };
+      const s = samples[tool.name];
+      results[tool.name] = { ms: median(s.ms), cpu: s.cpu.length ? median(s.cpu) : undefined, bytes: statSync(outOf(tool)).size };
     }
     rows.push({ input: input.name, results });
   }
 
   const pad = (s, n) => String(s).padEnd(n);
   const lpad = (s, n) => String(s).padStart(n);
-  console.log(`median of ${reps} runs each (ms), output size (KiB); ratio = ppm2png CLI time / baseline time (< 1 is faster)`);
-  console.log(`${pad('input', 24)}${tools.map((t) => lpad(t.name, 20)).join('')}   CLI/pnmtopng  CLI/convert`);
+  console.log(`median of ${reps} runs: wall ms / CPU ms (user+sys) / PNG KiB. Ratios: ppm2png CLI wall time / baseline wall time (< 1 = faster)`);
+  console.log(`${pad('input', 22)}${tools.map((t) => lpad(t.name, 24)).join('')}  CLI/pnmtopng CLI/convert`);
   for (const row of rows) {
-    const cells = tools.map((t) => lpad(`${row.results[t.name].ms.toFixed(0)} ms ${(row.results[t.name].bytes / 1024).toFixed(0)}K`, 20)).join('');
+    const cells = tools
+      .map((t) => {
+        const r = row.results[t.name];
+        return lpad(`${r.ms.toFixed(0)} / ${r.cpu === undefined ? '-' : r.cpu.toFixed(0)} / ${(r.bytes / 1024).toFixed(0)}K`, 24);
+      })
+      .join('');
     const cli = row.results['ppm2png (CLI)'].ms;
     const ratio = (name) => (row.results[name] ? (cli / row.results[name].ms).toFixed(2) : 'n/a');
-    console.log(`${pad(row.input, 24)}${cells}   ${lpad(ratio('pnmtopng'), 12)} ${lpad(ratio('convert'), 12)}`);
+    console.log(`${pad(row.input, 22)}${cells}  ${lpad(ratio('pnmtopng'), 12)} ${lpad(ratio('convert'), 11)}`);
   }
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`load average during the run: ${load} (the machine is shared; compare ratios, not absolute times)`);
   if (!pnmtopngBin || !convertBin) console.log('(missing baseline: install netpbm and imagemagick for the full comparison)');
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -130,7 +130,8 @@ async function encodeImage(
       significantBits: layout.significantBits ? new Array(channels).fill(layout.significantBits) : undefined,
     });
     decoder.rewind(header);
-    const samples = encoder.rawIsScanline ? undefined : new Uint16Array(header.width * header.channels);
+    const raw = encoder.rawIsScanline || encoder.takesRgb8ForPalette;
+    const samples = raw ? undefined : new Uint16Array(header.width * header.channels);
     const rowLength = encoder.lineBytes + 1;
     for (let y = 0; y < header.height; y++) {
       if (y % CHECK_EVERY_ROWS === 0) options.signal?.throwIfAborted();
@@ -138,8 +139,10 @@ async function encodeImage(
       if (samples) {
         decoder.readRow(header, samples, y);
         encoder.encodeSamples(samples, out);
-      } else {
+      } else if (encoder.rawIsScanline) {
         encoder.encodeScanline(decoder.rawRow(header, y), out);
+      } else {
+        encoder.encodeRgb8Palette(decoder.rawRow(header, y), out);
       }
       await writer.commitRow(rowLength);
     }

@@ -79,8 +79,8 @@ describe('pixels identical to netpbm pnmtopng', () => {
     expectSameAsNetpbm(png, bytes);
   });
 
-  it('many colors (no palette) and exactly 256 / 257 colors', async () => {
-    for (const count of [16, 17, 256, 257, 4096]) {
+  it('1 to 4096 colors: 1/2/4/8-bit palettes, and RGB past 256', async () => {
+    for (const count of [1, 2, 3, 4, 5, 16, 17, 256, 257, 4096]) {
       const samples = new Uint16Array(64 * 64 * 3);
       for (let p = 0; p < 64 * 64; p++) {
         const c = p % count;

@@ -56,6 +56,33 @@ export class RowEncoder {
     this.current = t;
   }
 
+  /**
+   * A palette PNG from P6 at maxval 255 (a typical QEMU screendump of a text or installer
+   * screen): palette indices straight from the input bytes, without unpacking samples.
+   */
+  get takesRgb8ForPalette(): boolean {
+    return this.paletteIndex !== undefined && !this.header.plain && this.header.kind === 'ppm' && this.header.maxval === 255;
+  }
+
+  encodeRgb8Palette(bytes: Uint8Array, out: Uint8Array): void {
+    const index = this.paletteIndex!;
+    const width = this.header.width;
+    const bitDepth = this.layout.bitDepth;
+    const indices = bitDepth === 8 ? this.current : new Uint8Array(width);
+    let lastKey = -1;
+    let lastIndex = 0;
+    for (let x = 0, i = 0; x < width; x++, i += 3) {
+      const key = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      if (key !== lastKey) {
+        lastKey = key;
+        lastIndex = index.get(key)!;
+      }
+      indices[x] = lastIndex;
+    }
+    if (bitDepth !== 8) packBits(indices, width, bitDepth, this.current);
+    this.applyFilter(this.current, out);
+  }
+
   /** Same, for a raw row that already is the scanline (see rawIsScanline). */
   encodeScanline(line: Uint8Array, out: Uint8Array): void {
     this.applyFilter(line, out);
