@@ -97,7 +97,7 @@ describe('all problems at once, each at its element', () => {
       't.tdl:11:29: unexpected element <Disk> in <template>: did you mean <disk>?',
     ]);
     expect(problemsOf(tdl({ body: '<commands><command name="a" postion="1">x</command></commands>' }))).toEqual([
-      't.tdl:11:30: unexpected attribute postion on <command>: did you mean position?',
+      't.tdl:11:31: unexpected attribute postion on <command>: did you mean position?',
     ]);
   });
 
