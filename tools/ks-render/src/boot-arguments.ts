@@ -53,9 +53,10 @@ export function bootFactsFor(format: AnswerFormat, family: OsFamily, serialConso
     case 'autoinstall':
       return {
         kernelArgs: [...CONSOLE],
-        // The live installer's root is the ISO's squashfs, not the initrd: files appended to the
-        // initrd are not seen by cloud-init, so inInitrd is empty and `cidata` is the kernel-boot path.
-        placement: { onIso: '/nocloud/', inInitrd: '' },
+        // user-data with meta-data beside it in /nocloud/. The live installer's root is the ISO's
+        // squashfs, so files appended to the initrd are not seen by cloud-init: a kernel boot still
+        // needs the ISO (or a CIDATA volume, see locator.cidata); inInitrd only mirrors onIso.
+        placement: { onIso: '/nocloud/user-data', inInitrd: '/nocloud/user-data' },
         locator: {
           iso: ['autoinstall', 'ds=nocloud;s=/cdrom/nocloud/'],
           initrd: [],

@@ -90,7 +90,7 @@ describe('default answer file for every OS listed in the issue', () => {
         const meta = answer.extraFiles?.find((f) => f.name === 'meta-data');
         expect(meta && readFileSync(meta.path, 'utf8')).toBe('instance-id: ozkit-jeos\nlocal-hostname: jeos\n');
         expect(loadYaml(readFileSync(meta!.path, 'utf8'))).toEqual([{ 'instance-id': 'ozkit-jeos', 'local-hostname': 'jeos' }]);
-        expect(answer.placement.onIso).toBe('/nocloud/');
+        expect(answer.placement).toEqual({ onIso: '/nocloud/user-data', inInitrd: '/nocloud/user-data' });
       }
     });
   }
