@@ -13,9 +13,9 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], stdin?: string): Promise<Run> {
+function run(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DATE_EPOCH: '' } }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DATE_EPOCH: '', ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin!.end(stdin ?? '');
@@ -96,6 +96,18 @@ describe('icicle-gen CLI', () => {
     expect(r.stderr).not.toContain('    at ');
     expect(JSON.parse(r.stdout).failure).toMatchObject({ stage: 'icicle-gen', code: 'BAD_DOCUMENT', exitCode: 65 });
     expect(existsSync(join(dir, 'icicle.xml'))).toBe(false);
+  });
+
+  it('with [icicle] safe_generation, a document without inventory boots its image instead', async () => {
+    const doc = debianDocument(dir);
+    delete (doc as Record<string, unknown>).customize;
+    doc.disk = { path: join(dir, 'missing.qcow2') } as never;
+    const r = await run([], JSON.stringify(doc), { OZKIT_ICICLE_SAFE_GENERATION: 'yes' });
+    expect(r.stderr).toContain('[icicle] safe_generation: booting the image on a throw-away overlay');
+    expect(r.stderr).toContain(`${join(dir, 'missing.qcow2')}: image not found`);
+    expect(r.code).toBe(66);
+    const off = await run([], JSON.stringify(doc), { OZKIT_ICICLE_SAFE_GENERATION: 'no' });
+    expect(off.code).toBe(65);
   });
 
   it('names every broken inventory field and writes nothing', async () => {

@@ -61,7 +61,9 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
         `Write the ICICLE package manifest (Oz's format, byte for byte) and, with --format, an SBOM\n` +
         `(CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded.\n` +
         `Reads the build document on stdin (or --in), writes it on stdout (or --out) with "icicle" added.\n` +
-        `With --stdout (or -o -) stdout carries the XML instead; the document then goes only to --out.\n\n` +
+        `With --stdout (or -o -) stdout carries the XML instead; the document then goes only to --out.\n` +
+        `With [icicle] safe_generation = yes (OZKIT_ICICLE_SAFE_GENERATION), a document without an\n` +
+        `inventory gets one by booting its image on a throw-away overlay (as --live --image).\n\n` +
         `ICICLE names are what Oz lists for the same system: NAME-VERSION-RELEASE.ARCH for rpm\n` +
         `(plain \`rpm -qa\`), the \`dpkg --get-selections\` name for deb (libc6:amd64 for multi-arch).`,
     )
@@ -122,11 +124,17 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
   };
 
   const withLive = async (doc: Parameters<typeof generateIcicle>[0]): Promise<GenerateIcicleOptions> => {
-    if (!args.live) return options;
+    // Oz's oz-generate-icicle boots the image when asked for an ICICLE; with [icicle]
+    // safe_generation ozkit does the same for a document without an inventory (on an overlay).
+    const fallback =
+      !args.live && config.settings.icicleSafeGeneration && doc.customize?.inventory === undefined && (doc.customize?.image?.path ?? doc.disk?.path) !== undefined;
+    if (!args.live && !fallback) return options;
+    if (fallback) ctx.logger.info('no customize.inventory in the document; [icicle] safe_generation: booting the image on a throw-away overlay');
     const port = args.port;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OzkitError('USAGE', `--port ${port}: not a TCP port`);
     const live = await collectLiveInventory(doc, {
-      source: args.host !== undefined ? { kind: 'ssh', host: args.host, port } : { kind: 'image', image: args.image === '' ? undefined : args.image },
+      source:
+        args.host !== undefined ? { kind: 'ssh', host: args.host, port } : { kind: 'image', image: args.image === '' || args.image === undefined ? undefined : args.image },
       bootTimeoutSeconds: args['boot-timeout'] ?? config.settings.timeoutBoot,
       settings: config.settings,
       user: args.user,

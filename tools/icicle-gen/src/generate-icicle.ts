@@ -45,7 +45,7 @@ export interface GenerateIcicleResult {
 
 function noInventory(): OzkitError {
   return new OzkitError('BAD_DOCUMENT', 'build document has no customize.inventory: nothing to list', {
-    hint: 'run guest-customize before icicle-gen (it records the package inventory), or collect it from a running guest with `icicle-gen --live --host H --port P --key KEY`',
+    hint: 'run guest-customize before icicle-gen (it records the package inventory), or collect it from a running guest with `icicle-gen --live --host H --port P --key KEY` (`--live --image` boots an unsealed image)',
   });
 }
 

@@ -5,7 +5,7 @@ import { HostKeyPin, SshSession, loadPrivateKey, type HostKey } from '@ozkit/ssh
 import { collectInventory, OS_RELEASE_COMMAND, parseOsRelease, type RunGuestCommand } from '@ozkit/inventory';
 import type { Settings } from '@ozkit/config';
 import type { Distro } from './distro.js';
-import { bootForInventory } from './overlay-boot.js';
+import { bootForInventory, imageToBoot } from './overlay-boot.js';
 
 /** Where --live lists packages: a guest already running, or the image booted on a throw-away overlay. */
 export type LiveSource = { kind: 'ssh'; host: string; port: number } | { kind: 'image'; image?: string };
@@ -75,6 +75,8 @@ export async function inventoryOverSsh(
  * Read-only on the guest: only the package database query, os-release and extra_command run.
  */
 export async function collectLiveInventory(doc: BuildDocument, options: LiveOptions): Promise<LiveInventory> {
+  // A missing image is the more useful first complaint than a missing key.
+  const image = options.source.kind === 'image' ? imageToBoot(doc, options.source.image) : undefined;
   const keyPath = options.key ?? buildKeyOf(doc);
   if (!keyPath) {
     throw new OzkitError('USAGE', '--live needs an SSH private key and the document records no build key', { hint: 'give --key FILE' });
@@ -94,7 +96,7 @@ export async function collectLiveInventory(doc: BuildDocument, options: LiveOpti
 
   if (options.source.kind === 'image') {
     return bootForInventory(doc, {
-      image: options.source.image,
+      image,
       privateKey,
       user: options.user ?? 'root',
       bootTimeoutSeconds: options.bootTimeoutSeconds,

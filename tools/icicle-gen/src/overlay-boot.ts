@@ -21,7 +21,8 @@ export interface OverlayBootOptions<T> {
   withSession: (session: SshSession, image: string) => Promise<T>;
 }
 
-function imageOf(doc: BuildDocument, given?: string): string {
+/** The image --live --image boots: the given one, else the document's customized (else installed) disk. */
+export function imageToBoot(doc: BuildDocument, given?: string): string {
   const image = given ?? doc.customize?.image?.path ?? doc.disk?.path;
   if (!image) {
     throw new OzkitError('USAGE', '--image: the document records no image (customize.image or disk) to boot', {
@@ -40,7 +41,7 @@ function imageOf(doc: BuildDocument, given?: string): string {
  * `guest-customize --no-seal` to inventory an image later this way.
  */
 export async function bootForInventory<T>(doc: BuildDocument, options: OverlayBootOptions<T>): Promise<T> {
-  const image = imageOf(doc, options.image);
+  const image = imageToBoot(doc, options.image);
   const info = await diskInfo(image, options.signal);
   if (info.format !== 'qcow2' && info.format !== 'raw') {
     throw new OzkitError('BAD_IMAGE', `${image}: image format ${info.format} is not qcow2 or raw`);
