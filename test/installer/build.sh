@@ -241,12 +241,12 @@ disk_id=ozkit-$iso_key
 : >"$iso_tree/.disk/id/$disk_id"
 cat >"$work/efi-embedded.cfg" <<CFG
 search --no-floppy --set=root --file /.disk/id/$disk_id
-set prefix=(\$root)/boot/grub
-configfile \$prefix/grub.cfg
+configfile (\$root)/boot/grub/grub.cfg
 CFG
+# Modules stay in the image's memdisk (the prefix is left there); the ISO has none of its own.
+grub_modules="linux normal iso9660 search search_fs_file configfile echo test all_video part_msdos part_gpt fat gzio"
 grub-mkstandalone -O x86_64-efi -o "$work/bootx64.efi" \
-  --install-modules="linux normal iso9660 search search_fs_file configfile echo test all_video part_msdos part_gpt fat gzio" \
-  --modules="iso9660 search search_fs_file part_msdos part_gpt" --locales= --fonts= \
+  --install-modules="$grub_modules" --modules="$grub_modules" --locales= --fonts= \
   "boot/grub/grub.cfg=$work/efi-embedded.cfg"
 efi_kib=$(( $(stat -c %s "$work/bootx64.efi") / 1024 + 256 ))
 mkfs.vfat -C -n EFI "$iso_tree/boot/grub/efi.img" "$efi_kib" >/dev/null

@@ -288,5 +288,33 @@ describe('test installer', () => {
       expect(guest.console()).not.toContain('installation complete');
     }
   });
+
+  it('boots under UEFI (OVMF, q35/SATA) through efi.img into the installer, which reads file=/cdrom/… from grub.cfg', async () => {
+    const code = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+    const vars = join(work, 'OVMF_VARS.fd');
+    spawnSync('cp', ['/usr/share/OVMF/OVMF_VARS_4M.fd', vars]);
+    const remastered = join(work, 'efi.iso');
+    // A disk that does not exist ends the run right after the preseed and network steps.
+    await remasterWithPreseed({
+      iso,
+      out: remastered,
+      preseed: testPreseed({ hostname: 'ozkit-efi' }),
+      kernelArgs: ['console=ttyS0,115200n8', 'ozkit-installer/on-error=poweroff', 'partman-auto/disk=/dev/vdz'],
+    });
+    const started = Date.now();
+    const guest = new QemuGuest(work, [
+      '-no-reboot', '-machine', 'q35,accel=tcg',
+      '-drive', `if=pflash,format=raw,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,file=${vars}`,
+      '-cdrom', remastered,
+      '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
+    ], 'efi');
+    const exit = await guest.waitForExit(10 * 60_000);
+    timings['UEFI boot to installer error'] = (Date.now() - started) / 1000;
+    expect(exit.code).toBe(0);
+    const console = guest.console();
+    expect(console).toContain('preseed: /cdrom/preseed/ozkit.seed');
+    expect(console).toMatch(new RegExp(`^${PRESEED_LOADED_MARKER}$`, 'm'));
+    expect(console).toContain('ERROR: partitioning: partman-auto/disk /dev/vdz is not a block device');
+  });
 });
 
