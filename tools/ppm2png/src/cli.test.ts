@@ -155,6 +155,14 @@ describe('ppm2png --dir', () => {
     expect(events.find((e) => e.event === 'converted')).toMatchObject({ input: join(dir, 'a.ppm'), width: 40, png: { path: join(dir, 'out', 'a.png') } });
   });
 
+  it('--remove-source deletes each converted file, and keeps the one that failed', async () => {
+    writeFileSync(join(dir, 'a.ppm'), ppm());
+    writeFileSync(join(dir, 'bad.ppm'), 'P6\n9 9\n255\nshort');
+    const r = await run(['--dir', dir, '--remove-source']);
+    expect(r.code).toBe(65);
+    expect(readdirSync(dir).sort()).toEqual(['a.png', 'bad.ppm']);
+  });
+
   it('a missing folder exits 66', async () => {
     expect((await run(['--dir', join(dir, 'nope')])).code).toBe(66);
   });
@@ -193,6 +201,14 @@ describe('ppm2png on a build document', () => {
     const out = JSON.parse(readFileSync(join(dir, 'doc2.json'), 'utf8'));
     expect(out.failure.screenshots).toEqual(['shot.ppm', 'shot.png', 'gone.ppm']);
     expect(out.stages.at(-1).failed).toEqual([join(dir, 'gone.ppm')]);
+  });
+
+  it('--remove-source: the PNG takes the netpbm file\'s place in the list and on disk', async () => {
+    writeFileSync(join(dir, 'shot.ppm'), ppm());
+    const r = await run(['--remove-source'], JSON.stringify(failedDoc(['shot.ppm'])));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.toString()).failure.screenshots).toEqual(['shot.png']);
+    expect(readdirSync(dir)).toEqual(['shot.png']);
   });
 
   it('a document without failure passes through unchanged (plus the stage record)', async () => {

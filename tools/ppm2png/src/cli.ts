@@ -31,6 +31,7 @@ leaves no partial file. A bad image exits 65 with one line saying what is wrong.
 const options = {
   output: { alias: 'o', type: 'string', requiresArg: true, describe: 'PNG to write (multi-image: OUT-1.png…); with --dir, the output folder; "-" for stdout' },
   dir: { type: 'string', requiresArg: true, describe: 'convert every .ppm/.pgm/.pbm/.pnm in this folder' },
+  'remove-source': { type: 'boolean', describe: 'delete each netpbm file once its PNG is written (not with stdin)' },
   compression: { type: 'string', requiresArg: true, describe: 'zlib level 0 (none) to 9 (smallest); default 6 for palette/1–4-bit PNGs, 4 for 8/16-bit' },
   ...commonOptions,
   ...documentOptions,
@@ -81,6 +82,7 @@ function parseCommandLine(argv: string[]): Args {
     in: v.in as string | undefined,
     out: v.out as string | undefined,
     config: v.config as string | undefined,
+    removeSource: v['remove-source'] === true,
     verbose: Array.isArray(v.verbose) ? v.verbose.length : 0,
     quiet: v.quiet === true,
     logFormat,

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { netpbmToPng, type ConvertedImage } from '@ozkit/netpbm';
 import { OzkitError, toOzkitError } from '@ozkit/errors';
@@ -30,6 +30,8 @@ export interface BatchResult {
 export interface BatchOptions {
   compression?: number;
   signal?: AbortSignal;
+  /** Delete each netpbm file once its PNG is in place (screenshots are large: 6 MiB at 1080p). */
+  removeSource?: boolean;
   /** Called as each file is done (for reporting as it goes). */
   onFile?: (file: ConvertedFile) => void;
   onFailure?: (failure: FailedFile) => void;
@@ -46,6 +48,7 @@ export async function convertFiles(inputs: string[], options: BatchOptions & { o
         signal: options.signal,
       });
       const file = { input, images };
+      if (options.removeSource) await rm(input, { force: true });
       result.converted.push(file);
       options.onFile?.(file);
     } catch (error) {

@@ -13,7 +13,8 @@ export interface ScreenshotsResult extends BatchResult {
 /**
  * Document mode: converts the netpbm files listed under `failure.screenshots` (relative paths
  * are taken from the document's workdir) to PNGs beside them, and adds the PNG paths to that
- * list after their source, so the next reader of the document finds viewable screenshots.
+ * list after their source (in its place with `removeSource`), so the next reader of the
+ * document finds viewable screenshots.
  * A document without screenshots passes through unchanged.
  */
 export async function convertDocumentScreenshots(doc: BuildDocument, options: BatchOptions = {}): Promise<ScreenshotsResult> {
@@ -31,7 +32,8 @@ export async function convertDocumentScreenshots(doc: BuildDocument, options: Ba
   const pngsOf = new Map(result.converted.map((file) => [file.input, file.images.map((image) => image.png.path!)]));
   const updated: string[] = [];
   for (const entry of screenshots) {
-    if (!updated.includes(entry)) updated.push(entry);
+    const converted = pngsOf.has(where(entry));
+    if (!updated.includes(entry) && !(converted && options.removeSource)) updated.push(entry);
     for (const png of pngsOf.get(where(entry)) ?? []) {
       // Keep the document's way of naming files: relative entries get relative PNG paths.
       const shown = isAbsolute(entry) ? png : entry.replace(NETPBM_EXTENSION, '') + png.slice(where(entry).replace(NETPBM_EXTENSION, '').length);

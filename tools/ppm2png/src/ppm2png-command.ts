@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CommandContext } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
 import type { BuildDocument } from '@ozkit/build-document';
@@ -17,6 +18,8 @@ export interface Ppm2pngArgs {
   compression?: number;
   in?: string;
   out?: string;
+  /** --remove-source: delete each netpbm file once converted (files, --dir, documents). */
+  removeSource?: boolean;
 }
 
 /**
@@ -31,7 +34,7 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
 
   if (args.dir !== undefined) {
     if (input !== undefined || args.in !== undefined) throw new OzkitError('USAGE', '--dir takes no other input', { hint: `see ${tool} --help` });
-    const result = await convertDirectory(args.dir, { outDir: args.output, compression, signal: ctx.signal, ...reporters(ctx) });
+    const result = await convertDirectory(args.dir, { outDir: args.output, compression, removeSource: args.removeSource, signal: ctx.signal, ...reporters(ctx) });
     if (result.converted.length + result.failed.length === 0) ctx.logger.warn(`${args.dir}: no .ppm/.pgm/.pbm/.pnm files`);
     finishBatch(result, 'files');
     return;
@@ -40,7 +43,7 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
   if (args.in !== undefined) {
     if (input !== undefined) throw new OzkitError('USAGE', 'give the build document either as IN or with --in, not both', { hint: `see ${tool} --help` });
     const { readBuildDocument } = await import('@ozkit/build-document');
-    return convertDocument(ctx, await readBuildDocument({ in: args.in }), args.out, compression, ctx.version);
+    return convertDocument(ctx, await readBuildDocument({ in: args.in }), args, ctx.version);
   }
 
   let head: Buffer;
@@ -65,10 +68,10 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
     throw new OzkitError('USAGE', '--out is for a build document; the input is an image (write it with -o OUT.png)', { hint: `see ${tool} --help` });
   if (isDocument) {
     const { parseBuildDocument, readBuildDocument } = await import('@ozkit/build-document');
-    if (typeof source === 'string') return convertDocument(ctx, await readBuildDocument({ in: source }), args.out, compression, ctx.version);
+    if (typeof source === 'string') return convertDocument(ctx, await readBuildDocument({ in: source }), args, ctx.version);
     const chunks: Buffer[] = [];
     for await (const chunk of source) chunks.push(chunk);
-    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), '<stdin>'), args.out, compression, ctx.version);
+    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), '<stdin>'), args, ctx.version);
   }
 
   const output = args.output;
@@ -83,6 +86,8 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
     return;
   }
   const result = await netpbmToPng(source, output, { compression, signal: ctx.signal });
+  if (args.removeSource && typeof source === 'string' && !result.images.some((i) => resolve(i.png.path!) === resolve(source)))
+    await rm(source, { force: true });
   for (const image of result.images) {
     ctx.logger.debug(`${image.png.path}: ${describeImage(image)}`);
     ctx.logger.event('converted', { input: input ?? '<stdin>', ...image });
@@ -90,10 +95,10 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
   if (result.images.length > 1) ctx.logger.info(`${result.images.length} images: ${result.images.map((i) => i.png.path).join(', ')}`);
 }
 
-async function convertDocument(ctx: CommandContext, doc: BuildDocument, out: string | undefined, compression: number | undefined, version: string): Promise<void> {
+async function convertDocument(ctx: CommandContext, doc: BuildDocument, args: Ppm2pngArgs, version: string): Promise<void> {
   const { appendStage, writeBuildDocument } = await import('@ozkit/build-document');
   const startedAt = new Date();
-  const result = await convertDocumentScreenshots(doc, { compression, signal: ctx.signal, ...reporters(ctx) });
+  const result = await convertDocumentScreenshots(doc, { compression: args.compression, removeSource: args.removeSource, signal: ctx.signal, ...reporters(ctx) });
   if (result.listed === 0) ctx.logger.info('the build document lists no netpbm screenshots; passing it on unchanged');
   const next = result.doc;
   appendStage(next, {
@@ -104,7 +109,7 @@ async function convertDocument(ctx: CommandContext, doc: BuildDocument, out: str
     converted: result.converted.flatMap((file) => file.images.map((image) => image.png.path!)),
     ...(result.failed.length ? { failed: result.failed.map((f) => f.input) } : {}),
   });
-  await writeBuildDocument(next, { out });
+  await writeBuildDocument(next, { out: args.out });
   finishBatch(result, 'screenshots');
 }
 
