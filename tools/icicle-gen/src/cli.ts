@@ -57,15 +57,12 @@ await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: 
     .scriptName(tool)
     .locale('en')
     .usage(
-      `$0 [options]\n\n` +
-        `Write the ICICLE package manifest (Oz's format, byte for byte) and, with --format, an SBOM\n` +
-        `(CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded.\n` +
-        `Reads the build document on stdin (or --in), writes it on stdout (or --out) with "icicle" added.\n` +
-        `With --stdout (or -o -) stdout carries the XML instead; the document then goes only to --out.\n` +
-        `With [icicle] safe_generation = yes (OZKIT_ICICLE_SAFE_GENERATION), a document without an\n` +
-        `inventory gets one by booting its image on a throw-away overlay (as --live --image).\n\n` +
-        `ICICLE names are what Oz lists for the same system: NAME-VERSION-RELEASE.ARCH for rpm\n` +
-        `(plain \`rpm -qa\`), the \`dpkg --get-selections\` name for deb (libc6:amd64 for multi-arch).`,
+      [
+        '$0 [options]',
+        "Write the ICICLE package manifest (Oz's format, byte for byte) and, with --format, an SBOM (CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded. Reads the build document on stdin (or --in) and writes it on stdout (or --out) with \"icicle\" added; with --stdout (or -o -) stdout carries the XML instead and the document goes only to --out.",
+        "ICICLE names are what Oz lists for the same system: NAME-VERSION-RELEASE.ARCH for rpm (plain `rpm -qa`), the `dpkg --get-selections` name for deb (libc6:amd64 for multi-arch packages).",
+        'With [icicle] safe_generation = yes (OZKIT_ICICLE_SAFE_GENERATION), a document without an inventory gets one by booting its image on a throw-away overlay, as --live --image does.',
+      ].join('\n\n'),
     )
     .options({
       ...commonOptions,
