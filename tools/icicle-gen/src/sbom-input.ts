@@ -17,6 +17,7 @@ export interface SbomPackage {
 
 /** Everything an SBOM says, taken from the build document. */
 export interface SbomInput {
+  /** No version: the TDL's `version` attribute is the template language's, not the image's. */
   image: { name: string; version?: string; description?: string; path?: string; format?: string };
   distro: Distro;
   format: Inventory['format'];
@@ -81,7 +82,6 @@ export function sbomInputFrom(doc: BuildDocument, inventory: Inventory, options:
   const input: Omit<SbomInput, 'created' | 'serial'> = {
     image: {
       name: template?.name ?? (imagePath ? basename(imagePath) : 'image'),
-      ...(template?.version ? { version: template.version } : {}),
       ...(template?.description !== undefined ? { description: template.description } : {}),
       ...(imagePath ? { path: imagePath } : {}),
       ...(customized?.format ?? doc.disk?.format ? { format: customized?.format ?? doc.disk?.format } : {}),
