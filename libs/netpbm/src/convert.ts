@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createReadStream, statSync } from 'node:fs';
 import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OzkitError, toOzkitError } from '@ozkit/errors';
@@ -71,8 +72,12 @@ async function openInput(input: NetpbmInput, label: string, signal?: AbortSignal
   if (Buffer.isBuffer(input)) return bufferSource(input);
   if (typeof input === 'string') {
     try {
+      const st = statSync(input);
+      // A FIFO or device (bash's <(…), /dev/stdin on a pipe) has no size to read by: take it as a stream.
+      if (!st.isFile() && !st.isDirectory()) return await streamSource(createReadStream(input), { signal });
       return fileSource(input);
     } catch (error) {
+      if (error instanceof OzkitError || signal?.aborted) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new OzkitError('INPUT_MISSING', `${label}: no such file`, { cause: error });
       if (code === 'EISDIR') throw new OzkitError('USAGE', `${label}: is a directory`, { hint: 'use --dir DIR to convert every image in a folder', cause: error });

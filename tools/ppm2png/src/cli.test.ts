@@ -86,6 +86,17 @@ describe('ppm2png IN -o OUT', () => {
     expect(readdirSync(dir)).toEqual(['bad.ppm']);
   });
 
+  it('IN may be a FIFO (bash <(…)): read once, as a stream', async () => {
+    const image = ppm(21, 9);
+    writeFileSync(join(dir, 'img.ppm'), image);
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', join(dir, 'img.ppm'), join(dir, 'fifo')]);
+    const r = await run([join(dir, 'fifo'), '-o', join(dir, 'out.png')]);
+    await new Promise((resolve) => writer.once('close', resolve));
+    expect(r.code, r.stderr).toBe(0);
+    expect(pam(readFileSync(join(dir, 'out.png'))).equals(netpbmPixels(image))).toBe(true);
+  });
+
   it('a missing input exits 66, usage errors exit 64', async () => {
     expect((await run([join(dir, 'nope.ppm'), '-o', join(dir, 'x.png')])).code).toBe(66);
     expect((await run(['a.ppm', 'b.ppm'])).code).toBe(64);

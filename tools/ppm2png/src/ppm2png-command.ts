@@ -1,4 +1,5 @@
-import { open, rm } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandContext } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
@@ -48,9 +49,19 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
 
   let head: Buffer;
   let source: string | AsyncIterable<Buffer>;
+  const label = input !== undefined && input !== '-' ? input : '<stdin>';
   if (input !== undefined && input !== '-') {
-    head = await readHead(input);
-    source = input;
+    const opened = await openInput(input);
+    if (opened.stream) {
+      // A FIFO or device (e.g. bash's <(…)): read once, like stdin; opening it again would lose data.
+      ctx.signal.addEventListener('abort', () => opened.stream!.destroy(), { once: true });
+      const peeked = await peekStream(opened.stream);
+      head = peeked.head;
+      source = peeked.all;
+    } else {
+      head = opened.head;
+      source = input;
+    }
   } else {
     if (process.stdin.isTTY)
       throw new OzkitError('TTY_INPUT', 'no input: give a file, pipe an image or a build document in, or use --dir', { hint: `see ${tool} --help` });
@@ -71,26 +82,26 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
     if (typeof source === 'string') return convertDocument(ctx, await readBuildDocument({ in: source }), args, ctx.version);
     const chunks: Buffer[] = [];
     for await (const chunk of source) chunks.push(chunk);
-    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), '<stdin>'), args, ctx.version);
+    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), label), args, ctx.version);
   }
 
   const output = args.output;
   if (output === undefined || output === '-') {
     if (process.stdout.isTTY)
       throw new OzkitError('USAGE', 'refusing to write a PNG to a terminal', { hint: 'give -o OUT.png, or redirect stdout to a file' });
-    const result = await netpbmToPngStream(source, process.stdout, { compression, signal: ctx.signal });
+    const result = await netpbmToPngStream(source, process.stdout, { compression, signal: ctx.signal, label });
     ctx.logger.debug(describeImage(result.images[0]));
-    ctx.logger.event('converted', { input: input ?? '<stdin>', ...result.images[0] });
+    ctx.logger.event('converted', { input: label, ...result.images[0] });
     if (result.imageCount > 1)
       ctx.logger.warn(`the input holds ${result.imageCount} images; only the first went to stdout (use -o OUT.png to write all: OUT.png, OUT-1.png…)`);
     return;
   }
-  const result = await netpbmToPng(source, output, { compression, signal: ctx.signal });
+  const result = await netpbmToPng(source, output, { compression, signal: ctx.signal, label });
   if (args.removeSource && typeof source === 'string' && !result.images.some((i) => resolve(i.png.path!) === resolve(source)))
     await rm(source, { force: true });
   for (const image of result.images) {
     ctx.logger.debug(`${image.png.path}: ${describeImage(image)}`);
-    ctx.logger.event('converted', { input: input ?? '<stdin>', ...image });
+    ctx.logger.event('converted', { input: label, ...image });
   }
   if (result.images.length > 1) ctx.logger.info(`${result.images.length} images: ${result.images.map((i) => i.png.path).join(', ')}`);
 }
@@ -140,8 +151,9 @@ function describeImage(image: ConvertedImage): string {
   return `${image.width}x${image.height} ${image.format} maxval ${image.maxval} -> ${kind}, ${formatBytes(png.bytes)}`;
 }
 
-async function readHead(path: string): Promise<Buffer> {
-  let handle;
+/** Opens IN: a regular file gives its first bytes (and is read again by path); anything else a stream. */
+async function openInput(path: string): Promise<{ head: Buffer; stream?: undefined } | { stream: ReadStream; head?: undefined }> {
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
@@ -150,14 +162,16 @@ async function readHead(path: string): Promise<Buffer> {
     throw new OzkitError('IO', `${path}: cannot read: ${(error as Error).message}`);
   }
   try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw new OzkitError('USAGE', `${path}: is a directory`, { hint: `use --dir ${path}` });
+    if (!st.isFile()) return { stream: handle.createReadStream() };
     const buf = Buffer.alloc(64);
     const { bytesRead } = await handle.read(buf, 0, 64, 0);
-    return buf.subarray(0, bytesRead);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new OzkitError('USAGE', `${path}: is a directory`, { hint: `use --dir ${path}` });
-    throw new OzkitError('IO', `${path}: cannot read: ${(error as Error).message}`);
-  } finally {
     await handle.close();
+    return { head: buf.subarray(0, bytesRead) };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    if (error instanceof OzkitError) throw error;
+    throw new OzkitError('IO', `${path}: cannot read: ${(error as Error).message}`);
   }
 }
