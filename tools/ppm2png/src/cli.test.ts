@@ -91,8 +91,9 @@ describe('ppm2png IN -o OUT', () => {
     writeFileSync(join(dir, 'img.ppm'), image);
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', join(dir, 'img.ppm'), join(dir, 'fifo')]);
+    const written = new Promise((resolve) => writer.once('close', resolve));
     const r = await run([join(dir, 'fifo'), '-o', join(dir, 'out.png')]);
-    await new Promise((resolve) => writer.once('close', resolve));
+    await written;
     expect(r.code, r.stderr).toBe(0);
     expect(pam(readFileSync(join(dir, 'out.png'))).equals(netpbmPixels(image))).toBe(true);
   });
