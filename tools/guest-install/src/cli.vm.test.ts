@@ -107,6 +107,8 @@ describe('guest-install CLI with the tiny guest', () => {
     expect(dc.markerSeen).toBe(true);
     expect(dc.buildKey.privateKey).toBe(join(c.workdir, 'jeos-build-key'));
     expect(statSync(dc.buildKey.privateKey).mode & 0o777).toBe(0o600);
+    expect(dc.rootPassword).toEqual({ generated: true, file: join(c.workdir, 'jeos-root-password') });
+    expect(readFileSync(dc.rootPassword.file, 'utf8')).toBe('generated-for-the-test\n');
     expect(seconds).toBeLessThan(15);
     const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', dc.path])).stdout);
     expect(info['backing-filename']).toBe(dc.jeos.path);

@@ -105,6 +105,13 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
         copyPrivate(hit.privateKey, privateKey);
         copyFileSync(hit.publicKey, publicKey);
         if (existsSync(hit.consoleLog)) copyFileSync(hit.consoleLog, consoleLog);
+        // A generated root password belongs to the image, not to this build's answer file.
+        let rootPassword: { generated: true; file: string } | undefined;
+        if (existsSync(hit.rootPassword)) {
+          rootPassword = { generated: true, file: join(workdir, 'jeos-root-password') };
+          copyPrivate(hit.rootPassword, rootPassword.file);
+          logger.info(`its root password is the one generated at install time: ${rootPassword.file}`);
+        }
         renameSync(tmpDisk, diskPath);
         logger.info(`JEOS cache hit ${key.slice(0, 12)}: install skipped; ${diskPath} is ${how === 'overlay' ? 'a qcow2 overlay on' : 'a copy of'} ${hit.image}`);
         logger.info(`the image accepts the build key it was installed with: ${privateKey}`);
@@ -120,6 +127,7 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
           buildKey: { privateKey, publicKey },
           jeos: { key, hit: true, path: hit.image },
           clone: how,
+          ...(rootPassword ? { rootPassword } : {}),
           firmware,
         };
         return { ...doc, disk };
@@ -162,6 +170,8 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
       result = await runInstallVm({
         vm,
         marker: answer.marker,
+        failedMarker: typeof answer.failedMarker === 'string' ? answer.failedMarker : undefined,
+        loadedMarker: typeof answer.loadedMarker === 'string' ? answer.loadedMarker : undefined,
         timeoutSeconds: settings.timeoutInstall,
         inactivitySeconds: settings.timeoutInactivity,
         screenshotPath: join(screenshotDir, `${safeName(template.name)}-install-${stamp}.png`),
@@ -200,7 +210,13 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
         const entry = await storeJeos(
           jeosDir,
           key,
-          { image: tmpDisk, privateKey: answer.buildKey.privateKey, publicKey: answer.buildKey.publicKey, consoleLog },
+          {
+            image: tmpDisk,
+            privateKey: answer.buildKey.privateKey,
+            publicKey: answer.buildKey.publicKey,
+            consoleLog,
+            generatedRootPassword: 'generated' in answer.rootPassword && answer.rootPassword.generated && existsSync(answer.rootPassword.file) ? answer.rootPassword.file : undefined,
+          },
           { parts: keyParts, markerSeen: true, installSeconds },
           signal,
         );

@@ -53,3 +53,20 @@ describe('isPanicLine', () => {
     expect(isPanicLine('Configuring panic-button.service')).toBe(false);
   });
 });
+
+import { beginsWithMarker, endsWithMarker } from './install-run.js';
+describe('marker matching', () => {
+  const marker = 'OZKIT-INSTALL-COMPLETE 0123abcd';
+  test('the echoed line counts, a logged command that would print it does not', () => {
+    expect(endsWithMarker(marker, marker)).toBe(true);
+    expect(endsWithMarker(`[  301.2] random: crng init done${marker}`, marker)).toBe(true);
+    expect(endsWithMarker(`+ echo '${marker}' > /dev/ttyS0`, marker)).toBe(false);
+    expect(endsWithMarker('OZKIT-INSTALL-COMPLETE 0123abce', marker)).toBe(false);
+  });
+  test('the failure marker starts a word and may carry a reason', () => {
+    const failed = 'OZKIT-INSTALL-FAILED 0123abcd';
+    expect(beginsWithMarker(`${failed}: build key or sshd missing`, failed)).toBe(true);
+    expect(beginsWithMarker(`[  12.0] x ${failed}: oops`, failed)).toBe(true);
+    expect(beginsWithMarker(`|| echo '${failed}: build key' > /dev/ttyS0`, failed)).toBe(false);
+  });
+});

@@ -2,7 +2,7 @@ import { OzkitError, type ErrorCode } from '@ozkit/errors';
 import type { WatchdogSample } from '@ozkit/build-document';
 import { formatBytes } from '@ozkit/log';
 
-export type FailureKind = 'timeout' | 'inactivity' | 'crash' | 'panic' | 'no-marker' | 'interrupted';
+export type FailureKind = 'timeout' | 'inactivity' | 'crash' | 'panic' | 'no-marker' | 'answer-failed' | 'interrupted';
 
 export interface FailureFacts {
   kind: FailureKind;
@@ -26,6 +26,7 @@ const codeFor: Record<FailureKind, ErrorCode> = {
   crash: 'QEMU_CRASHED',
   panic: 'GUEST_PANIC',
   'no-marker': 'INSTALL_FAILED',
+  'answer-failed': 'INSTALL_FAILED',
   interrupted: 'INTERRUPTED',
 };
 

@@ -10,6 +10,10 @@ export interface InstallRunOptions {
   vm: VmOptions;
   /** The completion marker the answer file writes to the serial console. */
   marker: string;
+  /** A line the answer file writes when its own steps failed (ks-render's answer.failedMarker). */
+  failedMarker?: string;
+  /** A line the installer writes once it has read the answer file (answer.loadedMarker). */
+  loadedMarker?: string;
   timeoutSeconds: number;
   inactivitySeconds: number;
   /** Where a failure screenshot goes (PNG). */
@@ -45,11 +49,17 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
   const progress = new ProgressBar(logger, { label: 'install', unit: 'bytes' });
   let markerSeen = false;
   let panicLine: string | undefined;
+  let failedLine: string | undefined;
   let shutdown: QmpEvent | undefined;
   let panicEvent: QmpEvent | undefined;
   let lastWrite = 0;
   vm.console.onLine((line) => {
-    if (line.includes(options.marker)) markerSeen = true;
+    if (endsWithMarker(line, options.marker)) markerSeen = true;
+    if (options.failedMarker && !failedLine && beginsWithMarker(line, options.failedMarker)) failedLine = line;
+    if (options.loadedMarker && endsWithMarker(line, options.loadedMarker)) {
+      logger.info(`the installer read the answer file (${Math.round(elapsed())} s)`);
+      logger.event('answer-file-loaded', { seconds: Math.round(elapsed() * 10) / 10 });
+    }
     if (!panicLine && isPanicLine(line)) panicLine = line;
     if (options.streamConsole) logger.passthrough(line + '\n');
   });
@@ -110,6 +120,9 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
         if (!exited) throw error;
         continue;
       }
+      if (failedLine) {
+        await fail('answer-failed', `the answer file reported a failure: ${failedLine}`, 'see the console lines below for the step that failed');
+      }
       if (panicEvent || panicLine) {
         await fail('panic', `the guest panicked: ${panicLine ?? `QMP GUEST_PANICKED ${JSON.stringify(panicEvent!.data)}`}`, 'see the console lines below; the installer kernel or the answer file is at fault');
       }
@@ -130,6 +143,7 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
     await vm.waitForExit();
     vm.removeRunFiles();
     if (panicEvent || panicLine) await fail('panic', `the guest panicked: ${panicLine ?? 'QMP GUEST_PANICKED'}`);
+    if (failedLine) await fail('answer-failed', `the answer file reported a failure: ${failedLine}`, 'see the console lines below for the step that failed');
     const reason = shutdown?.data.reason as string | undefined;
     if (!shutdown || exit.code !== 0 || (reason !== 'guest-shutdown' && reason !== 'guest-reset' && reason !== 'guest-panic')) {
       const how = exit.signal
@@ -153,6 +167,20 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * A marker counts when a line ends with it (what `echo MARKER > /dev/ttyS0` gives, even after
+ * interleaved kernel output), not when an installer merely logs the command that would print it.
+ */
+export function endsWithMarker(line: string, marker: string): boolean {
+  return line.trimEnd().endsWith(marker.trim());
+}
+
+/** The failure marker is followed by a reason; it must start a word (not follow a quote, as in a logged `echo '…'`). */
+export function beginsWithMarker(line: string, marker: string): boolean {
+  const at = line.indexOf(marker.trim());
+  return at === 0 || (at > 0 && /[\s\]>]/.test(line[at - 1]));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -30,6 +30,8 @@ export interface JeosEntry {
   privateKey: string;
   publicKey: string;
   consoleLog: string;
+  /** The generated root password the image was installed with (when the TDL set none). */
+  rootPassword: string;
   meta: JeosMeta;
 }
 
@@ -64,6 +66,7 @@ function entryFor(dir: string, key: string, meta: JeosMeta): JeosEntry {
     privateKey: join(dir, 'build-key'),
     publicKey: join(dir, 'build-key.pub'),
     consoleLog: join(dir, 'install-console.log'),
+    rootPassword: join(dir, 'root-password'),
     meta,
   };
 }
@@ -85,7 +88,7 @@ export async function sparseCopy(from: string, to: string, signal?: AbortSignal)
 export async function storeJeos(
   jeosDir: string,
   key: string,
-  source: { image: string; privateKey: string; publicKey: string; consoleLog: string },
+  source: { image: string; privateKey: string; publicKey: string; consoleLog: string; generatedRootPassword?: string },
   meta: Omit<JeosMeta, 'key' | 'createdAt'>,
   signal?: AbortSignal,
 ): Promise<JeosEntry> {
@@ -100,6 +103,10 @@ export async function storeJeos(
     chmodSync(staged.privateKey, 0o600);
     copyFileSync(source.publicKey, staged.publicKey);
     if (existsSync(source.consoleLog)) copyFileSync(source.consoleLog, staged.consoleLog);
+    if (source.generatedRootPassword) {
+      copyFileSync(source.generatedRootPassword, staged.rootPassword);
+      chmodSync(staged.rootPassword, 0o600);
+    }
     writeFileSync(join(tmp, 'meta.json'), JSON.stringify(full, null, 2) + '\n');
     const dir = join(jeosDir, key);
     try {

@@ -19,6 +19,7 @@ export function tinyInstallDocument(
   const privateKey = join(workdir, 'build-key');
   writeFileSync(privateKey, 'not a real key, only copied around\n', { mode: 0o600 });
   writeFileSync(`${privateKey}.pub`, 'ssh-ed25519 AAAA test\n');
+  writeFileSync(join(workdir, 'root-password'), 'generated-for-the-test\n', { mode: 0o600 });
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   return {
     ozkit: 1,
