@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netpbmToPng, netpbmToPngStream } from './convert.js';
-import { makeNetpbm, pngToPam, pnmtopng, samplesFor, type NetpbmSpec } from './fixtures.test-support.js';
+import { makeNetpbm, pngToPam, pnmtopng, random, samplesFor, type NetpbmSpec } from './fixtures.test-support.js';
 
 // Pixel identity with netpbm: both PNGs decoded by netpbm's pngtopam must give the same bytes
 // (same maxval, same samples), and ours must also be a valid PNG for an independent decoder.
@@ -102,6 +102,26 @@ describe('pixels identical to netpbm pnmtopng', () => {
         const [png] = await convert(bytes);
         expectSameAsNetpbm(png, bytes);
       }
+    }
+  });
+
+  it('random formats, sizes, maxvals and contents (seeded) all match', async () => {
+    const rnd = random(2026);
+    const formats = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'] as const;
+    const interesting = [1, 2, 3, 4, 7, 15, 16, 100, 127, 254, 255, 256, 511, 1023, 4095, 32768, 65534, 65535];
+    for (let i = 0; i < 60; i++) {
+      const format = formats[Math.floor(rnd() * formats.length)];
+      const maxval = rnd() < 0.7 ? interesting[Math.floor(rnd() * interesting.length)] : 1 + Math.floor(rnd() * 65535);
+      const width = 1 + Math.floor(rnd() * 40);
+      const height = 1 + Math.floor(rnd() * 12);
+      const style = (['random', 'few', 'gray', 'repeated'] as const)[Math.floor(rnd() * 4)];
+      const usable = style === 'repeated' && ![3, 15, 255, 65535].includes(maxval) ? 'few' : style;
+      const spec: NetpbmSpec = { format, width, height, maxval, samples: samplesFor(format, width, height, maxval, i + 1, usable), oddLayout: rnd() < 0.3 };
+      const bytes = makeNetpbm(spec);
+      const [png] = await convert(bytes);
+      expect(() => PNG.sync.read(png)).not.toThrow();
+      const same = pngToPam(png).equals(pngToPam(pnmtopng(bytes)));
+      expect(same, `${format} ${width}x${height} maxval ${maxval} ${usable}`).toBe(true);
     }
   });
 
