@@ -14,6 +14,7 @@ import { extractFiles, type IsoChange } from './iso-image.js';
 import { labelTextOf, readIsoBootLayout, type IsoBootLayout } from './iso-boot-layout.js';
 import { buildAnswerInitrd } from './initrd-answer.js';
 import { fetchTreeBootFiles } from './install-tree.js';
+import { isoExtras } from './iso-extras.js';
 import { parseMediaSource } from './media-source.js';
 import { fetchOriginal, originalRecord, resolveChecksum, type FetchContext, type FetchedFile } from './original-media.js';
 import { remasterIso } from './remaster.js';
@@ -167,12 +168,14 @@ async function bootFromIso(
         entry: { label: layout.entry.label, kernel: layout.entry.kernel, initrds: layout.entry.initrds },
       },
     };
-    // Subiquity reads the answer from the CD (nocloud), so even a kernel boot needs an ISO with it.
-    const needsIso = method === 'iso' || answer.format === 'autoinstall';
+    const extras = await isoExtras(template);
+    // Subiquity reads the answer from the CD (nocloud), and TDL extras belong on the CD: then
+    // even a kernel boot gets a remastered ISO to attach.
+    const needsIso = method === 'iso' || answer.format === 'autoinstall' || extras.changes.length > 0;
     let remastered: { path: string; sha256: string; edited: string[]; mode: string; fromCache: boolean; commandLines: Record<string, string> } | undefined;
     if (needsIso) {
       const argsFor = argsBuilder(template, answer, 'iso', { volumeId, labelText });
-      remastered = await modifiedIso(fetched, layout, answer, argsFor, options);
+      remastered = await modifiedIso(fetched, layout, answer, extras, argsFor, options);
     }
     if (method === 'iso') {
       const r = remastered!;
@@ -202,8 +205,9 @@ async function bootFromIso(
     const mode: BootMode = answer.format === 'autoinstall' ? 'iso' : 'kernel';
     const append = argsBuilder(template, answer, mode, { volumeId, labelText })(entry).join(' ');
     const boot: BootMedia = { method: 'kernel', kernel, initrd, append, iso: remastered?.path ?? fetched.path };
+    if (remastered) logger.info(`attaching the remastered ISO ${remastered.path} (it carries ${answer.format === 'autoinstall' ? 'the autoinstall seed' : 'the TDL extras'})`);
     logger.info(`kernel boot ready: ${kernel} + ${initrd}`);
-    return { ...common, boot };
+    return { ...common, boot, ...(remastered ? { remaster: { edited: remastered.edited, mode: remastered.mode, fromCache: remastered.fromCache, commandLines: remastered.commandLines } } : {}) };
   } finally {
     await layout.dispose();
   }
@@ -223,13 +227,15 @@ async function modifiedIso(
   fetched: FetchedFile,
   layout: IsoBootLayout,
   answer: Answer,
+  extras: { changes: IsoChange[]; fingerprint: string[] },
   argsFor: (entry: Pick<BootEntry, 'args'>) => string[],
   options: IsoFetchOptions & BootContext,
 ) {
-  const files = answerIsoFiles(answer);
-  const fileHashes = await Promise.all(files.map(async (f) => ({ isoPath: f.isoPath, sha256: (await hashFile(f.local, [])).digests.sha256 })));
+  const files = [...extras.changes, ...answerIsoFiles(answer)];
+  const answerFiles = answerIsoFiles(answer);
+  const fileHashes = await Promise.all(answerFiles.map(async (f) => ({ isoPath: f.isoPath, sha256: (await hashFile(f.local, [])).digests.sha256 })));
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: 1, tool: options.toolVersion ?? '', media: fetched.sha256, files: fileHashes, args: argsFor(layout.entry) }))
+    .update(JSON.stringify({ v: 1, tool: options.toolVersion ?? '', media: fetched.sha256, files: fileHashes, extras: extras.fingerprint, args: argsFor(layout.entry) }))
     .digest('hex');
   const run = async (dest: string) => remasterIso({ iso: fetched.path, layout, files, argsFor, dest, logger: options.logger, signal: options.signal });
   if (options.settings.cacheModifiedMedia) {

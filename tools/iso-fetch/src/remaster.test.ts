@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -195,6 +195,42 @@ describe('boot ISO options', () => {
     expect(third.media!.remaster).toMatchObject({ fromCache: false });
     expect((third.media!.boot as { iso: string }).iso).not.toBe((first.media!.boot as { iso: string }).iso);
     expect(isoFile((third.media!.boot as { iso: string }).iso, '/ks.cfg', dir)).toBe('text\npoweroff\n');
+  }, 120_000);
+});
+
+describe('TDL ISO extras', () => {
+  it('copies extra files and directories onto the ISO (also for a kernel boot, which then attaches it)', async () => {
+    const fx = fixtures.get('centos7')!;
+    const workdir = join(dir, 'work-extras');
+    const answer = writeAnswer(workdir, fx.family, fx.format);
+    const extraDir = join(workdir, 'extra-repo');
+    mkdirSync(join(extraDir, 'repodata'), { recursive: true });
+    writeFileSync(join(extraDir, 'repodata', 'repomd.xml'), '<repomd/>');
+    writeFileSync(join(workdir, 'driver.rpm'), 'rpm');
+    const doc = () =>
+      makeDocument({
+        workdir,
+        os: fx.os,
+        install: {
+          type: 'iso',
+          iso: fx.path,
+          extras: [
+            { kind: 'directory', source: 'extra-repo', destination: '/extra' },
+            { kind: 'file', source: join(workdir, 'driver.rpm'), destination: 'drivers/driver.rpm' },
+          ],
+        },
+        answer,
+      });
+    for (const boot of ['iso', 'kernel'] as const) {
+      const out = await isoFetch(doc(), { settings: settings(`extras-${boot}`), boot });
+      const media = out.media!.boot;
+      const iso = media.method === 'iso' ? media.iso : media.iso!;
+      expect(iso).not.toBe(fx.path);
+      expect(isoFile(iso, '/extra/repodata/repomd.xml', dir)).toBe('<repomd/>');
+      expect(isoFile(iso, '/drivers/driver.rpm', dir)).toBe('rpm');
+    }
+    const missing = makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [{ kind: 'file', source: 'nope.rpm', destination: '/x' }] }, answer });
+    await expect(isoFetch(missing, { settings: settings('extras-missing') })).rejects.toMatchObject({ code: 'INPUT_MISSING', message: expect.stringContaining('<extras> file nope.rpm: not found') });
   }, 120_000);
 });
 
