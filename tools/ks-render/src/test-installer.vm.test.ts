@@ -1,0 +1,89 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildDocument } from '@ozkit/build-document';
+import { appendPreseedToInitrd, extractInstallerKernel, testInstallerIso } from '../../../test/support/test-installer.js';
+import { renderAnswer } from './render-answer.js';
+import { CUSTOMIZE_BODY, documentFor, Scratch } from './ks-render.test-support.js';
+
+/**
+ * ks-render's preseeds through a complete install with the project's test installer
+ * (test/installer: takes d-i preseeds, installs Debian 12): the late_command puts the build key
+ * in place (the marker is only written when key and sshd are there), then the VM powers off.
+ */
+const INSTALL_TIMEOUT = 25 * 60_000; // ~6 min measured under TCG on busy shared cores
+
+const scratch = new Scratch();
+let installer: { kernel: string; initrd: string };
+let qemu: ChildProcess | undefined;
+
+beforeAll(async () => {
+  const iso = await testInstallerIso();
+  installer = await extractInstallerKernel(iso, scratch.dir());
+  (globalThis as { installerIso?: string }).installerIso = iso;
+}, INSTALL_TIMEOUT);
+
+afterEach(async () => {
+  if (qemu && qemu.exitCode === null && qemu.signalCode === null) {
+    const exited = new Promise((resolve) => qemu!.once('exit', resolve));
+    qemu.kill('SIGKILL');
+    await exited;
+  }
+  qemu = undefined;
+});
+afterAll(() => scratch.cleanup());
+
+async function installWith(doc: BuildDocument, dir: string): Promise<{ console: string; code: number | null; answer: NonNullable<BuildDocument['answer']> }> {
+  const answer = doc.answer!;
+  const initrd = join(dir, 'initrd-with-preseed.gz');
+  await appendPreseedToInitrd(installer.initrd, readFileSync(answer.path, 'utf8'), initrd);
+  const disk = join(dir, 'disk.qcow2');
+  expect(spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '4G']).status).toBe(0);
+  const iso = (globalThis as { installerIso?: string }).installerIso!;
+  let console = '';
+  qemu = spawn(
+    'qemu-system-x86_64',
+    ['-machine', 'pc,accel=tcg', '-m', '1024', '-smp', '2', '-display', 'none', '-no-reboot', '-serial', 'stdio', '-monitor', 'none',
+      '-kernel', installer.kernel, '-initrd', initrd, '-append', answer.kernelArgs.join(' '),
+      '-drive', `file=${disk},if=virtio,format=qcow2`, '-cdrom', iso, '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  qemu.stdout!.on('data', (chunk: Buffer) => (console += chunk.toString('latin1')));
+  qemu.stderr!.on('data', (chunk: Buffer) => (console += chunk.toString('latin1')));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => qemu!.kill('SIGKILL'), INSTALL_TIMEOUT - 60_000);
+    qemu!.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  return { console, code, answer };
+}
+
+describe('ks-render preseeds installed by the ozkit test installer', () => {
+
+  it('the default Debian 12 preseed: key in place, completion marker, power-off', async () => {
+    const dir = scratch.dir();
+    const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'hunter2 "$(x)"', name: 'ks render e2e', body: CUSTOMIZE_BODY }));
+    const { console, code, answer } = await installWith(doc, dir);
+    expect(code, console.slice(-4000)).toBe(0);
+    expect(console).toContain(String((answer as Record<string, unknown>).loadedMarker));
+    expect(console).toContain(answer.marker);
+    expect(console).not.toContain('OZKIT-INSTALL-FAILED');
+    expect(console).not.toContain('INSTALLATION FAILED');
+    expect(console).toMatch(/reboot: Power down/);
+  });
+
+  it("a user's preseed that reboots: ks-render makes it power off and adds the build access", async () => {
+    const dir = scratch.dir();
+    const fixture = new URL('../test-fixtures/debian-12-user.seed', import.meta.url).pathname;
+    const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', body: CUSTOMIZE_BODY }), { autoFile: fixture });
+    const { console, code, answer } = await installWith(doc, dir);
+    expect(code, console.slice(-4000)).toBe(0);
+    expect(console).toContain(answer.marker);
+    expect(console).not.toContain('OZKIT-INSTALL-FAILED');
+    expect(console).toMatch(/reboot: Power down/);
+  });
+});
+
