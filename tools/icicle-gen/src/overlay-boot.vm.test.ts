@@ -10,9 +10,9 @@ import { appendPreseedToInitrd, extractInstallerKernel, testInstallerIso, testPr
 const bin = new URL('../bin/icicle-gen.js', import.meta.url).pathname;
 const MARKER = 'OZKIT-INSTALL-COMPLETE icicle-gen';
 
-function run(args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], stdin: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin!.end(stdin);
@@ -98,6 +98,15 @@ describe('icicle-gen --live --image (Oz safe_generation)', () => {
     expect(bom.components[0]).toMatchObject({ type: 'operating-system', name: 'debian', version: '12' });
     expect(bom.components.find((c: { name: string }) => c.name === 'openssh-server').purl).toMatch(/^pkg:deb\/debian\/openssh-server@1:9\.2p1-2(%2Bdeb12u\d+)?\?arch=amd64&distro=debian-12$/);
     expect(await sha256File(disk)).toBe(before);
+    expect(qemuProcessesUsing(disk)).toEqual([]);
+  });
+
+  it('with [icicle] safe_generation, boots the document\'s image when the document has no inventory', async () => {
+    const doc = { ozkit: 1, workdir: join(dir, 'auto'), stages: [], disk: { path: disk, format: 'qcow2', bus: 'virtio', buildKey: { privateKey: key, publicKey: `${key}.pub` } } };
+    const r = await run([], JSON.stringify(doc), { OZKIT_ICICLE_SAFE_GENERATION: 'yes', OZKIT_TIMEOUT_BOOT: '900' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).icicle).toMatchObject({ source: 'live', live: { image: disk } });
+    expect(readFileSync(join(dir, 'auto', 'icicle.xml'), 'utf8')).toContain('<package name="openssh-server"/>');
     expect(qemuProcessesUsing(disk)).toEqual([]);
   });
 
