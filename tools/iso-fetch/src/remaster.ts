@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { cloneFile } from '@ozkit/cache';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { OzkitError } from '@ozkit/errors';
@@ -84,7 +84,7 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
   const mode = layout.info.appendedPartitions ? 'rewrite' : 'grow';
   try {
     if (mode === 'grow') {
-      await copyFile(input.iso, input.dest, constants.COPYFILE_FICLONE);
+      await cloneFile(input.iso, input.dest);
       await appendSession(input.dest, volumeId, changes, input.signal);
     } else {
       await rm(input.dest, { force: true });
