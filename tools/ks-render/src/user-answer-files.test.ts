@@ -80,7 +80,7 @@ describe("the seed's CentOS 7 kickstart (--auto)", () => {
 
   it('a kickstart without rootpw gets a generated one (anaconda would ask)', async () => {
     const dir = scratch.dir();
-    const path = userFile(dir, 'min.ks', 'text\ncdrom\n%packages\n@core\n%end\n');
+    const path = userFile(dir, 'min.ks', 'text\ncdrom\nautopart\n%packages\n@core\n%end\n');
     const log = capture();
     const out = await renderAnswer(documentFor(dir, { os: 'Rocky-9', version: '9' }), { autoFile: path, logger: log.logger });
     const text = readFileSync(out.answer!.path, 'utf8');
@@ -114,13 +114,25 @@ describe('lint: user kickstarts refused before any VM starts (exit 65, file:line
     });
   }
 
+  it('no partitioning: refused (anaconda would wait at the storage spoke); lang/keyboard/timezone missing: warnings', async () => {
+    const dir = scratch.dir();
+    const path = userFile(dir, 'nodisk.ks', 'text\nrootpw --lock\n');
+    const errors = await failure(renderAnswer(documentFor(dir, { os: 'RHEL-9', version: '4' }), { autoFile: path }));
+    expect(errors[0].message).toMatch(/nodisk\.ks: no partitioning/);
+    const ok = userFile(dir, 'ok.ks', 'text\nrootpw --lock\nautopart\n');
+    const log = capture();
+    await renderAnswer(documentFor(dir, { os: 'RHEL-9', version: '4' }), { autoFile: ok, logger: log.logger });
+    expect(log.text()).toMatch(/warning: .*ok\.ks: no "lang": RHEL\/CentOS 7 require the language/);
+    expect(log.text()).toMatch(/warning: .*ok\.ks: neither "zerombr" nor "clearpart --initlabel"/);
+  });
+
   it('no sshd without customization is only a warning, and answer.sshd is false', async () => {
     const dir = scratch.dir();
-    const path = userFile(dir, 'nossh.ks', 'text\nrootpw --lock\n%packages\n@core\n-openssh-server\n%end\n');
+    const path = userFile(dir, 'nossh.ks', 'text\nrootpw --lock\nautopart\n%packages\n@core\n-openssh-server\n%end\n');
     const log = capture();
     const out = await renderAnswer(documentFor(dir, { os: 'RHEL-9', version: '4' }), { autoFile: path, logger: log.logger });
     expect(out.answer!.sshd).toBe(false);
-    expect(log.text()).toMatch(/warning: .*nossh\.ks:5: %packages removes openssh-server/);
+    expect(log.text()).toMatch(/warning: .*nossh\.ks:6: %packages removes openssh-server/);
     // The marker no longer waits for sshd, but still for the key.
     expect(readFileSync(out.answer!.path, 'utf8')).not.toContain('[ -x /usr/sbin/sshd ]');
   });

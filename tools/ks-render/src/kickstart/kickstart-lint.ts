@@ -55,6 +55,24 @@ export function lintKickstart(text: string, options: KickstartLintOptions): Kick
         });
   }
 
+  // Storage and the basics: without them anaconda stops at a spoke and waits for a person.
+  const names = new Set(cmds.map((c) => lower(c.name)));
+  const includes = doc.items.some((i) => i.kind === 'include');
+  const partitioning = ['autopart', 'part', 'partition', 'logvol', 'raid', 'volgroup', 'btrfs', 'reqpart', 'mount', 'liveimg', 'ostreesetup', 'ostreecontainer', 'bootc'];
+  if (!partitioning.some((n) => names.has(n))) {
+    const problem = { message: 'no partitioning (autopart, part, logvol, …): anaconda would stop at the storage spoke and wait', hint: 'add "autopart" (with "zerombr" and "clearpart --all --initlabel")' };
+    if (includes) warnings.push({ ...problem, message: `${problem.message}, unless an %include provides it` });
+    else errors.push(problem);
+  }
+  for (const [name, why] of [
+    ['lang', 'the language'],
+    ['keyboard', 'the keyboard'],
+    ['timezone', 'the time zone'],
+  ] as const)
+    if (!names.has(name) && !includes) warnings.push({ message: `no "${name}": RHEL/CentOS 7 require ${why} and stop to ask without it` });
+  if (!names.has('zerombr') && !includes && !cmds.some((c) => lower(c.name) === 'clearpart' && c.args.includes('--initlabel')))
+    warnings.push({ message: 'neither "zerombr" nor "clearpart --initlabel": anaconda may ask before initializing a blank disk' });
+
   // sshd: in @core unless removed; disabled by `services --disabled=sshd` or `-openssh-server`.
   let sshd = true;
   const why: AnswerProblem[] = [];

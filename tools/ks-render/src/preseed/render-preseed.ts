@@ -145,6 +145,11 @@ export function lintPreseed(text: string, options: { customizationFollows: boole
   if (options.requirePoweroff && findEntry(doc, HALT)?.value === 'true')
     errors.push({ line: findEntry(doc, HALT)!.line, message: `${HALT} is true: d-i would halt and wait instead of powering off` });
 
+  // Questions d-i asks even at priority=critical unless answered (or partman is driven by a hook).
+  if (!findEntry(doc, 'partman/early_command') && !findEntry(doc, 'partman-auto/expert_recipe_file'))
+    for (const question of ['partman-auto/method', 'partman/confirm', 'partman/confirm_nooverwrite', 'partman/choose_partition'])
+      if (!findEntry(doc, question)) warnings.push({ message: `no answer for ${question}: d-i may stop and ask while partitioning` });
+
   const include = findEntry(doc, 'pkgsel/include')?.value ?? '';
   const tasks = findEntry(doc, 'tasksel/first')?.value ?? '';
   const sshd = /(^|[\s,])openssh-server($|[\s,])/.test(include) || /(^|[\s,])(ssh-server|openssh-server)($|[\s,])/.test(tasks);
