@@ -149,7 +149,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
         hostKeys,
         timeoutMs: settings.timeoutBoot * 1000,
         signal,
-        handshakeTimeoutMs: 30_000,
+        handshakeTimeoutMs: 15_000,
         onAttempt: (n, e) => logger.debug(`ssh attempt ${n}: ${e.message}`),
         stopIf: () => {
           if (theVm.exitStatus) return new OzkitError('QEMU_CRASHED', `the VM ended before SSH answered (${theVm.exitStatus.signal ?? `exit ${theVm.exitStatus.code}`})`, { details: { stderr: theVm.stderr } });
