@@ -17,13 +17,12 @@ await runCommand({ tool, version, verbosity: early.verbose, logFormat: early.jso
     .locale('en')
     .usage(
       `$0 [--auto FILE] [options] < document > document\n\n` +
-        'Render the answer file (kickstart, d-i preseed, autoinstall user-data or AutoYaST) for the template in the\n' +
-        'build document, or adapt your own with --auto, into the workdir; add "answer" to the document.\n' +
-        'Every answer file installs unattended, sets the root password (the TDL\'s, else a generated one in a\n' +
-        '0600 file), installs a per-build SSH key for root, writes a completion marker to the serial console\n' +
-        'and powers off at the end. The file is checked before any VM starts (exit 65 with file:line).\n\n' +
-        `Operating systems with a default answer file:\n  ${SUPPORTED_OS_NAMES.join(', ')}`,
+        'Render the answer file (kickstart, d-i preseed, autoinstall user-data or AutoYaST) for the template in the build document, or adapt your own with --auto, into the workdir; add "answer" to the document. ' +
+        "Every answer file installs unattended, sets the root password (the TDL's, else a generated one in a 0600 file), installs a per-build SSH key for root, " +
+        'writes a completion marker to the serial console and powers off at the end. It is checked before any VM starts (exit 65 with FILE:LINE).\n\n' +
+        `Operating systems with a default answer file: ${SUPPORTED_OS_NAMES.join(', ')}.`,
     )
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
     .options({
       auto: { alias: 'a', type: 'string', describe: "your own answer file, used as written plus build access and power-off (Oz's -a)", requiresArg: true },
       ...commonOptions,
