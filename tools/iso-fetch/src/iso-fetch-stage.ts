@@ -4,7 +4,7 @@ import { join, posix } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import { requireKey, type Answer, type BootMedia, type BuildDocument, type Media, type Template } from '@ozkit/build-document';
 import { cacheArea, resolveWorkdir, type Settings } from '@ozkit/config';
-import { ContentStore } from '@ozkit/cache';
+import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
 import { silentLogger, type Logger } from '@ozkit/log';
 import type { BootEntry } from './boot-entry.js';
 import { composeArgs, locatorArgs, type BootMode } from './boot-arguments.js';
@@ -186,12 +186,19 @@ async function bootFromIso(
     // Direct kernel boot: the installer's kernel and initrd, the answer file appended to the initrd.
     const entry = layout.entry;
     const kernel = join(workdir, 'vmlinuz');
-    const initrdParts = entry.initrds.map((_, i) => join(workdir, `.initrd-part-${i}`));
-    await extractFiles(
-      fetched.path,
-      [{ isoPath: entry.kernel, local: kernel }, ...entry.initrds.map((isoPath, i) => ({ isoPath, local: initrdParts[i] }))],
-      options.signal,
-    );
+    const kernelWork = join(workdir, `.vmlinuz.${process.pid}.tmp`);
+    const initrdParts = entry.initrds.map((_, i) => join(workdir, `.initrd-part-${i}.${process.pid}`));
+    try {
+      await extractFiles(
+        fetched.path,
+        [{ isoPath: entry.kernel, local: kernelWork }, ...entry.initrds.map((isoPath, i) => ({ isoPath, local: initrdParts[i] }))],
+        options.signal,
+      );
+      await rename(kernelWork, kernel);
+    } catch (error) {
+      for (const p of [kernelWork, ...initrdParts]) await rm(p, { force: true });
+      throw error;
+    }
     const initrd = join(workdir, 'initrd.img');
     try {
       if (answer.format === 'autoinstall') {
@@ -262,6 +269,7 @@ async function modifiedIso(
   }
   const dest = join(options.workdir, 'boot.iso');
   const work = join(options.workdir, `.boot.iso.${process.pid}.tmp`);
+  await ensureFreeSpace(options.workdir, fetched.bytes, 'the boot ISO');
   try {
     const result = await run(work);
     const sha256 = (await hashFile(work, [])).digests.sha256;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -264,5 +264,9 @@ describe.each(layouts)('direct kernel boot from %s media', (layout) => {
       ubuntu1804: `vga=788 ${CONSOLE} ---`,
     };
     expect(boot.append).toBe(expected[layout]);
+    // Running again over the same build directory replaces the files cleanly.
+    const again = await isoFetch(makeDocument({ workdir: join(dir, `work-${layout}-kernel-`), os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer }), { settings: settings(`${layout}-`), boot: 'kernel' });
+    expect(again.media!.boot).toEqual(boot);
+    expect(readdirSync(join(dir, `work-${layout}-kernel-`, 'media')).filter((f) => f.startsWith('.'))).toEqual([]);
   }, 120_000);
 });
