@@ -5,16 +5,13 @@ import { OzkitError, OzkitErrorList } from '@ozkit/errors';
 import { requireKey, type Answer, type AnswerFormat, type BuildDocument, type OsFamily, type Template } from '@ozkit/build-document';
 import { silentLogger, type Logger } from '@ozkit/log';
 import { hostnameFor, serialConsoleFor, type AnswerProblem, type RenderContext, type RenderedAnswer } from './answer-context.js';
+import { renderMetaData } from './autoinstall/render-autoinstall.js';
+import { adaptUserAnswer, lintFinalAnswer, renderDefaultAnswer, userRootPassword } from './answer-renderers.js';
 import { detectAnswerFormat, FAMILY_FOR_FORMAT, FORMATS_FOR_FAMILY } from './answer-format.js';
-import { adaptUserAutoyast, lintAutoyast, renderDefaultAutoyast } from './autoyast/render-autoyast.js';
-import { adaptUserAutoinstall, lintAutoinstall, renderDefaultAutoinstall, renderMetaData } from './autoinstall/render-autoinstall.js';
 import { bootFactsFor } from './boot-arguments.js';
 import { buildAccessFor, generateBuildKey, newBuildId } from './build-access.js';
-import { lintKickstart } from './kickstart/kickstart-lint.js';
-import { adaptUserKickstart, renderDefaultKickstart } from './kickstart/render-kickstart.js';
 import { resolveOs, type OsRelease } from './os-catalog.js';
 import { PendingFiles } from './pending-files.js';
-import { adaptUserPreseed, lintPreseed, renderDefaultPreseed } from './preseed/render-preseed.js';
 import { generatePassword, readTemplateRootPassword, stablePasswordToken } from './root-password.js';
 import { sha512Crypt } from './sha512-crypt.js';
 
@@ -47,14 +44,6 @@ function toErrors(problems: AnswerProblem[], file: string, code: 'BAD_ANSWER_FIL
       }),
   );
   return errors.length === 1 ? errors[0] : new OzkitErrorList(errors);
-}
-
-function lintFinal(format: AnswerFormat, text: string, file: string, customization: boolean): { errors: AnswerProblem[]; warnings: AnswerProblem[] } {
-  const options = { customizationFollows: customization, requirePoweroff: true };
-  if (format === 'kickstart') return lintKickstart(text, options);
-  if (format === 'preseed') return lintPreseed(text, options);
-  if (format === 'autoyast') return lintAutoyast(text, options);
-  return lintAutoinstall(text, file, options);
 }
 
 async function readUserFile(path: string): Promise<string> {
@@ -138,31 +127,18 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
   };
 
   // The root password: the TDL's (Oz's substitution), else the user file's own, else generated.
+  const userRoot = userText !== undefined ? userRootPassword(format, userText) : { sets: false };
   let generatedPassword: string | undefined;
-  let userSetsRoot = false;
-  if (userText !== undefined && tdlPassword === undefined) {
-    if (format === 'kickstart') userSetsRoot = lintKickstart(userText, { customizationFollows: customization, requirePoweroff: false }).rootpwLines.length > 0;
-    else if (format === 'preseed') userSetsRoot = lintPreseed(userText, { customizationFollows: customization, requirePoweroff: false }).setsRootPassword;
-    else if (format === 'autoyast') userSetsRoot = lintAutoyast(userText, { customizationFollows: customization, requirePoweroff: false }).setsRootPassword;
-  }
-  if (tdlPassword === undefined && !userSetsRoot) generatedPassword = generatePassword();
+  if (tdlPassword === undefined && !userRoot.sets) generatedPassword = generatePassword();
   const password = tdlPassword ?? generatedPassword;
   const rootHash = password !== undefined ? sha512Crypt(password) : undefined;
   const ctx: RenderContext = { ...base, ...(rootHash ? { rootHash } : {}) };
 
   let rendered: RenderedAnswer;
   if (userText === undefined) {
-    const renderers = { kickstart: renderDefaultKickstart, preseed: renderDefaultPreseed, autoinstall: renderDefaultAutoinstall, autoyast: renderDefaultAutoyast };
-    rendered = renderers[format](ctx);
+    rendered = renderDefaultAnswer(format, ctx);
   } else {
-    const adapted =
-      format === 'kickstart'
-        ? adaptUserKickstart(userText, ctx)
-        : format === 'preseed'
-          ? adaptUserPreseed(userText, ctx)
-          : format === 'autoyast'
-            ? adaptUserAutoyast(userText, ctx)
-            : adaptUserAutoinstall(userText, autoFile!, ctx);
+    const adapted = adaptUserAnswer(format, userText, autoFile!, ctx);
     const located = (p: AnswerProblem) => `${autoFile}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ${p.message}`;
     for (const w of adapted.lint.warnings) logger.warn(located(w));
     if (adapted.lint.errors.length > 0) throw toErrors(adapted.lint.errors, autoFile!, 'BAD_ANSWER_FILE');
@@ -170,7 +146,7 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
   }
 
   const answerPath = join(workdir, ANSWER_FILE_NAMES[format]);
-  const final = lintFinal(format, rendered.text, answerPath, customization);
+  const final = lintFinalAnswer(format, rendered.text, answerPath, customization);
   if (final.errors.length > 0)
     throw toErrors(final.errors, answerPath, userText === undefined ? 'INTERNAL' : 'BAD_ANSWER_FILE');
 
@@ -216,7 +192,7 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
       ? template.os.rootpw
       : generatedPassword !== undefined
         ? { generated: true, file: passwordFile }
-        : { set: true, file: autoFile!, ...(lintKickstartRootLine(format, userText!)) },
+        : { set: true, file: autoFile!, ...(userRoot.line ? { line: userRoot.line } : {}) },
     user: userText !== undefined,
     sshd: rendered.sshd,
     // Extra keys (documented in the README of ks-render):
@@ -231,17 +207,4 @@ export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOpti
     customization: customization,
   };
   return { ...doc, answer };
-}
-
-/** The line where a user file sets the root password, for the SecretReference. */
-function lintKickstartRootLine(format: AnswerFormat, text: string): { line?: number } {
-  if (format === 'kickstart') {
-    const line = lintKickstart(text, { customizationFollows: false, requirePoweroff: false }).rootpwLines[0];
-    return line ? { line } : {};
-  }
-  if (format === 'preseed') {
-    const entry = lintPreseed(text, { customizationFollows: false, requirePoweroff: false }).doc.entries.find((e) => e.question.startsWith('passwd/root-password'));
-    return entry ? { line: entry.line } : {};
-  }
-  return {};
 }
