@@ -62,7 +62,7 @@ describe('SshSession against a real sshd', () => {
     const pidFile = join(work, 'sleeper.pid');
     try {
       const error = await session
-        .exec(`echo started; sh -c 'echo $$ > ${pidFile}; exec sleep 60'`, { timeoutMs: 1500 })
+        .exec(`echo started; sh -c 'echo $$ > ${pidFile}; exec sleep 60'`, { timeoutMs: 4000 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OzkitError);
       expect((error as OzkitError).code).toBe('TIMEOUT');

@@ -141,6 +141,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     if (options.console) theVm.console.onLine((line) => logger.info(`console: ${line}`));
 
     const bootStarted = Date.now();
+    let lastReport = bootStarted;
     try {
       session = await waitForSsh({
         host: '127.0.0.1',
@@ -150,7 +151,15 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
         timeoutMs: settings.timeoutBoot * 1000,
         signal,
         handshakeTimeoutMs: 15_000,
-        onAttempt: (n, e) => logger.debug(`ssh attempt ${n}: ${e.message}`),
+        onAttempt: (n, e) => {
+          logger.debug(`ssh attempt ${n}: ${e.message}`);
+          // A boot under TCG takes minutes: say now and then what the guest is doing.
+          if (Date.now() - lastReport >= 30_000) {
+            lastReport = Date.now();
+            const last = theVm.console.lastLine?.trim();
+            logger.info(`waiting for SSH (${Math.round((Date.now() - bootStarted) / 1000)} s)${last ? `; console: ${last.slice(0, 120)}` : ''}`);
+          }
+        },
         stopIf: () => {
           if (theVm.exitStatus) return new OzkitError('QEMU_CRASHED', `the VM ended before SSH answered (${theVm.exitStatus.signal ?? `exit ${theVm.exitStatus.code}`})`, { details: { stderr: theVm.stderr } });
           const panic = theVm.console.tail(60).find((l) => /Kernel panic|end Kernel panic|grub rescue>|No bootable device|Boot failed/.test(l));

@@ -47,9 +47,9 @@ describe('GuestRunner against a real sshd', () => {
 
   it('stops a step that outlives its timeout (exit 75)', async () => {
     const runner = new GuestRunner(session, logger, { defaultTimeoutMs: 10_000 });
-    const error = (await runner.run('packages', 'echo downloading; sleep 30', { timeoutMs: 1000 }).catch((e: unknown) => e)) as OzkitError;
+    const error = (await runner.run('packages', 'echo downloading; sleep 30', { timeoutMs: 4000 }).catch((e: unknown) => e)) as OzkitError;
     expect(error.code).toBe('TIMEOUT');
     expect(error.exitCode).toBe(75);
-    expect(error.message).toBe('packages: still running after 1 s, stopped; last output:\n  downloading');
+    expect(error.message).toBe('packages: still running after 4 s, stopped; last output:\n  downloading');
   });
 });

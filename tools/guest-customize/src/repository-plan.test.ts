@@ -76,7 +76,7 @@ describe('planPackageTransaction', () => {
       apt,
     )!;
     expect(t.command).toBe(
-      'DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends tree htop/bookworm-backports /var/tmp/ozkit-packages/local_1.0_all.deb jq',
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o Dpkg::Use-Pty=0 --no-install-recommends tree htop/bookworm-backports /var/tmp/ozkit-packages/local_1.0_all.deb jq',
     );
     expect(t.uploads).toEqual([{ url: 'http://files.example/pool/local_1.0_all.deb', guestPath: '/var/tmp/ozkit-packages/local_1.0_all.deb' }]);
   });
