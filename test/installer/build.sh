@@ -105,7 +105,7 @@ mkdir -p "$ird"/{bin,sbin,dev,etc,proc,sys,run,tmp,cdrom,target,rootfs,usr/bin,u
 cp "$(command -v busybox)" "$ird/bin/busybox"
 ln -s busybox "$ird/bin/sh"
 cp "$here/initrd/init" "$ird/init"
-cp "$here"/initrd/lib/*.sh "$here/initrd/lib/udhcpc.script" "$ird/lib/ozinst/"
+cp "$here"/initrd/lib/*.sh "$here/initrd/lib/udhcpc.script" "$here/initrd/lib/http-get.pl" "$ird/lib/ozinst/"
 cp "$here/initrd/lib/in-target" "$ird/usr/bin/in-target"
 chmod 755 "$ird/init" "$ird/usr/bin/in-target" "$ird/lib/ozinst/udhcpc.script"
 mknod -m 600 "$ird/dev/console" c 5 1

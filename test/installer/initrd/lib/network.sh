@@ -22,8 +22,9 @@ network_up() {
   return 1
 }
 
-# fetch URL FILE: HTTP download with busybox wget; a proxy from mirror/http/proxy is honoured.
+# fetch URL FILE: HTTP download through the root image's perl (needs mount_toolbox), with a
+# proxy from mirror/http/proxy.
 fetch() {
   _f_proxy=$(preseed_get mirror/http/proxy 2>/dev/null || true)
-  if [ -n "$_f_proxy" ]; then http_proxy=$_f_proxy wget -q -T 30 -O "$2" "$1"; else wget -q -T 30 -O "$2" "$1"; fi
+  toolbox perl -e "$(cat /lib/ozinst/http-get.pl)" "$1" "$_f_proxy" >"$2"
 }

@@ -6,7 +6,13 @@ toolbox() { chroot /rootfs /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LA
 mount_toolbox() {
   mkdir -p /rootfs
   mount -t squashfs -o ro,loop /cdrom/ozkit-installer/rootfs.squashfs /rootfs || return 1
-  mount --bind /dev /rootfs/dev && mount --bind /proc /rootfs/proc && mount --bind /sys /rootfs/sys
+  mount --bind /dev /rootfs/dev && mount --bind /proc /rootfs/proc && mount --bind /sys /rootfs/sys || return 1
+  # /etc/resolv.conf in the image points into /run; a plain file gets the installer's bound over it.
+  mount --bind /run /rootfs/run || return 1
+  if [ ! -L /rootfs/etc/resolv.conf ]; then
+    : >>/etc/resolv.conf
+    mount --bind /etc/resolv.conf /rootfs/etc/resolv.conf
+  fi
 }
 
 # partition_disk DISK: one primary, bootable Linux partition filling the disk (MBR, so GRUB for
