@@ -57,6 +57,12 @@ describe('customizeGuest input checks (no VM)', () => {
     expect((await fail(d))?.message).toBe('build document has no "disk"');
   });
 
+  it('refuses at once an answer file that leaves the system without sshd', async () => {
+    const e = await fail(doc({}, { answer: { path: '/w/preseed.cfg', sshd: false } as never }));
+    expect(e?.code).toBe('BAD_ANSWER_FILE');
+    expect(e?.message).toMatch(/without sshd/);
+  });
+
   it('names a missing build key file', async () => {
     const e = await fail(doc(), { privateKey: join(dir, 'nokey') });
     expect(e?.code).toBe('INPUT_MISSING');

@@ -67,6 +67,10 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   const template = requireKey(doc, 'template', 'tdl-validate');
   const disk = requireKey(doc, 'disk', 'guest-install');
   const workdir = requireKey(doc, 'workdir', 'tdl-validate');
+  if (doc.answer?.sshd === false)
+    throw new OzkitError('BAD_ANSWER_FILE', `the answer file ${doc.answer.path} leaves the installed system without sshd, so guest-customize cannot log in`, {
+      hint: 'install and enable openssh-server in the answer file (ks-render\'s default answer files do)',
+    });
   const keyPath = options.privateKey ?? disk.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
   if (!keyPath)
     throw new OzkitError('BAD_DOCUMENT', 'no build key: neither disk.buildKey nor answer.buildKey is in the document', {
