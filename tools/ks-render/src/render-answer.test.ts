@@ -34,6 +34,9 @@ describe('default answer file for every OS listed in the issue', () => {
       // The key pair is a real ed25519 OpenSSH pair; the private half is 0600.
       const parsed = ssh2.utils.parseKey(readFileSync(answer.buildKey.privateKey));
       expect(parsed instanceof Error ? parsed.message : parsed.type).toBe('ssh-ed25519');
+      // OpenSSH itself loads the private key and derives the same public key.
+      const derived = execFileSync('ssh-keygen', ['-y', '-f', answer.buildKey.privateKey]).toString().trim();
+      expect(readFileSync(answer.buildKey.publicKey, 'utf8').startsWith(derived)).toBe(true);
       expect(mode(answer.buildKey.privateKey)).toBe(0o600);
       expect(publicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+ ozkit-build-[0-9a-f]{16}$/);
       expect(text).toContain(publicKey);
