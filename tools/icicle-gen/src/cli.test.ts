@@ -136,6 +136,18 @@ describe('icicle-gen CLI', () => {
     expect(existsSync(join(dir, 'icicle.xml'))).toBe(false);
   });
 
+  it('exits 74 when the XML cannot be written, leaving no SBOM half-done', async () => {
+    const r = await run(['-f', 'cyclonedx', '-o', '/proc/ozkit-no-such-dir/icicle.xml'], JSON.stringify(debianDocument(dir)));
+    expect(r.code).toBe(74);
+    expect(r.stderr).toContain('/proc/ozkit-no-such-dir/icicle.xml: cannot write');
+    expect(readdirSync(dir)).toEqual([]);
+    writeFileSync(join(dir, 'plain-file'), '');
+    const underFile = await run(['-o', join(dir, 'plain-file', 'icicle.xml')], JSON.stringify(debianDocument(dir)));
+    expect(underFile.code).toBe(74);
+    expect(underFile.stderr).toContain('plain-file is not a directory');
+    expect(readdirSync(dir)).toEqual(['plain-file']);
+  });
+
   it('has examples in --help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);

@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,30 @@ describe('icicle-gen --live over SSH', () => {
     const closed = await run(['--live', '--host', '127.0.0.1', '--port', '1', '--key', other.privateKey, '--stdout'], '{"ozkit":1,"stages":[]}');
     expect(closed.code).toBe(75);
     expect(closed.stderr).toContain('connection refused');
+  });
+
+  it('ends promptly with exit 143 on SIGTERM while a guest keeps it waiting', async () => {
+    // A TCP server that accepts and never speaks SSH: the handshake would wait 20 s.
+    const sockets: Socket[] = [];
+    const server = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const child = spawn(process.execPath, [bin, '--live', '--host', '127.0.0.1', '--port', String(port), '--key', sshd.clientKey.privateKey, '--stdout'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin.end('');
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await new Promise((r) => setTimeout(r, 2000));
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code).toBe(143);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(stderr).toContain('terminated (SIGTERM)');
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
   });
 
   it('needs --host with --live, and --live with --host', async () => {
