@@ -2,8 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
@@ -114,6 +113,15 @@ async function transfer(
     if (validator) headers['if-range'] = validator;
   }
   const res = await request(options.url, headers, policy, options.signal);
+  // Take the body from the first moment: data left unread in the response is discarded if
+  // the connection breaks while we are still setting up (and a resume would lose it).
+  const early: Buffer[] = [];
+  let earlyEnd: { error?: Error } | undefined;
+  const collect = (chunk: Buffer) => early.push(chunk);
+  res.on('data', collect);
+  finished(res, (error) => {
+    earlyEnd = { error: error ?? (res.complete ? undefined : new Error('connection closed')) };
+  });
   let total: number | undefined;
   let start = offset;
   const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
@@ -151,25 +159,59 @@ async function transfer(
   await options.onSize?.(total, total === undefined ? undefined : total - start);
   let current = start;
   options.onProgress?.(current, total);
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+  // Bytes already received are flushed to the file even when the transfer breaks, so a
+  // resume starts where the data really ends (pipeline() would discard buffered writes).
+  const failure = await new Promise<Error | undefined>((resolve) => {
+    const out = createWriteStream(options.dest, { flags: 'a', highWaterMark: 1 << 20 });
+    let broken: Error | undefined;
+    let writeError: Error | undefined;
+    const stop = (error: Error) => {
+      if (broken || writeError) return;
+      broken = error;
+      res.destroy();
+      out.end();
+    };
+    const onAbort = () => stop(options.signal!.reason as Error);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const take = (chunk: Buffer) => {
+      if (broken || writeError) return;
       hasher.update(chunk);
       current += chunk.length;
       options.onProgress?.(current, total);
-      done(null, chunk);
-    },
+      if (!out.write(chunk)) {
+        res.pause();
+        out.once('drain', () => res.resume());
+      }
+    };
+    res.off('data', collect);
+    for (const chunk of early.splice(0)) take(chunk);
+    res.on('data', take);
+    const settle = (end: { error?: Error }) => {
+      if (end.error) stop(end.error);
+      else if (!broken) out.end();
+    };
+    if (earlyEnd) settle(earlyEnd);
+    else
+      finished(res, (error) => settle({ error: error ?? (res.complete ? undefined : new Error('connection closed')) }));
+    out.on('error', (error) => {
+      writeError = error;
+      res.destroy();
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(error);
+    });
+    out.on('finish', () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(broken);
+    });
   });
-  try {
-    await pipeline(res, counter, createWriteStream(options.dest, { flags: 'a', highWaterMark: 1 << 20 }), { signal: options.signal });
-  } catch (error) {
+  if (failure) {
     if (options.signal?.aborted) throw options.signal.reason;
-    const e = error as NodeJS.ErrnoException;
+    const e = failure as NodeJS.ErrnoException;
     if (e.code === 'ENOSPC') throw new OzkitError('NO_SPACE', `${options.dest}: disk full while downloading ${options.url}`);
     if (e.code && ['EACCES', 'EROFS', 'EISDIR', 'EIO'].includes(e.code)) throw new OzkitError('IO', `${options.dest}: ${e.message}`);
     throw new TransientError(`transfer interrupted at ${current} bytes (${e.code ?? e.message})`);
   }
   if (total !== undefined && current !== total) throw new TransientError(`transfer ended at ${current} of ${total} bytes`);
-  if (!res.complete) throw new TransientError(`transfer interrupted at ${current} bytes`);
   return { bytes: current, digests: hasher.digest() };
 }
 
