@@ -117,7 +117,17 @@ async function transfer(
   // the connection breaks while we are still setting up (and a resume would lose it).
   const early: Buffer[] = [];
   let earlyEnd: { error?: Error } | undefined;
-  const collect = (chunk: Buffer) => early.push(chunk);
+  let earlyBytes = 0;
+  let pausedEarly = false;
+  const collect = (chunk: Buffer) => {
+    early.push(chunk);
+    earlyBytes += chunk.length;
+    // Bounded: beyond this, let the socket hold the rest until the file is ready.
+    if (earlyBytes > 16 * 1024 * 1024 && !pausedEarly) {
+      pausedEarly = true;
+      res.pause();
+    }
+  };
   res.on('data', collect);
   finished(res, (error) => {
     earlyEnd = { error: error ?? (res.complete ? undefined : new Error('connection closed')) };
@@ -173,19 +183,25 @@ async function transfer(
     };
     const onAbort = () => stop(options.signal!.reason as Error);
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    let waitingDrain = false;
     const take = (chunk: Buffer) => {
       if (broken || writeError) return;
       hasher.update(chunk);
       current += chunk.length;
       options.onProgress?.(current, total);
-      if (!out.write(chunk)) {
+      if (!out.write(chunk) && !waitingDrain) {
+        waitingDrain = true;
         res.pause();
-        out.once('drain', () => res.resume());
+        out.once('drain', () => {
+          waitingDrain = false;
+          res.resume();
+        });
       }
     };
     res.off('data', collect);
     for (const chunk of early.splice(0)) take(chunk);
     res.on('data', take);
+    if (pausedEarly && !waitingDrain) res.resume();
     const settle = (end: { error?: Error }) => {
       if (end.error) stop(end.error);
       else if (!broken) out.end();
