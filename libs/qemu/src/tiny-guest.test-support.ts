@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipMember, type NewcEntry } from '@ozkit/initrd';
 
-export type TinyGuestMode = 'success' | 'nomarker' | 'inactive' | 'panic' | 'reboot' | 'forever' | 'sleep';
+export type TinyGuestMode = 'success' | 'nomarker' | 'inactive' | 'panic' | 'reboot' | 'forever' | 'sleep' | 'failed';
 
 const MODULES = ['virtio_ring', 'virtio', 'virtio_pci_legacy_dev', 'virtio_pci_modern_dev', 'virtio_pci', 'virtio_blk'];
 
@@ -30,6 +30,7 @@ case "$mode" in
   inactive) write 2; say "tiny-guest: now idle"; while true; do sleep 3600; done ;;
   panic) write 1; say "tiny-guest: crashing"; echo c > /proc/sysrq-trigger ;;
   reboot) write 2; say "$marker"; reboot -f ;;
+  failed) write 1; say "$(arg failed | tr ':' ' '): late command failed"; while true; do sleep 3600; done ;;
   forever) while true; do dd if=/dev/urandom of=/dev/vda bs=64k count=4 conv=fsync 2>/dev/null; say "tiny-guest: busy $(date +%s)"; sleep 1; done ;;
   *) say "tiny-guest: sleeping"; while true; do sleep 3600; done ;;
 esac
@@ -79,6 +80,6 @@ function findModule(version: string, name: string): string {
 }
 
 /** Kernel command line for a mode; the marker's spaces travel as ':'. */
-export function tinyGuestAppend(mode: TinyGuestMode, marker = 'OZKIT-INSTALL-COMPLETE test'): string {
-  return `console=ttyS0,115200n8 loglevel=4 panic=0 ozkit.mode=${mode} ozkit.marker=${marker.replace(/ /g, ':')}`;
+export function tinyGuestAppend(mode: TinyGuestMode, marker = 'OZKIT-INSTALL-COMPLETE test', failedMarker = 'OZKIT-INSTALL-FAILED test'): string {
+  return `console=ttyS0,115200n8 panic=0 ozkit.mode=${mode} ozkit.marker=${marker.replace(/ /g, ':')} ozkit.failed=${failedMarker.replace(/ /g, ':')}`;
 }

@@ -74,7 +74,7 @@ describe('guest-install with the tiny guest (TCG)', () => {
   }, 240_000);
 
   test('inactivity: exit 75 with a PNG screenshot, the console tail and watchdog samples; disk kept with --keep-failed', async () => {
-    const { workdir, run } = await install('inactive', { timeoutInactivity: 20 }, { keepFailed: true });
+    const { workdir, run } = await install('inactive', { timeoutInactivity: 30 }, { keepFailed: true });
     const error: OzkitError = await run.catch((e) => e);
     expect(error.code).toBe('INACTIVITY');
     expect(error.exitCode).toBe(75);
@@ -84,7 +84,7 @@ describe('guest-install with the tiny guest (TCG)', () => {
     expect(failure.consoleTail).toContain('tiny-guest: now idle');
     expect(failure.consoleTail.length).toBeLessThanOrEqual(40);
     expect(failure.watchdog.length).toBeGreaterThan(3);
-    expect(error.message).toMatch(/no disk activity, no console output .* for \d+ s \(inactivity limit 20 s\)/);
+    expect(error.message).toMatch(/no disk activity, no console output .* for \d+ s \(inactivity limit 30 s\)/);
     expect(error.message).toContain('| tiny-guest: now idle');
     expect(error.message).toContain(`screenshot: ${failure.screenshots[0]}`);
     expect(failure.disk).toBe(join(workdir, 'tiny.failed.qcow2'));
@@ -103,12 +103,24 @@ describe('guest-install with the tiny guest (TCG)', () => {
     expectNoLeftovers(workdir);
   }, 240_000);
 
+  test('the answer file reports a failure: exit 65 at once, not after a timeout', async () => {
+    const { workdir, run } = await install('failed', { timeoutInactivity: 200 });
+    const started = Date.now();
+    const error: OzkitError = await run.catch((e) => e);
+    expect(error.code).toBe('INSTALL_FAILED');
+    expect(error.exitCode).toBe(65);
+    expect(error.message).toMatch(/the answer file reported a failure: OZKIT-INSTALL-FAILED \w+: late command failed/);
+    expect((error.details!.failure as { screenshots: string[] }).screenshots).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(120_000);
+    expectNoLeftovers(workdir);
+  }, 240_000);
+
   test('total timeout while the guest stays busy: exit 75 TIMEOUT', async () => {
-    const { run } = await install('forever', { timeoutInstall: 20, timeoutInactivity: 300 });
+    const { run } = await install('forever', { timeoutInstall: 45, timeoutInactivity: 300 });
     const error: OzkitError = await run.catch((e) => e);
     expect(error.code).toBe('TIMEOUT');
     expect(error.exitCode).toBe(75);
-    expect(error.message).toMatch(/did not finish within 20 s/);
+    expect(error.message).toMatch(/did not finish within 45 s/);
     expect((error.details!.failure as { consoleTail: string[] }).consoleTail.some((l) => l.startsWith('tiny-guest: busy'))).toBe(true);
   }, 240_000);
 

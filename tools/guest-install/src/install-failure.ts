@@ -81,6 +81,26 @@ export const PANIC_PATTERNS: RegExp[] = [
   /\bKernel panic\b/,
 ];
 
+/** Panics with a known cause get a hint that names it. */
+const knownPanics: { pattern: RegExp; hint: string }[] = [
+  {
+    pattern: /IO-APIC \+ timer doesn't work/,
+    hint: "Linux's early timer check failed: common under TCG on a busy host. Retry, give the guest the kernel argument no_timer_check, or use KVM",
+  },
+  {
+    pattern: /VFS: Unable to mount root fs/,
+    hint: 'the kernel found no root file system: the initrd lacks the disk/CD driver, or root= names the wrong device',
+  },
+  {
+    pattern: /Attempted to kill init/,
+    hint: "the installer's init process died: see the lines before the panic for its error",
+  },
+];
+
+export function panicHint(line: string): string | undefined {
+  return knownPanics.find((k) => k.pattern.test(line))?.hint;
+}
+
 export function isPanicLine(line: string): boolean {
   return PANIC_PATTERNS.some((p) => p.test(line));
 }

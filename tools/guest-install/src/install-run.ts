@@ -4,7 +4,7 @@ import { QemuVm, type VmOptions } from '@ozkit/qemu';
 import type { QmpEvent } from '@ozkit/qmp';
 import type { WatchdogSample } from '@ozkit/build-document';
 import { ActivityWatchdog } from './activity-watchdog.js';
-import { installFailure, isPanicLine, type FailureKind } from './install-failure.js';
+import { installFailure, isPanicLine, panicHint, type FailureKind } from './install-failure.js';
 
 export interface InstallRunOptions {
   vm: VmOptions;
@@ -124,7 +124,11 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
         await fail('answer-failed', `the answer file reported a failure: ${failedLine}`, 'see the console lines below for the step that failed');
       }
       if (panicEvent || panicLine) {
-        await fail('panic', `the guest panicked: ${panicLine ?? `QMP GUEST_PANICKED ${JSON.stringify(panicEvent!.data)}`}`, 'see the console lines below; the installer kernel or the answer file is at fault');
+        await fail(
+          'panic',
+          `the guest panicked: ${panicLine ?? `QMP GUEST_PANICKED ${JSON.stringify(panicEvent!.data)}`}`,
+          (panicLine && panicHint(panicLine)) ?? 'see the console lines below; the installer kernel or the answer file is at fault',
+        );
       }
       if (elapsed() >= options.timeoutSeconds) {
         await fail('timeout', `the install did not finish within ${options.timeoutSeconds} s (total timeout)`, 'raise it with --timeout or [timeouts] install if the install was still progressing');
@@ -142,7 +146,7 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
     const exit = vm.exitStatus!;
     await vm.waitForExit();
     vm.removeRunFiles();
-    if (panicEvent || panicLine) await fail('panic', `the guest panicked: ${panicLine ?? 'QMP GUEST_PANICKED'}`);
+    if (panicEvent || panicLine) await fail('panic', `the guest panicked: ${panicLine ?? 'QMP GUEST_PANICKED'}`, panicLine ? panicHint(panicLine) : undefined);
     if (failedLine) await fail('answer-failed', `the answer file reported a failure: ${failedLine}`, 'see the console lines below for the step that failed');
     const reason = shutdown?.data.reason as string | undefined;
     if (!shutdown || exit.code !== 0 || (reason !== 'guest-shutdown' && reason !== 'guest-reset' && reason !== 'guest-panic')) {

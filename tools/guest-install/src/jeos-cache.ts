@@ -40,6 +40,8 @@ export interface JeosMeta {
   parts: JeosKeyParts;
   markerSeen: boolean;
   installSeconds: number;
+  /** The accelerator the install ran under. */
+  accel?: 'kvm' | 'tcg';
   createdAt: string;
 }
 

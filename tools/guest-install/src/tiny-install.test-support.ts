@@ -15,7 +15,9 @@ export function tinyInstallDocument(
   options: { marker?: string; sizeBytes?: number; name?: string; mediaSha?: string } = {},
 ): BuildDocument {
   mkdirSync(workdir, { recursive: true });
-  const marker = options.marker ?? `OZKIT-INSTALL-COMPLETE ${Math.random().toString(36).slice(2, 10)}`;
+  const id = Math.random().toString(36).slice(2, 10);
+  const marker = options.marker ?? `OZKIT-INSTALL-COMPLETE ${id}`;
+  const failedMarker = `OZKIT-INSTALL-FAILED ${id}`;
   const privateKey = join(workdir, 'build-key');
   writeFileSync(privateKey, 'not a real key, only copied around\n', { mode: 0o600 });
   writeFileSync(`${privateKey}.pub`, 'ssh-ed25519 AAAA test\n');
@@ -44,6 +46,7 @@ export function tinyInstallDocument(
       kernelArgs: [],
       placement: { onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' },
       marker,
+      failedMarker,
       buildKey: { privateKey, publicKey: `${privateKey}.pub` },
       rootPassword: { generated: true, file: join(workdir, 'root-password') },
       user: false,
@@ -51,7 +54,7 @@ export function tinyInstallDocument(
     },
     media: {
       original: { url: 'file:///boot', kind: 'tree', path: '/boot', sha256: options.mediaSha ?? sha('media'), bytes: 1, verified: null, fromCache: false },
-      boot: { method: 'kernel', kernel: guest.kernel, initrd: guest.initrd, append: tinyGuestAppend(mode, marker) },
+      boot: { method: 'kernel', kernel: guest.kernel, initrd: guest.initrd, append: tinyGuestAppend(mode, marker, failedMarker) },
     },
     stages: [],
   };
