@@ -72,18 +72,23 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 started=$(date +%s)
 
-# One cached installer at a time (disk is shared): older ISOs go once no run has used them for
-# OZKIT_TEST_KEEP_MINUTES (default 120) — a test still booting one (the checkout is shared,
-# another engineer's edit changes the key) keeps it; old trees and dead temp dirs go at once.
-keep_minutes=${OZKIT_TEST_KEEP_MINUTES:-120}
+# One cached installer at a time (disk is shared): an older ISO goes unless a process has it
+# open (a QEMU booting it) or a run used it in the last OZKIT_TEST_KEEP_MINUTES (default 45) —
+# the checkout is shared, so another engineer's edit changes the key under a running test.
+# Old trees and dead temp dirs go at once (they are only used under the lock).
+keep_minutes=${OZKIT_TEST_KEEP_MINUTES:-45}
 for old in "$area"/* "$area"/.build.*; do
   [ -e "$old" ] || continue
   case $old in "$work"|"$area/tree-$tree_key") continue ;; esac
   case ${old##*/} in
     tree-*|.build.*) ;;
-    *) if [ -n "$(find "$old" -maxdepth 1 \( -name last-used -o -name '*.iso' \) -newermt "-$keep_minutes minutes" -print -quit)" ]; then
-         say "keeping $old (used in the last $keep_minutes minutes)"; continue
-       fi ;;
+    *)
+      if [ -n "$(find /proc/[0-9]*/fd -lname "$old/*" -print -quit 2>/dev/null)" ]; then
+        say "keeping $old (open by a running process)"; continue
+      fi
+      if [ -n "$(find "$old" -maxdepth 1 \( -name last-used -o -name '*.iso' \) -newermt "-$keep_minutes minutes" -print -quit)" ]; then
+        say "keeping $old (used in the last $keep_minutes minutes)"; continue
+      fi ;;
   esac
   say "removing old cache entry $old"; rm -rf "$old"
 done
