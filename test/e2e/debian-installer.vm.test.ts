@@ -6,7 +6,9 @@
  * and then — because this machine's mirror has no installer components — stall; guest-install
  * must report that stall as an inactivity (or total timeout) failure with a PNG screenshot and
  * the console tail, and leave no QEMU and no disk behind. Measured: d-i reaches the archive
- * after ~3 min under TCG; the whole test takes ~5 min.
+ * after ~3 min under TCG on a quiet host (much longer on a loaded one: its kernel boots with
+ * `quiet`, and d-i reads its preseed ~3 min in with no disk or network I/O before that, which is
+ * why the inactivity limit here is 420 s); the whole test takes ~10–15 min.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -86,7 +88,7 @@ describe.skipIf(!available)('guest-install on the real Debian installer', () => 
     expect(fetched.media.boot.append).not.toMatch(/auto=true/);
 
     const started = Date.now();
-    const r = await runStageCli('guest-install', ['--inactivity', '90', '--timeout', '1500'], doc, env);
+    const r = await runStageCli('guest-install', ['--inactivity', '420', '--timeout', '2400'], doc, env);
     const seconds = (Date.now() - started) / 1000;
     expect([75]).toContain(r.code);
     const out = JSON.parse(r.stdout);
@@ -117,6 +119,6 @@ describe.skipIf(!available)('guest-install on the real Debian installer', () => 
     // Nothing left behind.
     expect(qemuProcessesFor(workdir)).toEqual([]);
     expect(readdirSync(workdir).filter((f) => f.endsWith('.qcow2') || f.includes('.partial-'))).toEqual([]);
-    expect(seconds).toBeLessThan(1500);
+    expect(seconds).toBeLessThan(2400);
   }, 40 * 60_000);
 });

@@ -8,8 +8,6 @@ export interface ActivityReading {
   diskWriteOps: number;
   diskWriteBytes: number;
   netBytes?: number;
-  /** Bytes the guest wrote to its serial console: a guest that prints is alive. */
-  consoleBytes?: number;
 }
 
 export interface WatchdogOptions {
@@ -22,9 +20,10 @@ export interface WatchdogOptions {
 }
 
 /**
- * Decides "no disk I/O, no console output and little network traffic for N real seconds" from cumulative
+ * Decides "no disk I/O and little network traffic for N real seconds" from cumulative
  * counters. Time comes from the readings themselves, not from counting samples (Oz counted
- * samples taken every 10 s as seconds, so its 300 s meant ~3000 s).
+ * samples taken every 10 s as seconds, so its 300 s meant ~3000 s). Console output does not
+ * count: d-i on a serial console redraws a clock every minute while it waits for an answer.
  */
 export class ActivityWatchdog {
   private readonly options: Required<WatchdogOptions>;
@@ -55,8 +54,7 @@ export class ActivityWatchdog {
     const diskActive = reading.diskWriteOps !== prev.diskWriteOps || reading.diskReadOps !== prev.diskReadOps;
     const netDelta = reading.netBytes !== undefined && prev.netBytes !== undefined ? reading.netBytes - prev.netBytes : 0;
     const netActive = netDelta >= this.options.netIdleBytesPerSecond * dt;
-    const consoleActive = (reading.consoleBytes ?? 0) !== (prev.consoleBytes ?? 0);
-    if (diskActive || netActive || consoleActive) {
+    if (diskActive || netActive) {
       this.lastActiveT = reading.t;
       return true;
     }
