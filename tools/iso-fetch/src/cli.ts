@@ -43,7 +43,11 @@ await runCommand({ tool, version, verbosity: early.verbosity, logFormat: early.l
     .example('$0 --in build.json --out build.json --iso ~/isos/CentOS-7-x86_64-Minimal-2009.iso', 'use a local copy of the ISO')
     .example('$0 --boot kernel < build.json > next.json', 'boot the installer kernel directly, answer file in the initrd')
     .example('$0 --offline --checksum sha256:9a2c…  < build.json', 'build without network from the cache')
-    .epilog('Exit codes: 0 ok, 64 usage, 65 bad media or checksum mismatch, 66 media missing, 69 offline cache miss or xorriso missing, 74 I/O, 75 network failure after retries.')
+    .epilog(
+      'Downloads go through http_proxy / https_proxy (CONNECT) unless no_proxy matches. Cache: original media under <cache>/isos ' +
+        '([cache] original_media), boot ISOs under <cache>/modified ([cache] modified_media).\n' +
+        'Exit codes: 0 ok, 64 usage, 65 bad media or checksum mismatch, 66 media missing, 69 offline cache miss or xorriso missing, 74 I/O, 75 network failure after retries.',
+    )
     .version(version)
     .help()
     .strict()

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
 import { MultiHash, type HashAlgorithm } from './checksum.js';
+import { proxiedOptions, proxyFor } from './http-proxy.js';
 
 export interface RetryPolicy {
   /** Further attempts after the first one fails with a transient error. */
@@ -262,7 +263,12 @@ export function request(
     }
     const lib = parsed.protocol === 'https:' ? https : parsed.protocol === 'http:' ? http : undefined;
     if (!lib) return reject(new OzkitError('USAGE', `${url}: unsupported URL scheme ${parsed.protocol}`));
-    const req = lib.request(parsed, { method, headers, signal, highWaterMark: 1 << 20 } as http.RequestOptions, (res) => {
+    const base = { method, headers, signal, highWaterMark: 1 << 20 } as http.RequestOptions;
+    const proxy = proxyFor(parsed);
+    // Through a proxy, plain http and the CONNECT tunnel both start as an http request.
+    const req = (proxy ? (parsed.protocol === 'https:' ? https : http) : lib).request(
+      ...((proxy ? [proxiedOptions(parsed, proxy, base)] : [parsed, base]) as [http.RequestOptions]),
+      (res: http.IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
         res.resume();
@@ -274,7 +280,8 @@ export function request(
       // The idle timer stays armed on the socket while the body streams.
       res.on('error', () => undefined);
       resolve(res);
-    });
+    },
+    );
     req.setTimeout(policy.idleTimeoutMs, () => req.destroy(new TransientError(`no data for ${Math.round(policy.idleTimeoutMs / 1000)} s`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (signal?.aborted) return reject(signal.reason);
