@@ -14,7 +14,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function barePath(): string {
   const bin = join(scratch, 'bin');
   mkdirSync(bin, { recursive: true });
-  for (const tool of ['bash', 'dirname', 'sha256sum', 'cut', 'find', 'sort', 'xargs', 'cat', 'id', 'mkdir', 'sed', 'tr', 'printf']) {
+  for (const tool of ['bash', 'dirname', 'sha256sum', 'cut', 'find', 'sort', 'xargs', 'cat', 'id', 'mkdir', 'sed', 'tr', 'printf', 'paste']) {
     const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     if (found.startsWith('/')) {
       try {

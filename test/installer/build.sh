@@ -40,7 +40,6 @@ need gzip gzip
 if command -v busybox >/dev/null && ldd "$(command -v busybox)" >/dev/null 2>&1; then missing+=(busybox-static); fi
 
 # ---- cache keys: the tree depends on its script + suite + mirror; the ISO on everything here
-hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 tree_key=$( { cat "$here/build-rootfs.sh"; echo "$suite $mirror"; } | sha256sum | cut -c1-16)
 iso_key=$( { cd "$here" && find build.sh build-rootfs.sh initrd -type f | LC_ALL=C sort | xargs sha256sum; echo "$suite $mirror"; } | sha256sum | cut -c1-16)
 out=$area/$iso_key
@@ -57,7 +56,7 @@ esac
 
 if iso=$(cached_iso); then say "cached: $out"; echo "$iso"; exit 0; fi
 
-[ ${#missing[@]} -eq 0 ] || die 69 "missing programs; install them with: apt-get install $(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')"
+[ ${#missing[@]} -eq 0 ] || die 69 "missing programs; install them with: apt-get install $(printf '%s\n' "${missing[@]}" | sort -u | paste -sd ' ')"
 [ "$(id -u)" = 0 ] || die 69 "a cold build needs root (debootstrap, mknod); run it as root or point OZKIT_TEST_CACHE at a cache that has $iso_key"
 
 mkdir -p "$area"
