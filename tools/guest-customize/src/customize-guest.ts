@@ -103,7 +103,8 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   // Repository references of packages are checked now; the command itself needs the guest's package manager.
   planPackageTransaction(template.packages ?? [], 'dnf', planRepositories(template.repositories ?? [], 'dnf', { files: template.files ?? [] }).repositories);
 
-  const format: ImageFormat = disk.format;
+  // A raw disk that ends up compressed is customized as qcow2 already, so the name fits throughout.
+  const format: ImageFormat = options.compress ? 'qcow2' : disk.format;
   const ext = format === 'raw' ? 'raw' : 'qcow2';
   const output = resolve(options.output ?? join(workdir, `${safeName(template.name)}-customized.${ext}`));
   const working = partialPath(output);
@@ -111,7 +112,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     throw new OzkitError('INPUT_MISSING', `${disk.path}: the installed disk is missing`, { hint: 'run guest-install again' });
   });
   logger.info(`copying ${disk.path} to ${working}`);
-  await makeWorkingCopy({ path: disk.path, format }, working, format, signal);
+  await makeWorkingCopy({ path: disk.path, format: disk.format }, working, format, signal);
 
   const runDir = await mkdtemp(join(workdir, '.customize-run-'));
   const consoleLog = join(workdir, 'customize-console.log');
