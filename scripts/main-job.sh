@@ -17,7 +17,7 @@ mkdir -p "$workdir"
 doc="$workdir/build.json"
 tdl-validate --workdir "$workdir" examples/debian-12/debian-12.tdl \
   | ks-render \
-  | iso-fetch --iso "$iso" \
+  | iso-fetch --iso "$iso" --checksum "sha256:$(sha256sum "$iso" | cut -d" " -f1)" \
   | guest-install \
   | guest-customize --compress \
   | icicle-gen --format cyclonedx --out "$doc"
