@@ -1,4 +1,4 @@
-import { OzkitError, OzkitErrorList, ExitCode, toOzkitError, type ExitCodeValue } from '@ozkit/errors';
+import { OzkitError, OzkitErrorList, ExitCode, formatLocated, toOzkitError, type ExitCodeValue } from '@ozkit/errors';
 import { Logger, type LogFormat } from '@ozkit/log';
 
 export interface CommandContext {
@@ -74,7 +74,9 @@ export async function runCommand(
 export function reportError(logger: Logger, error: OzkitError, verbosity: number, original?: unknown): void {
   const list = error instanceof OzkitErrorList ? error.errors : [error];
   for (const e of list) {
-    logger.error(e.message, logger.format === 'json' ? { code: e.code, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ?? {}) } : undefined);
+    // A located error whose message does not yet say where gets `FILE:LINE:COL: ` in front.
+    const text = e.location && !e.message.startsWith(e.location.file) ? formatLocated(e.message, e.location) : e.message;
+    logger.error(text, logger.format === 'json' ? { code: e.code, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ?? {}) } : undefined);
     if (e.hint && logger.format === 'text') logger.log('error', `hint: ${e.hint}`);
   }
   if (verbosity >= 1) {

@@ -109,3 +109,19 @@ describe('runStage', () => {
     expect(existsSync(join(dir, 'out.json'))).toBe(false);
   });
 });
+
+describe('reportError', () => {
+  it('puts the location in front of a message that lacks it, once', async () => {
+    const err = capture();
+    await runCommand({ tool: 'demo', version: '1', stderr: err.stream }, async () => {
+      throw new OzkitError('BAD_ANSWER_FILE', 'no poweroff', { location: { file: 'ks.cfg', line: 4, column: 1 } });
+    });
+    const again = capture();
+    await runCommand({ tool: 'demo', version: '1', stderr: again.stream }, async () => {
+      throw new OzkitError('BAD_ANSWER_FILE', 'ks.cfg:4:1: no poweroff', { location: { file: 'ks.cfg', line: 4, column: 1 } });
+    });
+    expect(err.text()).toBe('demo: ks.cfg:4:1: no poweroff\n');
+    expect(again.text()).toBe('demo: ks.cfg:4:1: no poweroff\n');
+    process.exitCode = 0;
+  });
+});
