@@ -11,12 +11,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QemuVm, findFreePort } from '@ozkit/qemu';
 import { HostKeyPin, SshSession, loadPrivateKey, waitForSsh } from '@ozkit/ssh';
 import type { OzkitError } from '@ozkit/errors';
-import { debianTestDisk, type DebianTestDisk } from '../../tools/guest-customize/src/debian-test-disk.test-support.js';
+import { debianTestDisk } from '../../tools/guest-customize/src/debian-test-disk.test-support.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const bin = (tool: string) => join(repoRoot, 'tools', tool, 'bin', `${tool}.js`);
 const work = mkdtempSync(join(tmpdir(), 'ozkit-customize-vm-'));
-let image: DebianTestDisk;
+
+/** The disk under test: the pipeline's installed image, or (OZKIT_CUSTOMIZE_TEST_DISK=debootstrap, or
+ * before test/support/installed-image.ts exists) a debootstrapped root filesystem booted with its kernel. */
+interface TestImage {
+  disk: string;
+  virtualSize: number;
+  privateKey: string;
+  publicKey: string;
+  kernel?: { kernel: string; initrd: string; append: string };
+}
+let image: TestImage;
+
+async function testImage(): Promise<TestImage> {
+  const support = join(repoRoot, 'test', 'support', 'installed-image.ts');
+  if (process.env.OZKIT_CUSTOMIZE_TEST_DISK !== 'debootstrap' && existsSync(support)) {
+    const { installedDebianImage } = (await import(support)) as {
+      installedDebianImage(): Promise<{ disk: string; virtualSize: number; privateKey: string; publicKey: string }>;
+    };
+    const installed = await installedDebianImage();
+    return { disk: installed.disk, virtualSize: installed.virtualSize, privateKey: installed.privateKey, publicKey: installed.publicKey };
+  }
+  const d = debianTestDisk();
+  return { disk: d.disk, virtualSize: 4 * 1024 ** 3, privateKey: d.privateKey, publicKey: d.publicKey, kernel: { kernel: d.kernel, initrd: d.initrd, append: d.append } };
+}
 
 interface Run {
   code: number | null;
@@ -48,7 +71,7 @@ async function documentFor(name: string, tdl: string): Promise<string> {
   doc.disk = {
     path: image.disk,
     format: 'qcow2',
-    virtualSize: 4 * 1024 ** 3,
+    virtualSize: image.virtualSize,
     bus: 'virtio',
     accel: 'tcg',
     installSeconds: 0,
@@ -61,7 +84,7 @@ async function documentFor(name: string, tdl: string): Promise<string> {
   return path;
 }
 
-const kernelArgs = () => ['--kernel', image.kernel, '--initrd', image.initrd, '--append', image.append];
+const kernelArgs = () => (image.kernel ? ['--kernel', image.kernel.kernel, '--initrd', image.kernel.initrd, '--append', image.kernel.append] : []);
 
 function qemuRunningFor(path: string): boolean {
   const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
@@ -89,8 +112,15 @@ function offlineRoot(qcow2: string): { cat(path: string): string; ls(dir: string
   closeSync(handle);
   let fs = raw;
   if (fd.readUInt16LE(1024 + 56) !== 0xef53) {
-    // Partitioned (an installed disk): first MBR partition.
-    const startLba = fd.readUInt32LE(446 + 8);
+    // Partitioned (an installed disk): the first partition, from the MBR or (type 0xEE) the GPT.
+    let startLba = fd.readUInt32LE(446 + 8);
+    if (fd[446 + 4] === 0xee) {
+      const gpt = Buffer.alloc(512);
+      const h = openSync(raw, 'r');
+      readSync(h, gpt, 0, 512, 2 * 512);
+      closeSync(h);
+      startLba = Number(gpt.readBigUInt64LE(32));
+    }
     fs = join(work, 'offline.part');
     execFileSync('dd', [`if=${raw}`, `of=${fs}`, 'bs=512', `skip=${startLba}`, 'conv=sparse', 'status=none']);
   }
@@ -98,9 +128,9 @@ function offlineRoot(qcow2: string): { cat(path: string): string; ls(dir: string
   return { cat: (p) => debugfs(`cat ${p}`), ls: (d) => debugfs(`ls -l ${d}`) };
 }
 
-beforeAll(() => {
-  image = debianTestDisk();
-}, 20 * 60_000);
+beforeAll(async () => {
+  image = await testImage();
+}, 45 * 60_000);
 
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
@@ -183,7 +213,7 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
       cpus: 1,
       memoryMiB: 1024,
       disks: [{ path: c.image.path, format: 'qcow2', bus: 'virtio', snapshot: true }],
-      kernel: { kernel: image.kernel, initrd: image.initrd, append: image.append },
+      ...(image.kernel ? { kernel: image.kernel } : {}),
       hostForwards: [{ hostPort: port, guestPort: 22 }],
       runDir: join(work, 'fresh-run'),
       consoleLog: join(work, 'fresh-console.log'),
