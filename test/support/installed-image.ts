@@ -11,7 +11,7 @@
  * ~5–6 minutes under TCG.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,11 @@ async function buildInstalledImage(): Promise<InstalledImage> {
   mkdirSync(root, { recursive: true });
   const tdlPath = join(root, 'ozkit-test-debian-12.tdl');
   if (!existsSync(tdlPath) || readFileSync(tdlPath, 'utf8') !== TDL) writeFileSync(tdlPath, TDL);
+  // Build directories of test processes that were killed before their clean-up ran.
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (name.startsWith('build-') && Date.now() - statSync(path).mtimeMs > 3 * 3600_000) rmSync(path, { recursive: true, force: true });
+  }
   const workdir = mkdtempSync(join(root, 'build-'));
   try {
     const env = {

@@ -27,10 +27,13 @@ describe('SerialConsole', () => {
       expect(console.tail(5)).toEqual(['boot', 'step one', 'step t']);
       appendFileSync(file, 'wo\n\x1b[0mOZKIT-INSTALL-COMPLETE abc\n');
       expect(await marker).toBe('OZKIT-INSTALL-COMPLETE abc');
-      appendFileSync(file, 'last words without newline');
+      const prompt = console.waitFor(/login:/, 5000);
+      appendFileSync(file, 'host login: ');
+      expect(await prompt).toBe('host login:');
+      appendFileSync(file, '\nlast words without newline');
       await console.stop();
-      expect(lines).toEqual(['boot', 'step one', 'step two', 'OZKIT-INSTALL-COMPLETE abc', 'last words without newline']);
-      expect(console.tail(2)).toEqual(['OZKIT-INSTALL-COMPLETE abc', 'last words without newline']);
+      expect(lines).toEqual(['boot', 'step one', 'step two', 'OZKIT-INSTALL-COMPLETE abc', 'host login:', 'last words without newline']);
+      expect(console.tail(2)).toEqual(['host login:', 'last words without newline']);
       // an already seen line satisfies waitFor at once
       expect(await console.waitFor('step two', 10)).toBe('step two');
       await expect(console.waitFor('never', 50, { includePast: false })).rejects.toMatchObject({ code: 'TIMEOUT' });

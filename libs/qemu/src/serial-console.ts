@@ -82,8 +82,10 @@ export class SerialConsole extends EventEmitter {
   /** Resolves with the first line (from now on, or already kept) matching `pattern`. */
   waitFor(pattern: RegExp | string, timeoutMs: number, options: { includePast?: boolean; signal?: AbortSignal } = {}): Promise<string> {
     const test = (line: string) => (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line));
+    // A prompt ("login: ") has no newline yet: the unfinished last line is tested too.
+    const pending = () => cleanConsoleLine(this.partial);
     if (options.includePast !== false) {
-      const past = this.lines.find(test);
+      const past = this.lines.find(test) ?? (test(pending()) ? pending() : undefined);
       if (past !== undefined) return Promise.resolve(past);
     }
     return new Promise((resolve, reject) => {
@@ -91,6 +93,10 @@ export class SerialConsole extends EventEmitter {
         if (!test(line)) return;
         cleanup();
         resolve(line);
+      };
+      const onData = () => {
+        const line = pending();
+        if (line && test(line)) onLine(line);
       };
       const onAbort = () => {
         cleanup();
@@ -105,9 +111,11 @@ export class SerialConsole extends EventEmitter {
       const cleanup = () => {
         clearTimeout(timer);
         this.off('line', onLine);
+        this.off('data', onData);
         options.signal?.removeEventListener('abort', onAbort);
       };
       this.on('line', onLine);
+      this.on('data', onData);
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -137,8 +145,8 @@ export class SerialConsole extends EventEmitter {
       this.offset += bytesRead;
       this.totalBytes += bytesRead;
       const text = this.decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
-      this.emit('data', text);
       this.consume(text);
+      this.emit('data', text);
     }
   }
 
