@@ -95,7 +95,7 @@ function probeIdentity(binary: string): string {
   } catch {
     // keep empty
   }
-  return `${bootId}|${binary}|${stamp}`;
+  return `probe-v2|${bootId}|${binary}|${stamp}`;
 }
 
 async function runProbe(binary: string, timeoutMs: number, dir: string | undefined, signal?: AbortSignal): Promise<{ accel: 'kvm' | 'tcg'; reason: string }> {
@@ -105,7 +105,8 @@ async function runProbe(binary: string, timeoutMs: number, dir: string | undefin
   writeFileSync(image, probeBootSector());
   const args = [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-machine', 'pc,accel=kvm', '-m', '16M',
+    // The same CPU model real runs use under KVM: some hosts run a boot sector but refuse `-cpu host` (MSR errors).
+    '-machine', 'pc,accel=kvm', '-cpu', 'host', '-m', '16M',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-drive', `file=${image},format=raw,if=ide`,
   ];
