@@ -1,4 +1,5 @@
-export { commonOptions, documentOptions, verbosityOf, type CommonArgs, type DocumentArgs } from './options.js';
+export { commonOptions, documentOptions, verbosityOf, logSettingsFromArgv, type CommonArgs, type DocumentArgs } from './options.js';
 export { runCommand, reportError, type CommandContext, type RunCommandOptions } from './run-command.js';
 export { runStage, type RunStageOptions } from './run-stage.js';
 export { packageVersion } from './version.js';
+export { applyCliConventions, type ConventionalParser } from './parser-conventions.js';

@@ -125,3 +125,15 @@ describe('reportError', () => {
     process.exitCode = 0;
   });
 });
+
+describe('logSettingsFromArgv', () => {
+  it('reads -q, -v, -vv, --verbose and both --log-format spellings', async () => {
+    const { logSettingsFromArgv } = await import('./index.js');
+    expect(logSettingsFromArgv([])).toEqual({ verbosity: 0, logFormat: 'text' });
+    expect(logSettingsFromArgv(['-vv', '--verbose'])).toEqual({ verbosity: 3, logFormat: 'text' });
+    expect(logSettingsFromArgv(['-v', '-q'])).toEqual({ verbosity: -1, logFormat: 'text' });
+    expect(logSettingsFromArgv(['--log-format', 'json']).logFormat).toBe('json');
+    expect(logSettingsFromArgv(['--log-format=json']).logFormat).toBe('json');
+    expect(logSettingsFromArgv(['--log-format', 'text', 'json']).logFormat).toBe('text');
+  });
+});

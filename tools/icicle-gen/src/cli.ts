@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commonOptions, documentOptions, packageVersion, runCommand, runStage, verbosityOf } from '@ozkit/command';
+import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
 import { newBuildDocument, parseBuildDocument, writeBuildDocument, readBuildDocument, type BuildDocument } from '@ozkit/build-document';
 import { loadConfig } from '@ozkit/config';
@@ -19,18 +19,6 @@ const examples: [string, string][] = [
   ['$0 --live --host 127.0.0.1 --port 2222 --key ./id_ed25519 --stdout', 'list the packages of a running guest over SSH (no document needed)'],
   ['$0 --in build.json --live --image --out build.json', 'boot the (unsealed) image on a throw-away overlay and list its packages (Oz\'s safe_generation)'],
 ];
-
-function preScanVerbosity(args: string[]): number {
-  if (args.includes('-q') || args.includes('--quiet')) return -1;
-  return args.filter((a) => a === '-v' || a === '--verbose').length + args.filter((a) => /^-v{2,}$/.test(a)).reduce((n, a) => n + a.length - 1, 0);
-}
-
-function preScanLogFormat(args: string[]): string {
-  const i = args.indexOf('--log-format');
-  if (i >= 0 && args[i + 1]) return args[i + 1];
-  const eq = args.find((a) => a.startsWith('--log-format='));
-  return eq ? eq.slice('--log-format='.length) : 'text';
-}
 
 function sbomFormats(values: string[] | undefined): SbomFormat[] {
   const out: SbomFormat[] = [];
@@ -52,48 +40,44 @@ function sourceDateEpoch(): number | undefined {
   return Number(raw);
 }
 
-await runCommand({ tool, version, verbosity: preScanVerbosity(argv), logFormat: preScanLogFormat(argv) }, async (ctx) => {
-  const parser = yargs(argv)
-    .scriptName(tool)
-    .locale('en')
-    .usage(
-      [
-        '$0 [options]',
-        "Write the ICICLE package manifest (Oz's format, byte for byte) and, with --format, an SBOM (CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded. Reads the build document on stdin (or --in) and writes it on stdout (or --out) with \"icicle\" added; with --stdout (or -o -) stdout carries the XML instead and the document goes only to --out.",
-        "ICICLE names are what Oz lists for the same system: NAME-VERSION-RELEASE.ARCH for rpm (plain `rpm -qa`), the `dpkg --get-selections` name for deb (libc6:amd64 for multi-arch packages).",
-        'With [icicle] safe_generation = yes (OZKIT_ICICLE_SAFE_GENERATION), a document without an inventory gets one by booting its image on a throw-away overlay, as --live --image does.',
-      ].join('\n\n'),
-    )
-    .options({
-      ...commonOptions,
-      ...documentOptions,
-      output: { alias: 'o', type: 'string', requiresArg: true, describe: 'ICICLE XML file (default <workdir>/icicle.xml; - for stdout)' },
-      stdout: { type: 'boolean', describe: 'print the ICICLE XML on stdout instead of the document' },
-      format: { alias: 'f', type: 'string', array: true, requiresArg: true, describe: 'also write an SBOM: cyclonedx, spdx or both (repeatable)' },
-      'sbom-dir': { type: 'string', requiresArg: true, describe: 'directory for sbom.cdx.json / sbom.spdx.json (default the workdir)' },
-      description: { type: 'string', requiresArg: true, describe: 'ICICLE <description> (default the TDL description)' },
-      live: { type: 'boolean', describe: 'collect the inventory now over SSH instead of reading customize.inventory' },
-      host: { type: 'string', requiresArg: true, describe: '--live: SSH host of a running guest' },
-      port: { type: 'number', requiresArg: true, default: 22, describe: '--live: SSH port' },
-      user: { type: 'string', requiresArg: true, default: 'root', describe: '--live: SSH user' },
-      key: { type: 'string', requiresArg: true, describe: '--live: private key file (default the build key in the document)' },
-      'host-key': { type: 'string', requiresArg: true, describe: '--live: expected host key fingerprint SHA256:… (default: shown, not checked)' },
-      image: { type: 'string', describe: '--live: boot this image (default the document\'s) on a throw-away overlay instead of --host' },
-      'boot-timeout': { type: 'number', requiresArg: true, describe: '--live --image: seconds to wait for SSH (default [timeouts] boot)' },
-      'extra-command': { type: 'string', requiresArg: true, describe: '--live: os/icicle/extra_command to run (default the TDL\'s)' },
-      'command-timeout': { type: 'number', requiresArg: true, default: 120, describe: '--live: seconds each remote command may take' },
-    })
-    .example(examples)
-    .version(version)
-    .help()
-    .strict()
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw new OzkitError('USAGE', message ?? error.message, { hint: `see ${tool} --help` });
-    });
+await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) => {
+  const parser = applyCliConventions(
+      yargs(argv)
+      .scriptName(tool)
+      .locale('en')
+      .usage(
+        [
+          '$0 [options]',
+          "Write the ICICLE package manifest (Oz's format, byte for byte) and, with --format, an SBOM (CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded. Reads the build document on stdin (or --in) and writes it on stdout (or --out) with \"icicle\" added; with --stdout (or -o -) stdout carries the XML instead and the document goes only to --out.",
+          "ICICLE names are what Oz lists for the same system: NAME-VERSION-RELEASE.ARCH for rpm (plain `rpm -qa`), the `dpkg --get-selections` name for deb (libc6:amd64 for multi-arch packages).",
+          'With [icicle] safe_generation = yes (OZKIT_ICICLE_SAFE_GENERATION), a document without an inventory gets one by booting its image on a throw-away overlay, as --live --image does.',
+        ].join('\n\n'),
+      )
+      .options({
+        ...commonOptions,
+        ...documentOptions,
+        output: { alias: 'o', type: 'string', requiresArg: true, describe: 'ICICLE XML file (default <workdir>/icicle.xml; - for stdout)' },
+        stdout: { type: 'boolean', describe: 'print the ICICLE XML on stdout instead of the document' },
+        format: { alias: 'f', type: 'string', array: true, requiresArg: true, describe: 'also write an SBOM: cyclonedx, spdx or both (repeatable)' },
+        'sbom-dir': { type: 'string', requiresArg: true, describe: 'directory for sbom.cdx.json / sbom.spdx.json (default the workdir)' },
+        description: { type: 'string', requiresArg: true, describe: 'ICICLE <description> (default the TDL description)' },
+        live: { type: 'boolean', describe: 'collect the inventory now over SSH instead of reading customize.inventory' },
+        host: { type: 'string', requiresArg: true, describe: '--live: SSH host of a running guest' },
+        port: { type: 'number', requiresArg: true, default: 22, describe: '--live: SSH port' },
+        user: { type: 'string', requiresArg: true, default: 'root', describe: '--live: SSH user' },
+        key: { type: 'string', requiresArg: true, describe: '--live: private key file (default the build key in the document)' },
+        'host-key': { type: 'string', requiresArg: true, describe: '--live: expected host key fingerprint SHA256:… (default: shown, not checked)' },
+        image: { type: 'string', describe: '--live: boot this image (default the document\'s) on a throw-away overlay instead of --host' },
+        'boot-timeout': { type: 'number', requiresArg: true, describe: '--live --image: seconds to wait for SSH (default [timeouts] boot)' },
+        'extra-command': { type: 'string', requiresArg: true, describe: '--live: os/icicle/extra_command to run (default the TDL\'s)' },
+        'command-timeout': { type: 'number', requiresArg: true, default: 120, describe: '--live: seconds each remote command may take' },
+      })
+      .example(examples),
+    tool,
+    version,
+  );
   const args = await parser.parseAsync();
   if (args.help || args.version) return;
-  void verbosityOf;
 
   const formats = sbomFormats(args.format);
   const toStdout = args.stdout === true || args.output === '-';
