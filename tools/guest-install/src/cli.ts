@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commonOptions, documentOptions, packageVersion, runCommand, runStage, verbosityOf } from '@ozkit/command';
+import { applyCliConventions, commonOptions, documentOptions, logSettingsFromArgv, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { loadConfig, parseSeconds } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
 import { guestInstall } from './guest-install.js';
@@ -9,55 +9,50 @@ import { guestInstall } from './guest-install.js';
 const tool = 'guest-install';
 const version = packageVersion(new URL('../package.json', import.meta.url));
 const argv = hideBin(process.argv);
-const earlyVerbosity = argv.some((a) => /^-v+$/.test(a) || a === '--verbose') ? 1 : argv.includes('-q') || argv.includes('--quiet') ? -1 : 0;
-const earlyFormat = argv.includes('--log-format=json') || argv.join(' ').includes('--log-format json') ? 'json' : 'text';
 
-await runCommand({ tool, version, verbosity: earlyVerbosity, logFormat: earlyFormat }, async (ctx) => {
-  const parser = yargs(argv)
-    .scriptName(tool)
-    .locale('en')
-    .usage(
-      `$0 [options] < doc.json > doc.json\n\n` +
-        `Run the unattended install in QEMU (no root, no libvirt) and watch it: serial console,\n` +
-        `QMP events, disk/network activity. Success = the guest powers off (or asks for a reboot)\n` +
-        `after writing the answer file's completion marker. Adds "disk" to the build document.\n` +
-        `On failure: PNG screenshot, last 40 console lines and the watchdog's samples in the\n` +
-        `message and in "failure"; the partial disk is deleted. Exit 75 timeout/inactivity,\n` +
-        `70 QEMU crashed, 65 guest panic or missing marker (--require-marker), 69 QEMU missing.`,
-    )
-    .options({
-      ...commonOptions,
-      ...documentOptions,
-      accel: { type: 'string', choices: ['auto', 'kvm', 'tcg'], describe: 'accelerator; auto = KVM only if a probe guest really runs [qemu] accel, $OZKIT_ACCEL' },
-      cpus: { type: 'number', describe: 'guest CPUs ([libvirt] cpus, $OZKIT_CPUS; default 1)' },
-      memory: { type: 'number', describe: 'guest memory in MiB ([libvirt] memory, $OZKIT_MEMORY; default 2048)' },
-      'image-type': { type: 'string', choices: ['qcow2', 'raw'], describe: 'disk format ([libvirt] image_type; default qcow2)' },
-      'disk-bus': { alias: 'b', type: 'string', choices: ['auto', 'virtio', 'ide'], describe: 'disk bus (auto: virtio, ide for old guests)' },
-      disk: { alias: 's', type: 'string', requiresArg: true, describe: 'disk image path (default <workdir>/<name>.<format>)' },
-      firmware: { type: 'string', choices: ['bios', 'uefi'], default: 'bios', describe: 'guest firmware (uefi uses OVMF)' },
-      timeout: { alias: 't', type: 'string', requiresArg: true, describe: 'total install timeout in seconds, or 20m/1h ([timeouts] install; default 1200)' },
-      inactivity: { type: 'string', requiresArg: true, describe: 'fail after this long without disk/network activity ([timeouts] inactivity; default 300)' },
-      console: { type: 'boolean', default: false, describe: 'stream the guest serial console to stderr' },
-      'require-marker': { type: 'boolean', default: false, describe: 'fail if the guest powers off without writing the completion marker' },
-      'keep-failed': { type: 'boolean', default: false, describe: 'keep the disk of a failed install (<name>.failed.<format>)' },
-      'jeos-cache': { type: 'boolean', describe: 'reuse/store installed images by content key ([cache] jeos); --no-jeos-cache disables' },
-      'screenshot-dir': { type: 'string', requiresArg: true, describe: 'where failure screenshots go (default the workdir; [paths] screenshot_dir)' },
-      'qemu-arg': { type: 'string', array: true, requiresArg: true, describe: 'extra QEMU argument, appended as given (repeatable)' },
-    })
-    .example('tdl-validate debian12.tdl | ks-render | iso-fetch | guest-install > built.json', 'the install stage of a pipeline')
-    .example('guest-install --in fetched.json --out installed.json --console', 'run the stage alone, watching the console')
-    .example('guest-install --in fetched.json --timeout 40m --inactivity 120 --keep-failed', 'tighter watchdog; keep the disk for diagnosis')
-    .example('guest-install --in fetched.json --jeos-cache', 'a re-run with the same media + answer file takes seconds')
-    .version(version)
-    .help()
-    .strict()
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw new OzkitError('USAGE', message ?? error.message, { hint: `see ${tool} --help` });
-    });
+await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) => {
+  const parser = applyCliConventions(
+    yargs(argv)
+      .scriptName(tool)
+      .locale('en')
+      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      .usage(
+        `$0 [options] < doc.json > doc.json\n\n` +
+          `Run the unattended install in QEMU (no root, no libvirt) and watch it: serial console, ` +
+          `QMP events, disk/network activity. Success = the guest powers off (or asks for a reboot) ` +
+          `after writing the answer file's completion marker. Adds "disk" to the build document. ` +
+          `On failure: PNG screenshot, last 40 console lines and the watchdog's samples in the ` +
+          `message and in "failure"; the partial disk is deleted. Exit 75 timeout/inactivity, ` +
+          `70 QEMU crashed, 65 guest panic or missing marker (--require-marker), 69 QEMU missing.`,
+      )
+      .options({
+        ...commonOptions,
+        ...documentOptions,
+        accel: { type: 'string', choices: ['auto', 'kvm', 'tcg'], describe: 'accelerator; auto = KVM only if a probe guest really runs [qemu] accel, $OZKIT_ACCEL' },
+        cpus: { type: 'number', describe: 'guest CPUs ([libvirt] cpus, $OZKIT_CPUS; default 1)' },
+        memory: { type: 'number', describe: 'guest memory in MiB ([libvirt] memory, $OZKIT_MEMORY; default 2048)' },
+        'image-type': { type: 'string', choices: ['qcow2', 'raw'], describe: 'disk format ([libvirt] image_type; default qcow2)' },
+        'disk-bus': { alias: 'b', type: 'string', choices: ['auto', 'virtio', 'ide'], describe: 'disk bus (auto: virtio, ide for old guests)' },
+        disk: { alias: 's', type: 'string', requiresArg: true, describe: 'disk image path (default <workdir>/<name>.<format>)' },
+        firmware: { type: 'string', choices: ['bios', 'uefi'], default: 'bios', describe: 'guest firmware (uefi uses OVMF)' },
+        timeout: { alias: 't', type: 'string', requiresArg: true, describe: 'total install timeout in seconds, or 20m/1h ([timeouts] install; default 1200)' },
+        inactivity: { type: 'string', requiresArg: true, describe: 'fail after this long without disk/network activity ([timeouts] inactivity; default 300)' },
+        console: { type: 'boolean', default: false, describe: 'stream the guest serial console to stderr' },
+        'require-marker': { type: 'boolean', default: false, describe: 'fail if the guest powers off without writing the completion marker' },
+        'keep-failed': { type: 'boolean', default: false, describe: 'keep the disk of a failed install (<name>.failed.<format>)' },
+        'jeos-cache': { type: 'boolean', describe: 'reuse/store installed images by content key ([cache] jeos); --no-jeos-cache disables' },
+        'screenshot-dir': { type: 'string', requiresArg: true, describe: 'where failure screenshots go (default the workdir; [paths] screenshot_dir)' },
+        'qemu-arg': { type: 'string', array: true, requiresArg: true, describe: 'extra QEMU argument, appended as given (repeatable)' },
+      })
+      .example('tdl-validate debian12.tdl | ks-render | iso-fetch | guest-install > built.json', 'the install stage of a pipeline')
+      .example('guest-install --in fetched.json --out installed.json --console', 'run the stage alone, watching the console')
+      .example('guest-install --in fetched.json --timeout 40m --inactivity 120 --keep-failed', 'tighter watchdog; keep the disk for diagnosis')
+      .example('guest-install --in fetched.json --jeos-cache', 'a re-run with the same media + answer file takes seconds'),
+    tool,
+    version,
+  );
   const args = await parser.parseAsync();
   if (args.help || args.version) return;
-  void verbosityOf;
   if (args.in === undefined && process.stdin.isTTY) {
     throw new OzkitError('TTY_INPUT', 'no build document on stdin', { hint: `pipe one in (… | iso-fetch | ${tool}) or use --in FILE` });
   }
