@@ -10,7 +10,7 @@ export interface ConventionalParser<P> {
 }
 
 /**
- * Every tool's parser: --version and --help, unknown flags refused, no process.exit() (it truncates
+ * Every tool's parser: --version and --help, unknown flags refused, yargs never ends the process (that truncates
  * piped stdout), and a usage problem turned into OzkitError USAGE (exit 64) for runCommand to report.
  */
 export function applyCliConventions<P extends ConventionalParser<P>>(parser: P, tool: string, version: string): P {
