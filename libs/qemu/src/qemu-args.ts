@@ -25,7 +25,7 @@ export function qemuOptionValue(value: string): string {
 /** The QEMU command line (without the binary) for `options`. Pure, so it can be unit-tested. */
 export function buildQemuArgs(options: VmOptions, paths: VmPaths): string[] {
   const x86 = options.arch === 'x86_64' || options.arch === 'i386';
-  const machine = machineFor[options.arch];
+  const machine = options.machine ?? machineFor[options.arch];
   if (!machine) throw new OzkitError('BAD_DOCUMENT', `no QEMU machine known for architecture "${options.arch}"`);
   const v = qemuOptionValue;
   const args: string[] = [

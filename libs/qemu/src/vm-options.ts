@@ -11,6 +11,8 @@ export interface VmDisk {
 
 export interface VmOptions {
   arch: string;
+  /** Machine type; default the architecture's usual one (x86: `pc`). */
+  machine?: string;
   accel: 'kvm' | 'tcg';
   cpus: number;
   memoryMiB: number;
