@@ -16,6 +16,8 @@ export interface StartGuestOptions {
   consoleKept?: boolean;
   /** Each console line as it arrives (`--console`). */
   onConsoleLine?: (line: string) => void;
+  /** Called once the guest runs (e.g. to say where its SSH port is). */
+  onStarted?: (guest: WatchedGuest) => void;
 }
 
 /** Console lines kept in failure evidence. */
@@ -110,5 +112,7 @@ export class WatchedGuest {
 export async function startGuest(options: StartGuestOptions): Promise<WatchedGuest> {
   const backend = options.backend ?? defaultBackend();
   const vm = await backend.start(options.guest, options.logger);
-  return new WatchedGuest(vm, options);
+  const guest = new WatchedGuest(vm, options);
+  options.onStarted?.(guest);
+  return guest;
 }

@@ -5,8 +5,8 @@ import { OzkitError } from '@ozkit/errors';
 import type { BuildDocument } from '@ozkit/build-document';
 import type { Logger } from '@ozkit/log';
 import type { Settings } from '@ozkit/config';
-import { QemuVm, diskInfo, findFreePort, probeAccel } from '@ozkit/qemu';
-import { HostKeyPin, waitForSsh, type SshSession } from '@ozkit/ssh';
+import type { SshSession } from '@ozkit/ssh';
+import { bootToSsh, defaultBackend, diskInfo } from '@ozkit/vm';
 
 export interface OverlayBootOptions<T> {
   /** The image to boot; default the document's customized (else installed) disk. */
@@ -35,10 +35,10 @@ export function imageToBoot(doc: BuildDocument, given?: string): string {
 
 /**
  * Oz's `[icicle] safe_generation`: boot the image with every write going to a throw-away
- * overlay (QEMU snapshot=on: the image itself is only read), log in with the build key,
- * run `withSession`, then end QEMU — no clean shutdown is needed because nothing is kept.
- * Only unsealed images can do this (sealing removes the build key): build with
- * `guest-customize --no-seal` to inventory an image later this way.
+ * overlay (the image itself is only read), log in with the build key, run `withSession`, then
+ * end the guest — no clean shutdown is needed because nothing is kept. Only unsealed images
+ * can do this (sealing removes the build key): build with `guest-customize --no-seal` to
+ * inventory an image later this way.
  */
 export async function bootForInventory<T>(doc: BuildDocument, options: OverlayBootOptions<T>): Promise<T> {
   const image = imageToBoot(doc, options.image);
@@ -47,68 +47,46 @@ export async function bootForInventory<T>(doc: BuildDocument, options: OverlayBo
     throw new OzkitError('BAD_IMAGE', `${image}: image format ${info.format} is not qcow2 or raw`);
   }
   const runDir = mkdtempSync(join(tmpdir(), 'ozkit-icicle-vm-'));
-  const hostPort = await findFreePort();
   const arch = doc.template?.os?.arch ?? 'x86_64';
-  const probe = await probeAccel(options.settings.accel, options.logger, { arch, cacheDir: options.settings.cacheDir, signal: options.signal });
-  const accel = probe.accel;
-  options.logger.debug(`accelerator ${accel} (${probe.reason})`);
-  options.logger.info(`booting ${image} on a throw-away overlay (SSH on 127.0.0.1:${hostPort})`);
-  let vm: QemuVm | undefined;
+  const backend = defaultBackend();
+  const probe = await backend.chooseAccel(options.settings.accel, { arch, cacheDir: options.settings.cacheDir, signal: options.signal }, options.logger);
+  options.logger.debug(`accelerator ${probe.accel} (${probe.reason})`);
+  options.logger.info(`booting ${image} on a throw-away overlay`);
   try {
-    vm = await QemuVm.start(
-      {
+    const { guest, session } = await bootToSsh({
+      backend,
+      guest: {
         arch,
-        accel,
+        accel: probe.accel,
         cpus: options.settings.cpus,
         memoryMiB: options.settings.memoryMiB,
         disks: [{ path: image, format: info.format, bus: doc.disk?.bus ?? 'virtio', snapshot: true }],
         boot: 'disk',
-        hostForwards: [{ hostPort, guestPort: 22 }],
+        network: { ssh: {} },
         runDir,
         consoleLog: join(runDir, 'console.log'),
-        captureNetStats: false,
         signal: options.signal,
       },
-      options.logger,
-    );
-    const running = vm;
-    let session: SshSession;
-    try {
-      session = await waitForSsh({
-        host: '127.0.0.1',
-        port: hostPort,
+      ssh: {
         username: options.user,
         privateKey: options.privateKey,
-        hostKeys: new HostKeyPin(),
         timeoutMs: options.bootTimeoutSeconds * 1000,
-        signal: options.signal,
-        stopIf: () =>
-          running.exitStatus
-            ? new OzkitError('QEMU_CRASHED', `the guest stopped before SSH answered (QEMU ${running.exitStatus.signal ?? `exit ${running.exitStatus.code}`})`)
-            : undefined,
-      });
-    } catch (error) {
-      const tail = running.console.tail(15);
-      if (error instanceof OzkitError) {
-        const sealed = error.details?.reason === 'auth';
-        throw new OzkitError(error.code, error.message + (tail.length > 0 ? `\nconsole tail:\n  ${tail.join('\n  ')}` : ''), {
-          hint: sealed
-            ? 'a sealed image no longer accepts the build key; inventory it at build time (guest-customize records it) or build with --no-seal'
-            : error.hint,
-          details: { ...error.details, failure: { consoleTail: tail } },
-          cause: error,
-        });
-      }
-      throw error;
-    }
+        refusedKeyHint: 'a sealed image no longer accepts the build key; inventory it at build time (guest-customize records it) or build with --no-seal',
+      },
+      // The console file lives in the throw-away run directory: reports show its tail, not its path.
+      consoleKept: false,
+      ...(doc.workdir ? { screenshotPrefix: join(doc.workdir, 'icicle-boot-failure') } : {}),
+      onStarted: ({ vm }) => options.logger.info(`${vm.label}: SSH on ${vm.ssh!.host}:${vm.ssh!.port}`),
+      logger: options.logger,
+      signal: options.signal,
+    });
     try {
       return await options.withSession(session, image);
     } finally {
       await session.close();
+      await guest.kill();
     }
   } finally {
-    await vm?.kill();
-    vm?.removeRunFiles();
     rmSync(runDir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,23 @@
+import type { Template } from '@ozkit/build-document';
+import type { AddedRepositories } from './add-repositories.js';
+import { PACKAGE_FILE_DIR, planPackageTransaction } from './package-transaction.js';
+import { fetchUrl, type FetchOptions } from './template-content.js';
+import { timedStep, type TemplateRun } from './template-run.js';
+
+/** The packages in one transaction; package files given by URL are fetched on the host and uploaded. */
+export async function installPackages(run: TemplateRun, template: Template, repositories: AddedRepositories, fetchOptions: FetchOptions): Promise<void> {
+  const { session, runner, signal } = run;
+  const transaction = planPackageTransaction(template.packages ?? [], run.packageManager, repositories.setup.repositories);
+  if (!transaction) return;
+  await timedStep(run, 'packages', (template.packages ?? []).map((p) => p.name).join(' '), async () => {
+    for (const upload of transaction.uploads) {
+      const data = await fetchUrl(upload.url, `package file ${upload.url}`, fetchOptions);
+      await session.upload(data, upload.guestPath, { mode: 0o644, signal });
+    }
+    if (run.packageManager === 'apt' && !repositories.metadataFresh)
+      await runner.run('packages (apt-get update)', 'DEBIAN_FRONTEND=noninteractive apt-get update -o APT::Update::Error-Mode=any');
+    const result = await runner.run('packages', transaction.command);
+    if (transaction.uploads.length) await runner.run('packages (clean up)', `rm -rf ${PACKAGE_FILE_DIR}`);
+    return result.exitCode ?? undefined;
+  });
+}
