@@ -40,6 +40,8 @@ export interface FailureEvidence {
   watchdog?: ActivitySample[];
   /** Seconds from the guest's start to the failure. */
   seconds?: number;
+  /** A failed install's disk: where it was kept, or null when it was deleted. */
+  disk?: string | null;
 }
 
 /** An OzkitError that carries its evidence, typed (and as `details.failure` for the document). */

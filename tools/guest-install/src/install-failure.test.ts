@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { exitCodeFor } from '@ozkit/errors';
-import { formatWatchdog, installFailure, isPanicLine, panicHint } from './install-failure.js';
+import { formatWatchdog, installFailure } from './install-failure.js';
 
 const facts = {
   headline: 'no disk activity for 300 s',
@@ -46,21 +46,9 @@ describe('installFailure', () => {
   });
 });
 
-describe('isPanicLine', () => {
-  test('recognises kernel panics, not ordinary lines', () => {
-    expect(isPanicLine('[    9.9] Kernel panic - not syncing: sysrq triggered crash')).toBe(true);
-    expect(isPanicLine('---[ end Kernel panic - not syncing: VFS: Unable to mount root fs ]---')).toBe(true);
-    expect(isPanicLine('Configuring panic-button.service')).toBe(false);
-  });
-  test('a panic seen here under load (TCG timer check) gets a hint naming its cause', () => {
-    const line = "[    0.032000] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug and send a report.";
-    expect(isPanicLine(line)).toBe(true);
-    expect(panicHint(line)).toMatch(/no_timer_check/);
-    expect(panicHint('Kernel panic - not syncing: sysrq triggered crash')).toBeUndefined();
-  });
-});
+// The panic patterns and their hints are tested with the one list, in libs/vm/src/boot-trouble.test.ts.
 
-import { beginsWithMarker, endsWithMarker } from './install-run.js';
+import { beginsWithMarker, endsWithMarker } from './install-markers.js';
 describe('marker matching', () => {
   const marker = 'OZKIT-INSTALL-COMPLETE 0123abcd';
   test('the echoed line counts, a logged command that would print it does not', () => {

@@ -1,8 +1,9 @@
-import { OzkitError, type ErrorCode } from '@ozkit/errors';
+import type { ErrorCode } from '@ozkit/errors';
+import { GuestFailure, type FailureEvidence } from '@ozkit/vm';
 import type { WatchdogSample } from '@ozkit/build-document';
 import { formatBytes } from '@ozkit/log';
 
-export type FailureKind = 'timeout' | 'inactivity' | 'crash' | 'panic' | 'no-marker' | 'answer-failed' | 'interrupted';
+export type FailureKind = 'timeout' | 'inactivity' | 'crash' | 'panic' | 'no-boot' | 'no-marker' | 'answer-failed' | 'interrupted';
 
 export interface FailureFacts {
   kind: FailureKind;
@@ -25,6 +26,7 @@ const codeFor: Record<FailureKind, ErrorCode> = {
   inactivity: 'INACTIVITY',
   crash: 'QEMU_CRASHED',
   panic: 'GUEST_PANIC',
+  'no-boot': 'GUEST_PANIC',
   'no-marker': 'INSTALL_FAILED',
   'answer-failed': 'INSTALL_FAILED',
   interrupted: 'INTERRUPTED',
@@ -47,7 +49,7 @@ export function formatWatchdog(samples: WatchdogSample[], last = 8): string[] {
  * screenshot, the watchdog's last samples, the last console lines) and the same facts in
  * `details.failure` for the document.
  */
-export function installFailure(facts: FailureFacts): OzkitError {
+export function installFailure(facts: FailureFacts): GuestFailure {
   const lines = [`install failed after ${Math.round(facts.seconds)} s: ${facts.headline}`];
   if (facts.screenshots.length > 0) lines.push(`screenshot: ${facts.screenshots.join(', ')}`);
   else if (facts.screenshotProblem) lines.push(`no screenshot: ${facts.screenshotProblem}`);
@@ -59,48 +61,14 @@ export function installFailure(facts: FailureFacts): OzkitError {
   lines.push(`console (${facts.consoleLog}), last ${facts.consoleTail.length} lines:`);
   if (facts.consoleTail.length === 0) lines.push('  (the guest wrote nothing to the serial console)');
   for (const l of facts.consoleTail) lines.push(`  | ${l}`);
-  return new OzkitError(codeFor[facts.kind], lines.join('\n'), {
-    hint: facts.hint,
-    details: {
-      failure: {
-        reason: facts.kind,
-        consoleLog: facts.consoleLog,
-        consoleTail: facts.consoleTail,
-        screenshots: facts.screenshots,
-        watchdog: facts.watchdog,
-        seconds: Math.round(facts.seconds * 10) / 10,
-      },
-    },
-  });
-}
-
-/** Kernel and installer texts that mean the guest is dead. */
-export const PANIC_PATTERNS: RegExp[] = [
-  /Kernel panic - not syncing/,
-  /---\[ end Kernel panic/,
-  /\bKernel panic\b/,
-];
-
-/** Panics with a known cause get a hint that names it. */
-const knownPanics: { pattern: RegExp; hint: string }[] = [
-  {
-    pattern: /IO-APIC \+ timer doesn't work/,
-    hint: "Linux's early timer check failed: common under TCG on a busy host. Retry, give the guest the kernel argument no_timer_check, or use KVM",
-  },
-  {
-    pattern: /VFS: Unable to mount root fs/,
-    hint: 'the kernel found no root file system: the initrd lacks the disk/CD driver, or root= names the wrong device',
-  },
-  {
-    pattern: /Attempted to kill init/,
-    hint: "the installer's init process died: see the lines before the panic for its error",
-  },
-];
-
-export function panicHint(line: string): string | undefined {
-  return knownPanics.find((k) => k.pattern.test(line))?.hint;
-}
-
-export function isPanicLine(line: string): boolean {
-  return PANIC_PATTERNS.some((p) => p.test(line));
+  const evidence: FailureEvidence = {
+    reason: facts.kind,
+    consoleLog: facts.consoleLog,
+    consoleTail: facts.consoleTail,
+    screenshots: facts.screenshots,
+    ...(facts.screenshotProblem ? { screenshotProblem: facts.screenshotProblem } : {}),
+    watchdog: facts.watchdog,
+    seconds: Math.round(facts.seconds * 10) / 10,
+  };
+  return new GuestFailure(codeFor[facts.kind], lines.join('\n'), evidence, facts.hint !== undefined ? { hint: facts.hint } : {});
 }

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSyn
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { OzkitError } from '@ozkit/errors';
-import { createDisk } from '@ozkit/qemu';
+import { createDisk } from '@ozkit/vm';
 import type { ImageFormat } from '@ozkit/build-document';
 
 /** What makes two installs the same: the image they produce depends on nothing else. */

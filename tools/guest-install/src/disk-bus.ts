@@ -1,0 +1,14 @@
+import type { Template } from '@ozkit/build-document';
+
+/** Old guests without virtio drivers get IDE when the bus is `auto`. */
+export function chooseDiskBus(requested: 'auto' | 'virtio' | 'ide', os: Pick<Template['os'], 'name' | 'version'>): 'virtio' | 'ide' {
+  if (requested !== 'auto') return requested;
+  const name = os.name.toLowerCase();
+  const major = Number.parseInt(os.version, 10);
+  if (name.startsWith('windows')) return 'ide';
+  if (['rhel', 'centos', 'rhl', 'scientificlinux', 'sl', 'oel'].includes(name) && major < 5) return 'ide';
+  if (name === 'debian' && major < 5) return 'ide';
+  if (name === 'ubuntu' && major < 8) return 'ide';
+  if (name === 'fedora' && major < 8) return 'ide';
+  return 'virtio';
+}

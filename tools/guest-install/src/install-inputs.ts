@@ -1,0 +1,67 @@
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { OzkitError } from '@ozkit/errors';
+import { requireKey, type Answer, type BuildDocument, type ImageFormat, type Media, type Template } from '@ozkit/build-document';
+import { ensureDir, safeName } from '@ozkit/config';
+import { defaultBackend } from '@ozkit/vm';
+import { checkBootMedia } from './boot-media-check.js';
+import { chooseDiskBus } from './disk-bus.js';
+import type { GuestInstallOptions } from './guest-install.js';
+
+/** What one install needs, checked once before anything is created. */
+export interface InstallInputs {
+  template: Template;
+  answer: Answer;
+  media: Media;
+  workdir: string;
+  arch: string;
+  sizeBytes: number;
+  format: ImageFormat;
+  bus: 'virtio' | 'ide';
+  firmware: 'bios' | 'uefi';
+  /** Where the disk goes. */
+  diskPath: string;
+  /** Where it is written until the install succeeded (renamed then). */
+  partialDisk: string;
+  consoleLog: string;
+}
+
+/**
+ * Step 1: the document's keys, the boot media (an ISO has a CD001 descriptor, a kernel a
+ * bzImage header, an initrd a known magic) and the programs the host needs; then the disk's
+ * format, bus, firmware and path.
+ */
+export function readInstallInputs(doc: BuildDocument, options: GuestInstallOptions): InstallInputs {
+  const { settings } = options;
+  const template = requireKey(doc, 'template', 'tdl-validate') as Template;
+  const answer = requireKey(doc, 'answer', 'ks-render');
+  const media = requireKey(doc, 'media', 'iso-fetch');
+  if (typeof doc.workdir !== 'string' || !isAbsolute(doc.workdir)) {
+    throw new OzkitError('BAD_DOCUMENT', 'the document has no absolute workdir', { hint: 'run tdl-validate first' });
+  }
+  const workdir: string = doc.workdir;
+  ensureDir(workdir, 'workdir');
+  const arch = template.os.arch;
+  const sizeBytes = template.disk?.sizeBytes;
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) throw new OzkitError('BAD_DOCUMENT', `template.disk.sizeBytes must be a positive integer, got ${String(sizeBytes)}`);
+  if (typeof answer.marker !== 'string' || answer.marker.trim() === '') throw new OzkitError('BAD_DOCUMENT', 'answer.marker is missing', { hint: 'run ks-render before guest-install' });
+  checkBootMedia(media.boot, arch);
+  defaultBackend().checkHost(arch);
+
+  const format: ImageFormat = settings.imageType;
+  const diskPath = resolve(options.diskPath ?? join(workdir, `${safeName(template.name)}.${format}`));
+  ensureDir(dirname(diskPath), 'disk directory');
+  return {
+    template,
+    answer,
+    media,
+    workdir,
+    arch,
+    sizeBytes,
+    format,
+    bus: chooseDiskBus(settings.diskBus, template.os),
+    firmware: options.firmware ?? 'bios',
+    diskPath,
+    partialDisk: join(dirname(diskPath), `.${diskPath.split('/').pop()}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`),
+    consoleLog: join(workdir, 'install-console.log'),
+  };
+}
