@@ -81,10 +81,10 @@ describe('bootToSsh', () => {
   });
 
   test('no sshd within the boot timeout: TIMEOUT (75) with the console tail naming its file', async () => {
-    const failure = await bootFailure('sleep', 'sleep', 20_000);
+    const failure = await bootFailure('sleep', 'sleep', 90_000);
     expect(failure.code).toBe('TIMEOUT');
     expect(failure.exitCode).toBe(75);
-    expect(failure.message).toMatch(/^the guest's sshd did not answer within 20 s of boot/);
+    expect(failure.message).toMatch(/^the guest's sshd did not answer within 90 s of boot/);
     expect(failure.message).toMatch(/console tail \(.*sleep-console\.log\):\n {2}\| /);
     expect(failure.hint).toMatch(/--timeout-boot/);
     expect(failure.evidence).toMatchObject({ reason: 'timeout', consoleLog: join(dir, 'sleep-console.log') });

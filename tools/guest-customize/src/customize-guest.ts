@@ -4,7 +4,7 @@ import { toOzkitError } from '@ozkit/errors';
 import type { BuildDocument, Customize, CustomizeStep } from '@ozkit/build-document';
 import type { Settings } from '@ozkit/config';
 import type { Logger } from '@ozkit/log';
-import { HostKeyPin } from '@ozkit/ssh';
+import { HostKeyPin, type SshSession } from '@ozkit/ssh';
 import type { WatchedGuest } from '@ozkit/vm';
 import { applyTemplate } from './apply-template.js';
 import { bootWorkingImage } from './boot-working-image.js';
@@ -63,21 +63,24 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   const runDir = await mkdtemp(join(workdir, '.customize-run-'));
   const hostKeys = new HostKeyPin();
   let guest: WatchedGuest | undefined;
-  let run: TemplateRun | undefined;
+  let session: SshSession | undefined;
+  let runner: GuestRunner | undefined;
   const steps: CustomizeStep[] = [];
   let succeeded = false;
   try {
     const booted = await bootWorkingImage(inputs, image, runDir, hostKeys, options);
-    guest = booted.guest;
-    const runner = new GuestRunner(booted.session, logger, { defaultTimeoutMs: stepTimeoutMs, logFile: join(workdir, 'customize.log'), signal });
+    ({ guest, session } = booted);
+    runner = new GuestRunner(session, logger, { defaultTimeoutMs: stepTimeoutMs, logFile: join(workdir, 'customize.log'), signal });
     const os = await detectGuest(runner, template, logger);
-    run = { session: booted.session, runner, packageManager: os.packageManager, codename: os.release.versionCodename, logger, signal, steps };
+    const run: TemplateRun = { session, runner, packageManager: os.packageManager, codename: os.release.versionCodename, logger, signal, steps };
     await applyTemplate(run, inputs);
     const inventory = await takeInventory(run, template);
     const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs);
     await runner.run('sync', 'sync', { quiet: true, timeoutMs: 120_000 });
-    await endSession(run);
-    run = undefined;
+    await runner.close();
+    runner = undefined;
+    await session.close();
+    session = undefined;
     await powerOff(guest.vm, settings.timeoutShutdown, logger);
     guest = undefined;
     const finished = await finishImage(image, Boolean(options.compress), logger, signal);
@@ -105,7 +108,8 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     if (!guest || e.code === 'INTERRUPTED' || e.code === 'TERMINATED') throw e;
     throw await guest.failWith(e);
   } finally {
-    if (run) await endSession(run).catch(() => undefined);
+    await runner?.close().catch(() => undefined);
+    await session?.close().catch(() => undefined);
     if (guest) await guest.kill().catch(() => undefined);
     await rm(runDir, { recursive: true, force: true });
     if (!succeeded) {
@@ -113,9 +117,4 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
       else await rm(image.working, { force: true });
     }
   }
-}
-
-async function endSession(run: TemplateRun): Promise<void> {
-  await run.runner.close();
-  await run.session.close();
 }
