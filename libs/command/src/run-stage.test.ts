@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import { runCommand, runStage } from './index.js';
+import { defineStage, runCommand, runStage } from './index.js';
+import { FailureWithEvidence, type BuildDocument } from '@ozkit/build-document';
 
 function capture() {
   const stream = Object.assign(new PassThrough(), { isTTY: false });
@@ -57,11 +58,15 @@ describe('runStage', () => {
       void runCommand({ tool: 'stage-x', version: '9', stderr: err.stream }, async (ctx) => resolve(ctx));
     });
 
+  /** A stage for the tests: `body` is its run. */
+  const stageX = (body: (doc: BuildDocument) => Promise<BuildDocument>) =>
+    defineStage({ name: 'stage-x', needs: [], produces: [], run: (doc: BuildDocument) => body(doc) });
+
   it('appends its record and passes unknown keys through', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
     writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[],"other":{"keep":true}}');
     const ctx = await ctxFor(capture());
-    await runStage({ ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') }, async (doc) => ({ ...doc, mine: 1 }));
+    await runStage(stageX(async (doc) => ({ ...doc, mine: 1 })), {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') });
     const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
     expect(out.other).toEqual({ keep: true });
     expect(out.mine).toBe(1);
@@ -73,9 +78,13 @@ describe('runStage', () => {
     writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
     const ctx = await ctxFor(capture());
     await expect(
-      runStage({ ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') }, async () => {
-        throw new OzkitError('INACTIVITY', 'no disk activity for 300 s', { details: { failure: { consoleTail: ['a', 'b'], screenshots: ['/x.png'] } } });
-      }),
+      runStage(
+        stageX(async () => {
+          throw new FailureWithEvidence('INACTIVITY', 'no disk activity for 300 s', { consoleTail: ['a', 'b'], screenshots: ['/x.png'] });
+        }),
+        {},
+        { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') },
+      ),
     ).rejects.toThrow(/no disk activity/);
     const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
     expect(out.failure).toMatchObject({ stage: 'stage-x', code: 'INACTIVITY', exitCode: 75, consoleTail: ['a', 'b'], screenshots: ['/x.png'] });
@@ -84,10 +93,14 @@ describe('runStage', () => {
     // The next stage does nothing, passes the document on and fails with the same exit code.
     let ran = false;
     await expect(
-      runStage({ ctx, in: join(dir, 'out.json'), out: join(dir, 'next.json') }, async (doc) => {
-        ran = true;
-        return doc;
-      }),
+      runStage(
+        stageX(async (doc) => {
+          ran = true;
+          return doc;
+        }),
+        {},
+        { ctx, in: join(dir, 'out.json'), out: join(dir, 'next.json') },
+      ),
     ).rejects.toMatchObject({ exitCode: 75, message: expect.stringMatching(/stage-x failed earlier: no disk activity/) });
     expect(ran).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'next.json'), 'utf8')).failure.code).toBe('INACTIVITY');
@@ -101,9 +114,13 @@ describe('runStage', () => {
     let written = '';
     tty.on('data', (c) => (written += c));
     await expect(
-      runStage({ ctx, in: join(dir, 'in.json'), stdout: tty }, async () => {
-        throw new OzkitError('BAD_TDL', 'bad');
-      }),
+      runStage(
+        stageX(async () => {
+          throw new OzkitError('BAD_TDL', 'bad');
+        }),
+        {},
+        { ctx, in: join(dir, 'in.json'), stdout: tty },
+      ),
     ).rejects.toThrow('bad');
     expect(written).toBe('');
     expect(existsSync(join(dir, 'out.json'))).toBe(false);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OzkitError, toOzkitError } from '@ozkit/errors';
 import type { BuildDocument, Customize, CustomizeStep, ImageFormat, TemplateCommand } from '@ozkit/build-document';
-import { requireKey } from '@ozkit/build-document';
+import { FailureWithEvidence, requireKey } from '@ozkit/build-document';
 import type { Settings } from '@ozkit/config';
 import { cacheArea, safeName } from '@ozkit/config';
 import type { Logger } from '@ozkit/log';
@@ -71,12 +71,8 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     throw new OzkitError('BAD_ANSWER_FILE', `the answer file ${doc.answer.path} leaves the installed system without sshd, so guest-customize cannot log in`, {
       hint: 'install and enable openssh-server in the answer file (ks-render\'s default answer files do)',
     });
-  const keyPath = options.privateKey ?? disk.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
-  if (!keyPath)
-    throw new OzkitError('BAD_DOCUMENT', 'no build key: neither disk.buildKey nor answer.buildKey is in the document', {
-      hint: 'run ks-render and guest-install first, or pass --key FILE',
-    });
-  const publicKeyPath = options.privateKey ? `${options.privateKey}.pub` : (disk.buildKey?.publicKey ?? doc.answer?.buildKey?.publicKey ?? `${keyPath}.pub`);
+  const keyPath = options.privateKey ?? disk.buildKey.privateKey;
+  const publicKeyPath = options.privateKey ? `${options.privateKey}.pub` : disk.buildKey.publicKey;
   const privateKey = await loadPrivateKey(keyPath);
   const seal = options.seal ?? true;
   const sealOperations = seal ? selectSealOperations(options.sealOps) : [];
@@ -92,16 +88,16 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
       scripts.push({ label, step, name: command.name, data: await resolveContent({ label, type: command.type, content: command.content }, fetchOptions) });
     }
   };
-  await prepare('precommands', template.precommands ?? []);
-  await prepare('commands', template.commands ?? []);
+  await prepare('precommands', template.precommands);
+  await prepare('commands', template.commands);
   const files: { path: string; data: Buffer }[] = [];
-  for (const file of template.files ?? []) {
+  for (const file of template.files) {
     const label = `file ${file.name}`;
     if (!file.name.startsWith('/')) throw new OzkitError('BAD_TDL', `${label}: the file name must be an absolute path in the guest`);
     files.push({ path: file.name, data: await resolveContent({ label, type: file.type, content: file.content }, fetchOptions) });
   }
   // Repository references of packages are checked now; the command itself needs the guest's package manager.
-  planPackageTransaction(template.packages ?? [], 'dnf', planRepositories(template.repositories ?? [], 'dnf', { files: template.files ?? [] }).repositories);
+  planPackageTransaction(template.packages, 'dnf', planRepositories(template.repositories, 'dnf', { files: template.files }).repositories);
 
   // A raw disk that ends up compressed is customized as qcow2 already, so the name fits throughout.
   const format: ImageFormat = options.compress ? 'qcow2' : disk.format;
@@ -132,7 +128,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
         accel,
         cpus: settings.cpus,
         memoryMiB: settings.memoryMiB,
-        disks: [{ path: working, format, bus: disk.bus ?? 'virtio', discard: true }],
+        disks: [{ path: working, format, bus: disk.bus, discard: true }],
         ...(options.kernel ? { kernel: options.kernel } : { boot: 'disk' as const }),
         hostForwards: [{ hostPort: port, guestPort: 22 }],
         runDir,
@@ -199,7 +195,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     };
 
     // 1. repositories
-    const repoSetup = planRepositories(template.repositories ?? [], pm, { codename: guest.release.versionCodename, files: template.files ?? [] });
+    const repoSetup = planRepositories(template.repositories, pm, { codename: guest.release.versionCodename, files: template.files });
     const uploadedKeyFiles = new Set<string>();
     for (const repo of repoSetup.repositories) {
       await timed('repositories', repo.name, async () => {
@@ -234,9 +230,9 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     await runScripts('precommands');
 
     // 3. packages, one transaction
-    const transaction = planPackageTransaction(template.packages ?? [], pm, repoSetup.repositories);
+    const transaction = planPackageTransaction(template.packages, pm, repoSetup.repositories);
     if (transaction) {
-      await timed('packages', (template.packages ?? []).map((p) => p.name).join(' '), async () => {
+      await timed('packages', (template.packages).map((p) => p.name).join(' '), async () => {
         for (const upload of transaction.uploads) {
           const data = await fetchUrl(upload.url, `package file ${upload.url}`, fetchOptions);
           await session!.upload(data, upload.guestPath, { mode: 0o644, signal });
@@ -364,11 +360,11 @@ async function failureWithEvidence(error: OzkitError, context: { vm: QemuVm | un
     error.message +
     (shown.length ? `\nconsole tail (${vm.options.consoleLog}):\n${shown.map((l) => `  | ${l}`).join('\n')}` : `\nthe console (${vm.options.consoleLog}) is empty`) +
     (screenshots.length ? `\nscreenshot: ${screenshots.join(', ')}` : '');
-  return new OzkitError(error.code, message, {
+  return new FailureWithEvidence(error.code, message, { consoleTail, screenshots }, {
     hint: error.hint,
     exitCode: error.exitCode,
     cause: error,
-    details: { ...(error.details ?? {}), failure: { consoleTail, screenshots } },
+    details: error.details,
   });
 }
 

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import { requireKey, type BuildDocument, type Disk, type ImageFormat, type Template } from '@ozkit/build-document';
+import { FailureWithEvidence, type BuildDocument, type Disk, type DocumentWith, type ImageFormat, type Template } from '@ozkit/build-document';
 import { cacheArea, ensureDir, safeName, type Settings } from '@ozkit/config';
 import type { Logger } from '@ozkit/log';
 import { createDisk, probeAccel, requireQemuImg, requireQemuSystem, type VmOptions } from '@ozkit/qemu';
@@ -51,20 +51,12 @@ export function chooseDiskBus(requested: 'auto' | 'virtio' | 'ide', os: Pick<Tem
  * reuses a cached install), and adds `disk` to the document. Nothing half-done stays behind:
  * the disk is installed under a temporary name and renamed only on success.
  */
-export async function guestInstall(doc: BuildDocument, options: GuestInstallOptions): Promise<BuildDocument> {
+export async function guestInstall(doc: DocumentWith<'template' | 'answer' | 'media' | 'workdir'>, options: GuestInstallOptions): Promise<BuildDocument> {
   const { settings, logger, signal } = options;
-  const template = requireKey(doc, 'template', 'tdl-validate') as Template;
-  const answer = requireKey(doc, 'answer', 'ks-render');
-  const media = requireKey(doc, 'media', 'iso-fetch');
-  if (typeof doc.workdir !== 'string' || !isAbsolute(doc.workdir)) {
-    throw new OzkitError('BAD_DOCUMENT', 'the document has no absolute workdir', { hint: 'run tdl-validate first' });
-  }
-  const workdir: string = doc.workdir;
+  const { template, answer, media, workdir } = doc;
   ensureDir(workdir, 'workdir');
   const arch = template.os.arch;
-  const sizeBytes = template.disk?.sizeBytes;
-  if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) throw new OzkitError('BAD_DOCUMENT', `template.disk.sizeBytes must be a positive integer, got ${String(sizeBytes)}`);
-  if (typeof answer.marker !== 'string' || answer.marker.trim() === '') throw new OzkitError('BAD_DOCUMENT', 'answer.marker is missing', { hint: 'run ks-render before guest-install' });
+  const sizeBytes = template.disk.sizeBytes;
   checkBootMedia(media.boot, arch);
   requireQemuSystem(arch);
   requireQemuImg();
@@ -78,8 +70,8 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
   const started = Date.now();
 
   const keyParts: JeosKeyParts = {
-    mediaSha256: media.original?.sha256 ?? '',
-    answerStableSha256: answer.stableSha256 ?? '',
+    mediaSha256: media.original.sha256,
+    answerStableSha256: answer.stableSha256,
     sizeBytes,
     format,
     bus,
@@ -192,8 +184,8 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
         result = await runInstallVm({
           vm,
           marker: answer.marker,
-          failedMarker: typeof answer.failedMarker === 'string' ? answer.failedMarker : undefined,
-          loadedMarker: typeof answer.loadedMarker === 'string' ? answer.loadedMarker : undefined,
+          failedMarker: answer.failedMarker,
+          loadedMarker: answer.loadedMarker,
           timeoutSeconds: settings.timeoutInstall,
           inactivitySeconds: settings.timeoutInactivity,
           screenshotPath: join(screenshotDir, `${safeName(template.name)}-install-${stamp}.png`),
@@ -203,14 +195,14 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
           signal,
         });
       } catch (error) {
-        if (error instanceof OzkitError && error.details?.failure && !signal.aborted) {
+        if (error instanceof FailureWithEvidence && !signal.aborted) {
           const note = keepOrDelete(tmpDisk, diskPath, format, options.keepFailed);
-          const failure = error.details.failure as Record<string, unknown>;
-          failure.disk = note.kept ?? null;
-          throw new OzkitError(error.code, `${error.message.split('\n')[0]}\n${note.text}\n${error.message.split('\n').slice(1).join('\n')}`, {
-            hint: error.hint,
-            details: error.details,
-          });
+          throw new FailureWithEvidence(
+            error.code,
+            `${error.message.split('\n')[0]}\n${note.text}\n${error.message.split('\n').slice(1).join('\n')}`,
+            { ...error.evidence, disk: note.kept ?? null },
+            { hint: error.hint },
+          );
         }
         throw error;
       }
@@ -218,10 +210,12 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
         const message = `the guest ${result.ending === 'reboot' ? 'rebooted' : 'powered off'} but never wrote the completion marker "${answer.marker}" to the serial console`;
         if (options.requireMarker) {
           const note = keepOrDelete(tmpDisk, diskPath, format, options.keepFailed);
-          throw new OzkitError('INSTALL_FAILED', `${message}; the install may be incomplete\n${note.text}`, {
-            hint: 'check the answer file\'s late command, or drop --require-marker',
-            details: { failure: { reason: 'no-marker', consoleLog, disk: note.kept ?? null } },
-          });
+          throw new FailureWithEvidence(
+            'INSTALL_FAILED',
+            `${message}; the install may be incomplete\n${note.text}`,
+            { reason: 'no-marker', consoleLog, disk: note.kept ?? null },
+            { hint: 'check the answer file\'s late command, or drop --require-marker' },
+          );
         }
         logger.warn(`${message}; keeping the disk, but the install may be incomplete (use --require-marker to fail instead)`);
       }

@@ -1,5 +1,5 @@
-import { OzkitError, type ErrorCode } from '@ozkit/errors';
-import type { WatchdogSample } from '@ozkit/build-document';
+import type { ErrorCode } from '@ozkit/errors';
+import { FailureWithEvidence, type WatchdogSample } from '@ozkit/build-document';
 import { formatBytes } from '@ozkit/log';
 
 export type FailureKind = 'timeout' | 'inactivity' | 'crash' | 'panic' | 'no-marker' | 'answer-failed' | 'interrupted';
@@ -45,9 +45,9 @@ export function formatWatchdog(samples: WatchdogSample[], last = 8): string[] {
 /**
  * The error guest-install ends with: a message a person can act on (what happened, the
  * screenshot, the watchdog's last samples, the last console lines) and the same facts in
- * `details.failure` for the document.
+ * its evidence for the document's `failure`.
  */
-export function installFailure(facts: FailureFacts): OzkitError {
+export function installFailure(facts: FailureFacts): FailureWithEvidence {
   const lines = [`install failed after ${Math.round(facts.seconds)} s: ${facts.headline}`];
   if (facts.screenshots.length > 0) lines.push(`screenshot: ${facts.screenshots.join(', ')}`);
   else if (facts.screenshotProblem) lines.push(`no screenshot: ${facts.screenshotProblem}`);
@@ -59,19 +59,19 @@ export function installFailure(facts: FailureFacts): OzkitError {
   lines.push(`console (${facts.consoleLog}), last ${facts.consoleTail.length} lines:`);
   if (facts.consoleTail.length === 0) lines.push('  (the guest wrote nothing to the serial console)');
   for (const l of facts.consoleTail) lines.push(`  | ${l}`);
-  return new OzkitError(codeFor[facts.kind], lines.join('\n'), {
-    hint: facts.hint,
-    details: {
-      failure: {
-        reason: facts.kind,
-        consoleLog: facts.consoleLog,
-        consoleTail: facts.consoleTail,
-        screenshots: facts.screenshots,
-        watchdog: facts.watchdog,
-        seconds: Math.round(facts.seconds * 10) / 10,
-      },
+  return new FailureWithEvidence(
+    codeFor[facts.kind],
+    lines.join('\n'),
+    {
+      reason: facts.kind,
+      consoleLog: facts.consoleLog,
+      consoleTail: facts.consoleTail,
+      screenshots: facts.screenshots,
+      watchdog: facts.watchdog,
+      seconds: Math.round(facts.seconds * 10) / 10,
     },
-  });
+    { hint: facts.hint },
+  );
 }
 
 /** Kernel and installer texts that mean the guest is dead. */
