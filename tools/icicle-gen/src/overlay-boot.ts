@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import type { BuildDocument } from '@ozkit/build-document';
+import { FailureWithEvidence, type BuildDocument } from '@ozkit/build-document';
 import type { Logger } from '@ozkit/log';
 import type { Settings } from '@ozkit/config';
 import { QemuVm, diskInfo, findFreePort, probeAccel } from '@ozkit/qemu';
@@ -91,11 +91,12 @@ export async function bootForInventory<T>(doc: BuildDocument, options: OverlayBo
       const tail = running.console.tail(15);
       if (error instanceof OzkitError) {
         const sealed = error.details?.reason === 'auth';
-        throw new OzkitError(error.code, error.message + (tail.length > 0 ? `\nconsole tail:\n  ${tail.join('\n  ')}` : ''), {
+        throw new FailureWithEvidence(error.code, error.message + (tail.length > 0 ? `\nconsole tail:\n  ${tail.join('\n  ')}` : ''), { consoleTail: tail }, {
           hint: sealed
             ? 'a sealed image no longer accepts the build key; inventory it at build time (guest-customize records it) or build with --no-seal'
             : error.hint,
-          details: { ...error.details, failure: { consoleTail: tail } },
+          exitCode: error.exitCode,
+          details: error.details,
           cause: error,
         });
       }
