@@ -1,4 +1,7 @@
 export * from './types.js';
+export { problemsOf, type Infer, type Problem, type Shape } from './shape.js';
+export { KEY_WRITERS, checkStageInput, checkStageOutput, documentProblems, shapeAt, writerOf, type KeyPath } from './check-document.js';
+export { FailureWithEvidence, evidenceOf } from './failure-evidence.js';
 export {
   parseBuildDocument,
   readBuildDocument,

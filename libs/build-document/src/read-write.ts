@@ -10,10 +10,14 @@ const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 export interface ReadOptions {
   /** A file to read instead of stdin. */
   in?: string;
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin?: AsyncIterable<Buffer | string> & { isTTY?: boolean };
+  /** How errors name stdin (default `<stdin>`): ppm2png passes the FIFO it read. */
+  label?: string;
+  /** No document on stdin (a terminal, or empty input) starts a new one instead of being an error. */
+  emptyStartsNew?: boolean;
 }
 
-async function readAll(stream: NodeJS.ReadableStream, label: string): Promise<string> {
+async function readAll(stream: AsyncIterable<Buffer | string>, label: string): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
@@ -97,11 +101,15 @@ export async function readBuildDocument(options: ReadOptions = {}): Promise<Buil
     return parseBuildDocument(text, options.in);
   }
   const stdin = options.stdin ?? process.stdin;
+  if ((stdin as { isTTY?: boolean }).isTTY && options.emptyStartsNew) return newBuildDocument();
   if ((stdin as { isTTY?: boolean }).isTTY)
     throw new OzkitError('TTY_INPUT', 'expected a build document on stdin, but stdin is a terminal', {
       hint: 'pipe the previous stage in (`tdl-validate x.tdl | …`) or pass --in FILE',
     });
-  return parseBuildDocument(await readAll(stdin, '<stdin>'), '<stdin>');
+  const label = options.label ?? '<stdin>';
+  const text = await readAll(stdin, label);
+  if (options.emptyStartsNew && text.trim() === '') return newBuildDocument();
+  return parseBuildDocument(text, label);
 }
 
 export function newBuildDocument(): BuildDocument {

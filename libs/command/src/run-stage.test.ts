@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import { runCommand, runStage } from './index.js';
+import { defineStage, runCommand, runStage } from './index.js';
+import { FailureWithEvidence, type BuildDocument } from '@ozkit/build-document';
 
 function capture() {
   const stream = Object.assign(new PassThrough(), { isTTY: false });
@@ -57,11 +58,15 @@ describe('runStage', () => {
       void runCommand({ tool: 'stage-x', version: '9', stderr: err.stream }, async (ctx) => resolve(ctx));
     });
 
+  /** A stage for the tests: `body` is its run. */
+  const stageX = (body: (doc: BuildDocument) => Promise<BuildDocument>) =>
+    defineStage({ name: 'stage-x', needs: [], produces: [], run: (doc: BuildDocument) => body(doc) });
+
   it('appends its record and passes unknown keys through', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
     writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[],"other":{"keep":true}}');
     const ctx = await ctxFor(capture());
-    await runStage({ ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') }, async (doc) => ({ ...doc, mine: 1 }));
+    await runStage(stageX(async (doc) => ({ ...doc, mine: 1 })), {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') });
     const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
     expect(out.other).toEqual({ keep: true });
     expect(out.mine).toBe(1);
@@ -73,9 +78,13 @@ describe('runStage', () => {
     writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
     const ctx = await ctxFor(capture());
     await expect(
-      runStage({ ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') }, async () => {
-        throw new OzkitError('INACTIVITY', 'no disk activity for 300 s', { details: { failure: { consoleTail: ['a', 'b'], screenshots: ['/x.png'] } } });
-      }),
+      runStage(
+        stageX(async () => {
+          throw new FailureWithEvidence('INACTIVITY', 'no disk activity for 300 s', { consoleTail: ['a', 'b'], screenshots: ['/x.png'] });
+        }),
+        {},
+        { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') },
+      ),
     ).rejects.toThrow(/no disk activity/);
     const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
     expect(out.failure).toMatchObject({ stage: 'stage-x', code: 'INACTIVITY', exitCode: 75, consoleTail: ['a', 'b'], screenshots: ['/x.png'] });
@@ -84,13 +93,69 @@ describe('runStage', () => {
     // The next stage does nothing, passes the document on and fails with the same exit code.
     let ran = false;
     await expect(
-      runStage({ ctx, in: join(dir, 'out.json'), out: join(dir, 'next.json') }, async (doc) => {
-        ran = true;
-        return doc;
-      }),
+      runStage(
+        stageX(async (doc) => {
+          ran = true;
+          return doc;
+        }),
+        {},
+        { ctx, in: join(dir, 'out.json'), out: join(dir, 'next.json') },
+      ),
     ).rejects.toMatchObject({ exitCode: 75, message: expect.stringMatching(/stage-x failed earlier: no disk activity/) });
     expect(ran).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'next.json'), 'utf8')).failure.code).toBe('INACTIVITY');
+  });
+
+  it('checks the keys a stage needs before it runs, and what it wrote after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
+    writeFileSync(join(dir, 'in.json'), JSON.stringify({ ozkit: 1, stages: [{ tool: 'tdl-validate', version: '1', startedAt: 'x', seconds: 0, produced: ['workdir'] }], workdir: 'relative' }));
+    const ctx = await ctxFor(capture());
+    let ran = false;
+    const needsWorkdir = defineStage({ name: 'stage-x', needs: ['workdir'], produces: 'media', run: async (doc) => ((ran = true), doc) });
+    await expect(runStage(needsWorkdir, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toMatchObject({
+      exitCode: 65,
+      message: 'workdir: must be an absolute path (got "relative") (written by tdl-validate)',
+    });
+    expect(ran).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).failure).toMatchObject({ stage: 'stage-x', code: 'BAD_DOCUMENT', exitCode: 65 });
+
+    writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
+    const writesJunk = defineStage({ name: 'stage-x', needs: [], produces: 'media', run: async (doc) => ({ ...doc, media: { boot: 1 } as never }) });
+    await expect(runStage(writesJunk, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toMatchObject({ exitCode: 70 });
+  });
+
+  it('records what a stage produced; a stage that reads failures keeps the failure it was given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
+    const failed = { ozkit: 1, stages: [], failure: { stage: 'guest-install', code: 'TIMEOUT', message: 'slow', exitCode: 75, screenshots: ['a.ppm'] } };
+    writeFileSync(join(dir, 'in.json'), JSON.stringify(failed));
+    const ctx = await ctxFor(capture());
+    const converts = defineStage({
+      name: 'stage-x',
+      needs: [],
+      uses: ['failure.screenshots'],
+      produces: 'failure.screenshots',
+      readsFailures: true,
+      run: async (doc) => ({ doc: { ...doc, failure: { ...doc.failure!, screenshots: ['a.png'] } }, record: { converted: ['a.png'] }, errorAfterWrite: new OzkitError('INPUT_MISSING', 'b.ppm: no such file') }),
+    });
+    await expect(runStage(converts, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toMatchObject({ exitCode: 66 });
+    const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    expect(out.failure).toMatchObject({ stage: 'guest-install', exitCode: 75, screenshots: ['a.png'] });
+    expect(out.stages[0]).toMatchObject({ tool: 'stage-x', produced: ['failure.screenshots'], converted: ['a.png'] });
+
+    const breaks = defineStage({ name: 'stage-x', needs: [], produces: [], readsFailures: true, run: async () => Promise.reject(new OzkitError('IO', 'disk full')) });
+    await expect(runStage(breaks, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toThrow('disk full');
+    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).failure).toMatchObject({ stage: 'guest-install', code: 'TIMEOUT' });
+  });
+
+  it('with documentToStdout false the document goes only to --out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
+    writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
+    const ctx = await ctxFor(capture());
+    const out = capture();
+    await runStage(stageX(async (doc) => doc), {}, { ctx, in: join(dir, 'in.json'), stdout: out.stream, documentToStdout: false });
+    expect(out.text()).toBe('');
+    await runStage(stageX(async (doc) => doc), {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'o.json'), stdout: out.stream, documentToStdout: false });
+    expect(JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')).stages).toHaveLength(1);
   });
 
   it('writes no document for a person at a terminal', async () => {
@@ -101,9 +166,13 @@ describe('runStage', () => {
     let written = '';
     tty.on('data', (c) => (written += c));
     await expect(
-      runStage({ ctx, in: join(dir, 'in.json'), stdout: tty }, async () => {
-        throw new OzkitError('BAD_TDL', 'bad');
-      }),
+      runStage(
+        stageX(async () => {
+          throw new OzkitError('BAD_TDL', 'bad');
+        }),
+        {},
+        { ctx, in: join(dir, 'in.json'), stdout: tty },
+      ),
     ).rejects.toThrow('bad');
     expect(written).toBe('');
     expect(existsSync(join(dir, 'out.json'))).toBe(false);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { OzkitError, exitCodeFor } from '@ozkit/errors';
+import { FailureWithEvidence } from '@ozkit/build-document';
 import { GuestFailure, formatEvidence, reasonFor, type FailureEvidence } from './failure-evidence.js';
 
 const evidence: FailureEvidence = {
@@ -24,12 +25,13 @@ describe('failure evidence', () => {
     expect(formatEvidence({ ...evidence, consoleTail: [], screenshots: [] })).toEqual(['the console (/w/customize-console.log) is empty']);
   });
 
-  test('a GuestFailure is an OzkitError with its code, exit code, and the evidence typed and in details.failure', () => {
+  test('a GuestFailure is a FailureWithEvidence with its code, exit code, and the evidence typed (runStage reads it there)', () => {
     const e = new GuestFailure('TIMEOUT', 'no ssh', evidence, { hint: 'wait longer', details: { attempts: 9 } });
     expect(e).toBeInstanceOf(OzkitError);
     expect(e.exitCode).toBe(exitCodeFor('TIMEOUT'));
     expect(e.evidence).toBe(evidence);
-    expect(e.details).toEqual({ attempts: 9, failure: evidence });
+    expect(e).toBeInstanceOf(FailureWithEvidence);
+    expect(e.details).toEqual({ attempts: 9 });
     expect(e.hint).toBe('wait longer');
   });
 

@@ -1,4 +1,5 @@
-import { OzkitError, type ErrorCode, type ExitCodeValue } from '@ozkit/errors';
+import type { ErrorCode, ExitCodeValue } from '@ozkit/errors';
+import { FailureWithEvidence } from '@ozkit/build-document';
 
 /** Why a run with a guest failed, in the words of the document's `failure.reason`. */
 export type FailureReason =
@@ -24,7 +25,7 @@ export interface ActivitySample {
 
 /**
  * What a person needs to see why a guest failed, collected while it still ran. It travels as
- * the error's `details.failure`, which the stage runner copies into the document's `failure`.
+ * the error's `evidence`, which the stage runner copies into the document's `failure`.
  */
 export interface FailureEvidence {
   reason: FailureReason;
@@ -44,18 +45,17 @@ export interface FailureEvidence {
   disk?: string | null;
 }
 
-/** An OzkitError that carries its evidence, typed (and as `details.failure` for the document). */
-export class GuestFailure extends OzkitError {
-  readonly evidence: FailureEvidence;
+/** A FailureWithEvidence from a guest: runStage copies its evidence into the document's `failure`. */
+export class GuestFailure extends FailureWithEvidence {
+  declare readonly evidence: FailureEvidence;
 
   constructor(code: ErrorCode, message: string, evidence: FailureEvidence, options: { hint?: string; exitCode?: ExitCodeValue; cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(code, message, {
+    super(code, message, evidence, {
       ...(options.hint !== undefined ? { hint: options.hint } : {}),
       ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
       ...(options.cause !== undefined ? { cause: options.cause } : {}),
-      details: { ...(options.details ?? {}), failure: evidence },
+      ...(options.details !== undefined ? { details: options.details } : {}),
     });
-    this.evidence = evidence;
   }
 }
 

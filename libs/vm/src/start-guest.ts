@@ -89,7 +89,7 @@ export class WatchedGuest {
 
   /**
    * `error` with the evidence added: the console tail and screenshot under its message, the
-   * same facts in `details.failure`. The guest is left running (end it after).
+   * same facts as its `evidence`. The guest is left running (end it after).
    */
   async failWith(error: OzkitError, reason: FailureReason = reasonFor(error.code)): Promise<GuestFailure> {
     if (error instanceof GuestFailure) return error;

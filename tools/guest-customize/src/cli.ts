@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
 import { loadConfig } from '@ozkit/config';
-import { customizeGuest } from './customize-guest.js';
+import { guestCustomizeStage } from './stage-declaration.js';
 import { SEAL_OPERATIONS } from './seal-operations.js';
 
 const tool = 'guest-customize';
@@ -81,11 +81,10 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       offline: args.offline,
     },
   });
-  await runStage({ ctx, in: args.in, out: args.out }, (doc) =>
-    customizeGuest(doc, {
+  await runStage(
+    guestCustomizeStage,
+    {
       settings,
-      logger: ctx.logger,
-      signal: ctx.signal,
       seal: args.seal,
       sealOps: args['seal-ops'] !== undefined ? [args['seal-ops']] : undefined,
       compress: args.compress,
@@ -96,6 +95,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       console: args.console,
       sshPort: args['ssh-port'],
       ...(args.kernel ? { kernel: { kernel: args.kernel, initrd: args.initrd!, append: args.append! } } : {}),
-    }),
+    },
+    { ctx, in: args.in, out: args.out },
   );
 });

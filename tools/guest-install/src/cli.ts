@@ -4,7 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { applyCliConventions, commonOptions, documentOptions, logSettingsFromArgv, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { loadConfig, parseSeconds } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
-import { guestInstall } from './guest-install.js';
+import { guestInstallStage } from './stage-declaration.js';
 
 const tool = 'guest-install';
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -70,8 +70,9 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       screenshotDir: args['screenshot-dir'] === undefined ? undefined : resolve(args['screenshot-dir']),
     },
   });
-  await runStage({ ctx, in: args.in, out: args.out }, (doc) =>
-    guestInstall(doc, {
+  await runStage(
+    guestInstallStage,
+    {
       settings,
       toolVersion: version,
       diskPath: args.disk,
@@ -80,8 +81,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       requireMarker: args['require-marker'],
       keepFailed: args['keep-failed'],
       extraQemuArgs: args['qemu-arg'],
-      logger: ctx.logger,
-      signal: ctx.signal,
-    }),
+    },
+    { ctx, in: args.in, out: args.out },
   );
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
+import type { FailureWithEvidence } from '@ozkit/build-document';
 import { guestInstall } from './guest-install.js';
 import { buildTinyGuest, memoryLogger, testSettings, tinyInstallDocument, type TinyGuestMode } from './tiny-install.test-support.js';
 
@@ -78,7 +79,7 @@ describe('guest-install with the tiny guest (TCG)', () => {
     const error: OzkitError = await run.catch((e) => e);
     expect(error.code).toBe('INACTIVITY');
     expect(error.exitCode).toBe(75);
-    const failure = error.details!.failure as { screenshots: string[]; consoleTail: string[]; watchdog: { t: number }[]; disk: string };
+    const failure = (error as FailureWithEvidence).evidence as { screenshots: string[]; consoleTail: string[]; watchdog: { t: number }[]; disk: string };
     expect(failure.screenshots).toHaveLength(1);
     expect(readFileSync(failure.screenshots[0]).subarray(1, 4).toString()).toBe('PNG');
     expect(failure.consoleTail).toContain('tiny-guest: now idle');
@@ -98,7 +99,7 @@ describe('guest-install with the tiny guest (TCG)', () => {
     expect(error.code).toBe('GUEST_PANIC');
     expect(error.exitCode).toBe(65);
     expect(error.message).toMatch(/the guest panicked: .*Kernel panic - not syncing/);
-    expect((error.details!.failure as { screenshots: string[] }).screenshots).toHaveLength(1);
+    expect(((error as FailureWithEvidence).evidence as { screenshots: string[] }).screenshots).toHaveLength(1);
     expect(existsSync(join(workdir, 'tiny.qcow2'))).toBe(false);
     expectNoLeftovers(workdir);
   }, 240_000);
@@ -110,7 +111,7 @@ describe('guest-install with the tiny guest (TCG)', () => {
     expect(error.code).toBe('INSTALL_FAILED');
     expect(error.exitCode).toBe(65);
     expect(error.message).toMatch(/the answer file reported a failure: OZKIT-INSTALL-FAILED \w+: late command failed/);
-    expect((error.details!.failure as { screenshots: string[] }).screenshots).toHaveLength(1);
+    expect(((error as FailureWithEvidence).evidence as { screenshots: string[] }).screenshots).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(120_000);
     expectNoLeftovers(workdir);
   }, 240_000);
@@ -121,7 +122,7 @@ describe('guest-install with the tiny guest (TCG)', () => {
     expect(error.code).toBe('TIMEOUT');
     expect(error.exitCode).toBe(75);
     expect(error.message).toMatch(/did not finish within 45 s/);
-    expect((error.details!.failure as { consoleTail: string[] }).consoleTail.some((l) => l.startsWith('tiny-guest: busy'))).toBe(true);
+    expect(((error as FailureWithEvidence).evidence as { consoleTail: string[] }).consoleTail.some((l) => l.startsWith('tiny-guest: busy'))).toBe(true);
   }, 240_000);
 
   test('QEMU killed from outside: exit 70 QEMU_CRASHED', async () => {

@@ -4,3 +4,4 @@ export { ActivityWatchdog, type ActivityReading, type WatchdogOptions } from './
 export { installFailure, formatWatchdog, type FailureFacts, type FailureKind } from './install-failure.js';
 export { jeosKey, findJeos, storeJeos, cloneJeos, type JeosKeyParts, type JeosEntry, type JeosMeta } from './jeos-cache.js';
 export { checkBootMedia } from './boot-media-check.js';
+export { guestInstallStage } from './stage-declaration.js';

@@ -47,7 +47,7 @@ export function formatWatchdog(samples: WatchdogSample[], last = 8): string[] {
 /**
  * The error guest-install ends with: a message a person can act on (what happened, the
  * screenshot, the watchdog's last samples, the last console lines) and the same facts in
- * `details.failure` for the document.
+ * its evidence for the document's `failure`.
  */
 export function installFailure(facts: FailureFacts): GuestFailure {
   const lines = [`install failed after ${Math.round(facts.seconds)} s: ${facts.headline}`];

@@ -2,10 +2,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
-import { newBuildDocument, parseBuildDocument, writeBuildDocument, readBuildDocument, type BuildDocument } from '@ozkit/build-document';
 import { loadConfig } from '@ozkit/config';
-import { generateIcicle, type GenerateIcicleOptions, type SbomFormat } from './generate-icicle.js';
-import { collectLiveInventory } from './live-inventory.js';
+import type { SbomFormat } from './generate-icicle.js';
+import type { LiveSource } from './live-inventory.js';
+import { icicleGenStage, type IcicleGenStageOptions } from './stage-declaration.js';
 
 const tool = 'icicle-gen';
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -94,89 +94,36 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   if (args.host !== undefined && args.image !== undefined) {
     throw new OzkitError('USAGE', '--host and --image both say where to list packages', { hint: 'use one of them' });
   }
+  if (args.live && args.host !== undefined && (!Number.isInteger(args.port) || args.port < 1 || args.port > 65535))
+    throw new OzkitError('USAGE', `--port ${args.port}: not a TCP port`);
   const config = loadConfig({ configFile: args.config, env: process.env });
-  const options: GenerateIcicleOptions = {
-    output: toStdout ? undefined : args.output,
-    sbomDir: args['sbom-dir'],
-    formats,
-    description: args.description,
-    tool: { name: tool, version },
-    sourceDateEpoch: sourceDateEpoch(),
-  };
-
-  const withLive = async (doc: Parameters<typeof generateIcicle>[0]): Promise<GenerateIcicleOptions> => {
-    // Oz's oz-generate-icicle boots the image when asked for an ICICLE; with [icicle]
-    // safe_generation ozkit does the same for a document without an inventory (on an overlay).
-    const fallback =
-      !args.live && config.settings.icicleSafeGeneration && doc.customize?.inventory === undefined && (doc.customize?.image?.path ?? doc.disk?.path) !== undefined;
-    if (!args.live && !fallback) return options;
-    if (fallback) ctx.logger.info('no customize.inventory in the document; [icicle] safe_generation: booting the image on a throw-away overlay');
-    const port = args.port;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OzkitError('USAGE', `--port ${port}: not a TCP port`);
-    const live = await collectLiveInventory(doc, {
-      source:
-        args.host !== undefined ? { kind: 'ssh', host: args.host, port } : { kind: 'image', image: args.image === '' || args.image === undefined ? undefined : args.image },
-      bootTimeoutSeconds: args['boot-timeout'] ?? config.settings.timeoutBoot,
-      settings: config.settings,
-      user: args.user,
-      key: args.key,
-      hostKey: args['host-key'],
-      extraCommand: args['extra-command'],
-      commandTimeoutSeconds: args['command-timeout'],
-      logger: ctx.logger,
-      signal: ctx.signal,
-    });
-    ctx.logger.info(`${live.inventory.packages.length} ${live.inventory.format} packages on ${live.distro.prettyName ?? live.distro.id}`);
-    return { ...options, inventory: live.inventory, live: { distro: live.distro, where: live.where, hostKey: live.hostKey } };
+  const liveRequest = (source: LiveSource) => ({
+    source,
+    bootTimeoutSeconds: args['boot-timeout'] ?? config.settings.timeoutBoot,
+    settings: config.settings,
+    user: args.user,
+    key: args.key,
+    hostKey: args['host-key'],
+    extraCommand: args['extra-command'],
+    commandTimeoutSeconds: args['command-timeout'],
+  });
+  const options: IcicleGenStageOptions = {
+    generate: {
+      output: toStdout ? undefined : args.output,
+      sbomDir: args['sbom-dir'],
+      formats,
+      description: args.description,
+      tool: { name: tool, version },
+      sourceDateEpoch: sourceDateEpoch(),
+    },
+    live: args.live
+      ? liveRequest(args.host !== undefined ? { kind: 'ssh', host: args.host, port: args.port } : { kind: 'image', image: args.image === '' ? undefined : args.image })
+      : undefined,
+    safeGeneration: config.settings.icicleSafeGeneration ? liveRequest({ kind: 'image' }) : undefined,
+    xmlToStdout: toStdout,
+    documentOut: args.out !== undefined,
   };
   // --live may run without a document: a terminal or empty input on stdin (and no --in) starts
   // a fresh one, so `icicle-gen --live --host … < /dev/null` works in scripts.
-  let given: BuildDocument | undefined;
-  let fresh = false;
-  if (args.live && args.in === undefined) {
-    const text = process.stdin.isTTY ? '' : await readStdin();
-    if (text.trim() === '') fresh = true;
-    else given = parseBuildDocument(text, '<stdin>');
-  }
-
-  if (!toStdout) {
-    if (given?.failure) {
-      // Pass an earlier failure on untouched, as runStage does.
-      await writeBuildDocument(given, { out: args.out });
-      throw new OzkitError('BAD_DOCUMENT', `not run: ${given.failure.stage} failed earlier: ${String(given.failure.message).split('\n')[0]}`);
-    }
-    const preRead = given;
-    await runStage({ ctx, in: args.in, out: args.out, createDocument: fresh || preRead !== undefined }, async (doc) => {
-      // The stage record and any failure are written onto this same object, so fill it in place.
-      if (preRead) Object.assign(doc, preRead);
-      const result = await generateIcicle(doc, await withLive(doc));
-      ctx.logger.info(`wrote ${result.doc.icicle!.xml} (${result.doc.icicle!.packages} packages)`);
-      for (const s of result.sboms) ctx.logger.info(`wrote ${s.path} (${s.format})`);
-      return result.doc;
-    });
-    return;
-  }
-
-  // --stdout: the XML is the product; the document goes only to --out, if given.
-  const doc = given ?? (fresh ? newBuildDocument() : await readBuildDocument({ in: args.in }));
-  if (doc.failure) {
-    throw new OzkitError('BAD_DOCUMENT', `not run: ${doc.failure.stage} failed earlier: ${String(doc.failure.message).split('\n')[0]}`);
-  }
-  if (!doc.workdir && args.out !== undefined) {
-    throw new OzkitError('USAGE', 'the document has no workdir, so --stdout with --out would record an ICICLE file that does not exist', {
-      hint: 'use -o FILE instead of --stdout to choose where the XML goes',
-    });
-  }
-  // With a workdir the XML is also kept there, so the document (if written with --out) points at a real file.
-  const result = await generateIcicle(doc, { ...(await withLive(doc)), writeXml: doc.workdir !== undefined });
-  await new Promise<void>((resolveWrite, reject) => {
-    process.stdout.write(result.xml, (error) => (error ? reject(new OzkitError('IO', `cannot write to stdout: ${error.message}`)) : resolveWrite()));
-  });
-  if (args.out !== undefined) await writeBuildDocument(result.doc, { out: args.out });
+  await runStage(icicleGenStage, options, { ctx, in: args.in, out: args.out, emptyStartsNew: args.live === true, documentToStdout: !toStdout });
 });
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -2,7 +2,6 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import type { BuildDocument, Icicle, Inventory } from '@ozkit/build-document';
 import { icicleFromInventory } from './icicle-xml.js';
-import { checkInventory } from './inventory-check.js';
 import { sbomInputFrom } from './sbom-input.js';
 import { renderCycloneDx } from './sbom-cyclonedx.js';
 import { renderSpdx } from './sbom-spdx.js';
@@ -54,7 +53,8 @@ function noInventory(): OzkitError {
  * written atomically, recorded under `icicle`.
  */
 export async function generateIcicle(doc: BuildDocument, options: GenerateIcicleOptions): Promise<GenerateIcicleResult> {
-  const inventory = options.inventory ?? (doc.customize?.inventory === undefined ? undefined : checkInventory(doc.customize.inventory));
+  // runStage has checked customize.inventory's shape.
+  const inventory = options.inventory ?? doc.customize?.inventory;
   if (inventory === undefined) throw noInventory();
   const cwd = options.cwd ?? process.cwd();
   const at = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));

@@ -3,7 +3,8 @@ import { hideBin } from 'yargs/helpers';
 import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { loadConfig } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
-import { isoFetch, type BootMethod } from './iso-fetch-stage.js';
+import type { BootMethod } from './iso-fetch-stage.js';
+import { isoFetchStage } from './stage-declaration.js';
 
 const tool = 'iso-fetch';
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -57,11 +58,10 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
     configFile: args.config,
     flags: { offline: args.offline, cacheDir: args['cache-dir'], workdir: args.workdir },
   });
-  await runStage({ ctx, in: args.in, out: args.out }, (doc) =>
-    isoFetch(doc, {
+  await runStage(
+    isoFetchStage,
+    {
       settings,
-      logger: ctx.logger,
-      signal: ctx.signal,
       iso: args.iso,
       boot: args.boot as BootMethod | undefined,
       checksum: args.checksum,
@@ -69,6 +69,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       cwd: process.cwd(),
       toolVersion: version,
       policy: { retries: Math.floor(args.retries), delayMs: args['retry-wait'] * 1000, idleTimeoutMs: Math.max(1, args['idle-timeout']) * 1000 },
-    }),
+    },
+    { ctx, in: args.in, out: args.out },
   );
 });

@@ -11,3 +11,4 @@ export { readIsoBootLayout, type IsoBootLayout } from './iso-boot-layout.js';
 export { remasterIso, type RemasterResult } from './remaster.js';
 export { fetchTreeBootFiles, type TreeBootFiles } from './install-tree.js';
 export { fetchOriginal, resolveChecksum, originalRecord, type FetchContext, type FetchedFile } from './original-media.js';
+export { isoFetchStage } from './stage-declaration.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import { requireKey, type Answer, type BootMedia, type BuildDocument, type Media, type Template } from '@ozkit/build-document';
+import type { Answer, BootMedia, BuildDocument, DocumentWith, Media, Template } from '@ozkit/build-document';
 import { cacheArea, resolveWorkdir, type Settings } from '@ozkit/config';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
 import { silentLogger, type Logger } from '@ozkit/log';
@@ -45,10 +45,8 @@ export interface IsoFetchOptions {
  * answer file — a remastered ISO, or the installer's kernel + an initrd carrying the answer
  * file — and record it all in `media`.
  */
-export async function isoFetch(doc: BuildDocument, options: IsoFetchOptions): Promise<BuildDocument> {
-  const template = requireKey(doc, 'template', 'tdl-validate');
-  const answer = requireKey(doc, 'answer', 'ks-render');
-  checkAnswer(answer);
+export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options: IsoFetchOptions): Promise<BuildDocument> {
+  const { template, answer } = doc;
   const logger = options.logger ?? silentLogger('iso-fetch');
   const workdir = doc.workdir ?? resolveWorkdir(options.settings, template.name, options.cwd);
   const mediaDir = join(workdir, 'media');
@@ -86,13 +84,6 @@ export async function isoFetch(doc: BuildDocument, options: IsoFetchOptions): Pr
     media = await bootFromTree(install.url, template, answer, { logger, workdir: mediaDir, ctx, signal: options.signal });
   }
   return { ...doc, workdir, media };
-}
-
-function checkAnswer(answer: Answer): void {
-  for (const key of ['path', 'format', 'family', 'placement'] as const)
-    if (answer[key] === undefined) throw new OzkitError('BAD_DOCUMENT', `build document: answer.${key} is missing`, { hint: 'run ks-render earlier in the pipeline' });
-  if (!answer.placement.onIso?.startsWith('/') || !answer.placement.inInitrd?.startsWith('/'))
-    throw new OzkitError('BAD_DOCUMENT', 'build document: answer.placement.onIso and .inInitrd must be absolute paths');
 }
 
 function checksumSpec(template: Template, options: IsoFetchOptions): ChecksumSpec {
@@ -135,7 +126,7 @@ function argsBuilder(template: Template, answer: Answer, mode: BootMode, layout:
     inInitrd: answer.placement.inInitrd,
     treeUrl: layout.treeUrl,
   });
-  return (entry: Pick<BootEntry, 'args'>) => composeArgs(entry.args, locator, answer.kernelArgs ?? [], template.os.kernelparam);
+  return (entry: Pick<BootEntry, 'args'>) => composeArgs(entry.args, locator, answer.kernelArgs, template.os.kernelparam);
 }
 
 /** The answer file and its companions at their places on the ISO. */

@@ -2,7 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
-import { renderAnswer } from './render-answer.js';
+import { ksRenderStage } from './stage-declaration.js';
 import { SUPPORTED_OS_NAMES } from './os-catalog.js';
 
 const tool = 'ks-render';
@@ -39,5 +39,5 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   if (args.help || args.version) return;
   if (args._.length > 0)
     throw new OzkitError('USAGE', `unexpected argument "${String(args._[0])}"`, { hint: `the template comes in the build document; the answer file goes with --auto FILE (see ${tool} --help)` });
-  await runStage({ ctx, in: args.in, out: args.out }, (doc) => renderAnswer(doc, { autoFile: args.auto, logger: ctx.logger }));
+  await runStage(ksRenderStage, { autoFile: args.auto }, { ctx, in: args.in, out: args.out });
 });

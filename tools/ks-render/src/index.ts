@@ -9,3 +9,4 @@ export { parsePreseed, type PreseedDocument } from './preseed/preseed-syntax.js'
 export { lintAutoinstall, type AutoinstallLint } from './autoinstall/render-autoinstall.js';
 export { sha512Crypt } from './sha512-crypt.js';
 export { hostnameFor } from './answer-context.js';
+export { ksRenderStage } from './stage-declaration.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { OzkitError, OzkitErrorList } from '@ozkit/errors';
-import { requireKey, type Answer, type AnswerFormat, type BuildDocument, type OsFamily, type Template } from '@ozkit/build-document';
+import type { Answer, AnswerFormat, BuildDocument, DocumentWith, OsFamily, Template } from '@ozkit/build-document';
 import { silentLogger, type Logger } from '@ozkit/log';
 import { hostnameFor, serialConsoleFor, type AnswerProblem, type RenderContext, type RenderedAnswer } from './answer-context.js';
 import { renderMetaData } from './autoinstall/render-autoinstall.js';
@@ -95,12 +95,11 @@ function chooseFormat(template: Template, userText: string | undefined, autoFile
  * user's, lints it, writes it with the per-build key (and a generated root password when the
  * TDL has none) into the workdir, and adds `answer` to the document.
  */
-export async function renderAnswer(doc: BuildDocument, options: RenderAnswerOptions = {}): Promise<BuildDocument> {
+export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, options: RenderAnswerOptions = {}): Promise<BuildDocument> {
   const logger = options.logger ?? silentLogger('ks-render');
-  const template = requireKey(doc, 'template', 'tdl-validate');
-  const workdirRaw = requireKey(doc, 'workdir', 'tdl-validate');
-  if (!isAbsolute(workdirRaw)) throw new OzkitError('BAD_DOCUMENT', `workdir "${workdirRaw}" is not an absolute path`);
-  const workdir = resolve(workdirRaw);
+  const template = doc.template;
+  // runStage has checked that the workdir is an absolute path.
+  const workdir = resolve(doc.workdir);
   const autoFile = options.autoFile !== undefined ? resolve(options.autoFile) : undefined;
   const userText = autoFile !== undefined ? await readUserFile(autoFile) : undefined;
 

@@ -1,6 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
-import { OzkitError } from '@ozkit/errors';
 import { convertFiles, NETPBM_EXTENSION, type BatchOptions, type BatchResult } from './convert-directory.js';
 
 export interface ScreenshotsResult extends BatchResult {
@@ -20,9 +19,8 @@ export interface ScreenshotsResult extends BatchResult {
 export async function convertDocumentScreenshots(doc: BuildDocument, options: BatchOptions = {}): Promise<ScreenshotsResult> {
   const screenshots = doc.failure?.screenshots;
   if (screenshots === undefined) return { doc, listed: 0, converted: [], failed: [] };
-  if (!Array.isArray(screenshots) || screenshots.some((s) => typeof s !== 'string'))
-    throw new OzkitError('BAD_DOCUMENT', 'build document: "failure.screenshots" must be a list of paths');
-  const base = typeof doc.workdir === 'string' ? doc.workdir : process.cwd();
+  // runStage has checked that failure.screenshots is a list of strings and workdir an absolute path.
+  const base = doc.workdir ?? process.cwd();
   const where = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
   const sources = screenshots.filter((s) => NETPBM_EXTENSION.test(s));
   const result = await convertFiles(

@@ -43,8 +43,7 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
 
   if (args.in !== undefined) {
     if (input !== undefined) throw new OzkitError('USAGE', 'give the build document either as IN or with --in, not both', { hint: `see ${tool} --help` });
-    const { readBuildDocument } = await import('@ozkit/build-document');
-    return convertDocument(ctx, await readBuildDocument({ in: args.in }), args, ctx.version);
+    return convertDocument(ctx, { in: args.in }, args);
   }
 
   let head: Buffer;
@@ -77,13 +76,7 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
     throw new OzkitError('USAGE', '-o names a PNG; a build document is written to stdout or --out', { hint: `see ${tool} --help` });
   if (!isDocument && args.out !== undefined)
     throw new OzkitError('USAGE', '--out is for a build document; the input is an image (write it with -o OUT.png)', { hint: `see ${tool} --help` });
-  if (isDocument) {
-    const { parseBuildDocument, readBuildDocument } = await import('@ozkit/build-document');
-    if (typeof source === 'string') return convertDocument(ctx, await readBuildDocument({ in: source }), args, ctx.version);
-    const chunks: Buffer[] = [];
-    for await (const chunk of source) chunks.push(chunk);
-    return convertDocument(ctx, parseBuildDocument(Buffer.concat(chunks).toString('utf8'), label), args, ctx.version);
-  }
+  if (isDocument) return convertDocument(ctx, typeof source === 'string' ? { in: source } : { stdin: source, label }, args);
 
   const output = args.output;
   if (output === undefined || output === '-') {
@@ -106,25 +99,13 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
   if (result.images.length > 1) ctx.logger.info(`${result.images.length} images: ${result.images.map((i) => i.png.path).join(', ')}`);
 }
 
-async function convertDocument(ctx: CommandContext, doc: BuildDocument, args: Ppm2pngArgs, version: string): Promise<void> {
-  const { appendStage, writeBuildDocument } = await import('@ozkit/build-document');
-  const startedAt = new Date();
-  const result = await convertDocumentScreenshots(doc, { compression: args.compression, removeSource: args.removeSource, signal: ctx.signal, ...reporters(ctx) });
-  if (result.listed === 0) ctx.logger.info('the build document lists no netpbm screenshots; passing it on unchanged');
-  const next = result.doc;
-  appendStage(next, {
-    tool: ctx.tool,
-    version,
-    startedAt: startedAt.toISOString(),
-    seconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
-    converted: result.converted.flatMap((file) => file.images.map((image) => image.png.path!)),
-    ...(result.failed.length ? { failed: result.failed.map((f) => f.input) } : {}),
-  });
-  await writeBuildDocument(next, { out: args.out });
-  finishBatch(result, 'screenshots');
+/** Document mode, through runStage like every stage (the document arrives by path or as the stream already begun). */
+async function convertDocument(ctx: CommandContext, input: { in?: string; stdin?: AsyncIterable<Buffer>; label?: string }, args: Ppm2pngArgs): Promise<void> {
+  const [{ runStage }, { ppm2pngStage }] = await Promise.all([import('@ozkit/command'), import('./stage-declaration.js')]);
+  await runStage(ppm2pngStage, { compression: args.compression, removeSource: args.removeSource, ...reporters(ctx) }, { ctx, ...input, out: args.out });
 }
 
-function reporters(ctx: CommandContext) {
+export function reporters(ctx: CommandContext) {
   return {
     onFile(file: ConvertedFile) {
       for (const image of file.images) {
@@ -138,11 +119,17 @@ function reporters(ctx: CommandContext) {
   };
 }
 
-function finishBatch(result: BatchResult, what: string): void {
-  if (result.failed.length === 0) return;
+export function finishBatch(result: BatchResult, what: string): void {
+  const error = batchError(result, what);
+  if (error) throw error;
+}
+
+/** The error a batch ends with when some files could not be converted. */
+export function batchError(result: BatchResult, what: string): OzkitError | undefined {
+  if (result.failed.length === 0) return undefined;
   const first = result.failed[0].error;
   const total = result.failed.length + result.converted.length;
-  throw new OzkitError(first.code, `${result.failed.length} of ${total} ${what} could not be converted`, { exitCode: first.exitCode });
+  return new OzkitError(first.code, `${result.failed.length} of ${total} ${what} could not be converted`, { exitCode: first.exitCode });
 }
 
 function describeImage(image: ConvertedImage): string {

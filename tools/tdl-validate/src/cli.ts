@@ -1,7 +1,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
-import { OzkitError, formatLocated } from '@ozkit/errors';
+import { OzkitError } from '@ozkit/errors';
+import { tdlValidateStage } from './stage-declaration.js';
 
 const tool = 'tdl-validate';
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -46,13 +47,5 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   const file = args.file === '' && argv.includes('-') ? '-' : (args.file as string | undefined);
   if (file === undefined || file === '')
     throw new OzkitError('USAGE', 'no TDL given', { hint: `usage: ${tool} [options] FILE|-  (see ${tool} --help)` });
-  // The parser and the config loader are loaded only when there is work, so --help stays fast.
-  const { validateTdl } = await import('./validate-tdl.js');
-  await runStage({ ctx, out: args.out, createDocument: true }, async (doc) => {
-    const result = await validateTdl({ file, workdir: args.workdir, configFile: args.config });
-    for (const w of result.warnings) ctx.logger.warn(formatLocated(w.message, w.location), { location: w.location });
-    doc.workdir = result.workdir;
-    doc.template = result.template;
-    return doc;
-  });
+  await runStage(tdlValidateStage, { file, workdir: args.workdir, configFile: args.config }, { ctx, out: args.out, createDocument: true });
 });
