@@ -18,3 +18,5 @@ export { bootToSsh, type BootToSshOptions, type SshGuest } from './boot-to-ssh.j
 export { GuestFailure, formatEvidence, reasonFor, type ActivitySample, type FailureEvidence, type FailureReason } from './failure-evidence.js';
 export { bootTroubleIn, firstBootTrouble, isPanicLine, troubleHint, type BootTrouble } from './boot-trouble.js';
 export { createDisk, diskInfo, type CreateDiskOptions, type DiskFormat, type DiskInfo } from './disk-images.js';
+export { libvirtBackend, type LibvirtConnection } from './libvirt/libvirt-backend.js';
+export { parseLibvirtUri, type LibvirtUri } from './libvirt/libvirt-uri.js';
