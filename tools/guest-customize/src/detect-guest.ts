@@ -1,6 +1,7 @@
 import type { Template } from '@ozkit/build-document';
 import type { Logger } from '@ozkit/log';
-import { GUEST_PROBE_COMMAND, detectGuestOs, familyMatches, type GuestOs } from './guest-os.js';
+import { familyMatches } from '@ozkit/os-catalog';
+import { GUEST_PROBE_COMMAND, detectGuestOs, type GuestOs } from './guest-os.js';
 import type { GuestRunner } from './guest-runner.js';
 
 /** Step 4: what the guest really is, from its own os-release and tools; the TDL only gets a warning when it disagrees. */

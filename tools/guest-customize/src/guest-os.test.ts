@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectGuestOs, familyMatches } from './guest-os.js';
+import { familyMatches } from '@ozkit/os-catalog';
+import { detectGuestOs } from './guest-os.js';
 
 const probe = (release: string, tools: string[]) => `${release}\n--- ozkit package managers ---\n${tools.join('\n')}\n`;
 

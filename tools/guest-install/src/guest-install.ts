@@ -7,8 +7,6 @@ import { findJeos } from './jeos-cache.js';
 import { planJeos, waitForSameInstall } from './jeos-plan.js';
 import { reuseJeos } from './reuse-jeos.js';
 
-export { chooseDiskBus } from './disk-bus.js';
-
 export interface GuestInstallOptions {
   settings: Pick<
     Settings,

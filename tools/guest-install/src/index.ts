@@ -1,4 +1,4 @@
-export { guestInstall, chooseDiskBus, type GuestInstallOptions } from './guest-install.js';
+export { guestInstall, type GuestInstallOptions } from './guest-install.js';
 export { runInstallVm, type InstallRunOptions, type InstallRunResult } from './install-run.js';
 export { ActivityWatchdog, type ActivityReading, type WatchdogOptions } from './activity-watchdog.js';
 export { installFailure, formatWatchdog, type FailureFacts, type FailureKind } from './install-failure.js';

@@ -2,9 +2,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import { requireKey, type Answer, type BuildDocument, type ImageFormat, type Media, type Template } from '@ozkit/build-document';
 import { ensureDir, safeName } from '@ozkit/config';
+import { diskBusFor } from '@ozkit/os-catalog';
 import { defaultBackend } from '@ozkit/vm';
 import { checkBootMedia } from './boot-media-check.js';
-import { chooseDiskBus } from './disk-bus.js';
 import type { GuestInstallOptions } from './guest-install.js';
 
 /** What one install needs, checked once before anything is created. */
@@ -58,7 +58,7 @@ export function readInstallInputs(doc: BuildDocument, options: GuestInstallOptio
     arch,
     sizeBytes,
     format,
-    bus: chooseDiskBus(settings.diskBus, template.os),
+    bus: diskBusFor(settings.diskBus, template.os),
     firmware: options.firmware ?? 'bios',
     diskPath,
     partialDisk: join(dirname(diskPath), `.${diskPath.split('/').pop()}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOs } from './os-catalog.js';
+import { resolveOs } from './os-release-catalog.js';
 
 describe('resolveOs', () => {
   it.each([

@@ -1,7 +1,5 @@
-import type { Template } from '@ozkit/build-document';
-
-/** Old guests without virtio drivers get IDE when the bus is `auto`. */
-export function chooseDiskBus(requested: 'auto' | 'virtio' | 'ide', os: Pick<Template['os'], 'name' | 'version'>): 'virtio' | 'ide' {
+/** The disk bus for a TDL os/name + version: old guests without virtio drivers get IDE when the bus is `auto`. */
+export function diskBusFor(requested: 'auto' | 'virtio' | 'ide', os: { name: string; version: string }): 'virtio' | 'ide' {
   if (requested !== 'auto') return requested;
   const name = os.name.toLowerCase();
   const major = Number.parseInt(os.version, 10);
