@@ -11,7 +11,7 @@ export type {
   ShutdownReason,
   VmBackend,
 } from './vm-backend.js';
-export { defaultBackend } from './select-backend.js';
+export { defaultBackend, selectBackend, type BackendSettings, type BackendUser } from './select-backend.js';
 export { qemuBackend } from './qemu-backend.js';
 export { startGuest, WatchedGuest, type StartGuestOptions } from './start-guest.js';
 export { bootToSsh, type BootToSshOptions, type SshGuest } from './boot-to-ssh.js';

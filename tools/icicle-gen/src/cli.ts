@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
+import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, hypervisorOptions, hypervisorFlags, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
 import { newBuildDocument, parseBuildDocument, writeBuildDocument, readBuildDocument, type BuildDocument } from '@ozkit/build-document';
 import { loadConfig } from '@ozkit/config';
@@ -56,6 +56,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       .options({
         ...commonOptions,
         ...documentOptions,
+        ...hypervisorOptions,
         output: { alias: 'o', type: 'string', requiresArg: true, describe: 'ICICLE XML file (default <workdir>/icicle.xml; - for stdout)' },
         stdout: { type: 'boolean', describe: 'print the ICICLE XML on stdout instead of the document' },
         format: { alias: 'f', type: 'string', array: true, requiresArg: true, describe: 'also write an SBOM: cyclonedx, spdx or both (repeatable)' },
@@ -94,7 +95,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   if (args.host !== undefined && args.image !== undefined) {
     throw new OzkitError('USAGE', '--host and --image both say where to list packages', { hint: 'use one of them' });
   }
-  const config = loadConfig({ configFile: args.config, env: process.env });
+  const config = loadConfig({ configFile: args.config, env: process.env, flags: hypervisorFlags(args) });
   const options: GenerateIcicleOptions = {
     output: toStdout ? undefined : args.output,
     sbomDir: args['sbom-dir'],
