@@ -32,20 +32,25 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
+let guest: { kernel: string; initrd: string };
+
+/** guest-install of the tiny guest through a URI. */
+function tinyInstall(name: string, mode: 'success' | 'sleep', connect: string[]) {
+  const doc = tinyInstallDocument(join(root, name), guest, mode, { name: `tiny-${name}` });
+  return execa(process.execPath, [bin('guest-install'), ...connect, '--memory', '256'], {
+    input: JSON.stringify(doc) + '\n',
+    reject: false,
+    env: { OZKIT_CACHE_DIR: join(root, 'cache'), OZKIT_ACCEL: 'tcg' },
+  });
+}
+
 describe('guest-install --connect qemu:///system (tiny guest)', () => {
-  let guest: { kernel: string; initrd: string };
   beforeAll(() => {
     guest = buildTinyGuest(root);
   });
 
   it('installs through a transient libvirt domain and hands on the disk', async () => {
-    const workdir = join(root, 'install-ok');
-    const doc = tinyInstallDocument(workdir, guest, 'success');
-    const run = await execa(process.execPath, [bin('guest-install'), '--connect', uri, '--memory', '256'], {
-      input: JSON.stringify(doc) + '\n',
-      reject: false,
-      env: { OZKIT_CACHE_DIR: join(root, 'cache'), OZKIT_ACCEL: 'tcg' },
-    });
+    const run = await tinyInstall('install-ok', 'success', ['--connect', uri]);
     expect(run.exitCode, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.disk).toMatchObject({ markerSeen: true, accel: 'tcg', format: 'qcow2' });
@@ -55,14 +60,9 @@ describe('guest-install --connect qemu:///system (tiny guest)', () => {
 
   it('SIGINT mid-install: exit 130, the domain destroyed, no partial disk', async () => {
     const workdir = join(root, 'install-int');
-    const doc = tinyInstallDocument(workdir, guest, 'sleep');
-    const child = execa(process.execPath, [bin('guest-install'), '--connect', uri, '--memory', '256'], {
-      input: JSON.stringify(doc) + '\n',
-      reject: false,
-      env: { OZKIT_CACHE_DIR: join(root, 'cache'), OZKIT_ACCEL: 'tcg' },
-    });
+    const child = tinyInstall('install-int', 'sleep', ['--connect', uri]);
     const deadline = Date.now() + 5 * 60_000;
-    while (!ozkitDomains(uri).some((n) => n.startsWith('ozkit-tiny-guest-install-')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    while (!ozkitDomains(uri).some((n) => n.startsWith('ozkit-tiny-install-int-guest-install-')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(ozkitDomains(uri).length).toBe(1);
     child.kill('SIGINT');
     const run = await child;
@@ -89,6 +89,18 @@ describe('guest-customize --connect qemu+ssh://… (the shared installed image o
     destroyTestPool(uri, pool);
     await sshd?.stop();
   });
+
+  it('two builds at once on two URIs (the local daemon and the remote one) do not collide', async () => {
+    const [local, far] = await Promise.all([
+      tinyInstall('farm-local', 'success', ['--connect', uri]),
+      tinyInstall('farm-remote', 'success', ['--connect', remote, '--pool', pool]),
+    ]);
+    expect(local.exitCode, local.stderr).toBe(0);
+    expect(far.exitCode, far.stderr).toBe(0);
+    expect(JSON.parse(far.stdout).disk.markerSeen).toBe(true);
+    expect(ozkitDomains(uri)).toEqual([]);
+    expect(poolVolumes(uri, pool)).toEqual([]);
+  }, 15 * 60_000);
 
   it('customizes and seals through the remote URI; the image comes back; no domain or volume is left', async () => {
     const image = await installedDebianImage();
@@ -120,7 +132,8 @@ describe('guest-customize --connect qemu+ssh://… (the shared installed image o
       markerSeen: true,
       buildKey: { privateKey: image.privateKey, publicKey: image.publicKey },
     };
-    const run = await execa(process.execPath, [bin('guest-customize'), '--connect', remote, '--pool', pool], {
+    // Measured: sshd after ~4 min with eight other jobs on the two cores; 15 min leaves room.
+    const run = await execa(process.execPath, [bin('guest-customize'), '--connect', remote, '--pool', pool, '--timeout-boot', '900'], {
       input: JSON.stringify(doc) + '\n',
       reject: false,
       env: { OZKIT_CACHE_DIR: join(root, 'cache') },

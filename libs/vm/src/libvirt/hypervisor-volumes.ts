@@ -60,7 +60,9 @@ export class HypervisorVolumes {
       files.uefi = { code: await this.uploadFile(`${name}-CODE.fd`, OVMF_CODE, signal), vars: await this.uploadFile(`${name}-VARS.fd`, vars, signal) };
       rmSync(vars, { force: true });
     }
-    if (description.network && description.network.countBytes) files.netDump = this.track(`${name}-net.pcap`);
+    // No byte counting remotely: QEMU runs there as libvirt's user and cannot create a file in the
+    // pool folder; an installer's activity is then judged by its disk writes alone.
+    if (description.network && description.network.countBytes) this.logger?.debug('libvirt: network bytes are not counted on a remote hypervisor');
     return files;
   }
 

@@ -115,6 +115,7 @@ class LibvirtGuest implements RunningGuest {
   private netCounter: NetTrafficCounter | undefined;
   private poller: NodeJS.Timeout | undefined;
   private monitor: MonitorEvents | undefined;
+  private lifecycleShutdown: { reason: ShutdownReason; detail: string } | undefined;
 
   private constructor(
     readonly description: GuestDescription,
@@ -197,7 +198,6 @@ class LibvirtGuest implements RunningGuest {
       const guest = new LibvirtGuest(description, ctx, name, localSsh, events, reaper, volumes, hypervisorSsh, localTemp, downloads, netDump);
       if (uri.remote && hypervisorSsh) {
         guest.stopFollow.push(hypervisorSsh.follow(files.consoleLog, description.consoleLog));
-        if (files.netDump && netDump) guest.stopFollow.push(hypervisorSsh.follow(files.netDump, netDump));
       }
       return guest;
     } catch (error) {
@@ -223,8 +223,10 @@ class LibvirtGuest implements RunningGuest {
   private onLifecycle(event: LifecycleEvent): void {
     if (event.kind !== 'lifecycle') return;
     const detail = event.detail;
-    // QEMU's SHUTDOWN event says more (a reboot under on_reboot=destroy looks like a power-off here).
-    if (detail.startsWith('Shutdown') && !this.lastShutdown) this.setShutdown(LIFECYCLE_REASON[detail] ?? 'other', detail);
+    // QEMU's SHUTDOWN event says more (a reboot under on_reboot=destroy looks like a power-off here):
+    // libvirt's own word only counts when no QMP event came.
+    if (detail.startsWith('Shutdown')) this.lifecycleShutdown = { reason: LIFECYCLE_REASON[detail] ?? 'other', detail };
+    if (detail.startsWith('Stopped') && !this.lastShutdown && this.lifecycleShutdown) this.setShutdown(this.lifecycleShutdown.reason, this.lifecycleShutdown.detail);
     if (detail === 'Crashed Panicked') this.emit({ type: 'panic', detail: `libvirt: ${detail}` });
     if (detail.startsWith('Stopped')) this.finish(detail);
   }
@@ -232,7 +234,8 @@ class LibvirtGuest implements RunningGuest {
   private onMonitor(event: string, data: Record<string, unknown>): void {
     // on_reboot=destroy: libvirt sees QEMU's RESET and ends it with a signal (SHUTDOWN host-signal).
     if (event === 'RESET' && data.guest === true && this.description.rebootEndsGuest) this.setShutdown('guest-reset', 'guest-reset');
-    if (event === 'SHUTDOWN' && this.lastShutdown?.reason !== 'guest-reset') this.setShutdown(shutdownReason(String(data.reason ?? '')), String(data.reason ?? ''));
+    // The first SHUTDOWN is the guest's; libvirt then ends QEMU with SIGTERM, which is a second one (host-signal).
+    if (event === 'SHUTDOWN' && !this.lastShutdown) this.setShutdown(shutdownReason(String(data.reason ?? '')), String(data.reason ?? ''));
     if (event === 'GUEST_PANICKED') this.emit({ type: 'panic', detail: `QMP GUEST_PANICKED ${JSON.stringify(data)}` });
   }
 
