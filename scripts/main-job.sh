@@ -8,6 +8,14 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 # Two vCPUs help TCG; the JEOS cache makes a re-run skip the install. Both can be overridden.
 export OZKIT_CPUS="${OZKIT_CPUS:-2}" OZKIT_CACHE_JEOS="${OZKIT_CACHE_JEOS:-yes}"
 
+# A config naming a local libvirt URI (e.g. OZKIT_CONFIG=examples/oz.cfg: uri = qemu:///system) runs the
+# guests through libvirt; on a machine without systemd its daemon is started here.
+connect=$(node --input-type=module -e 'import { loadConfig } from "@ozkit/config"; console.log(loadConfig().settings.connect ?? "")')
+case "$connect" in
+  qemu:///*) echo "main-job: guests run through libvirt at $connect" >&2; bash scripts/start-libvirtd.sh "$connect" ;;
+  ?*) echo "main-job: guests run through libvirt at $connect" >&2 ;;
+esac
+
 echo "main-job: building or reusing the test installer ISO…" >&2
 iso=$(npm run --silent test-installer | tail -n 1)
 [ -f "$iso" ] || { echo "main-job: the test installer build printed no ISO path" >&2; exit 70; }

@@ -1,4 +1,4 @@
-export { commonOptions, documentOptions, verbosityOf, logSettingsFromArgv, type CommonArgs, type DocumentArgs } from './options.js';
+export { commonOptions, documentOptions, hypervisorOptions, hypervisorFlags, verbosityOf, logSettingsFromArgv, type CommonArgs, type DocumentArgs } from './options.js';
 export { runCommand, reportError, type CommandContext, type RunCommandOptions } from './run-command.js';
 export { runStage, defineStage, producedKeys, type RunStageOptions, type StageDeclaration, type StageResult } from './run-stage.js';
 export { packageVersion } from './version.js';

@@ -15,6 +15,19 @@ export const documentOptions = {
   out: { type: 'string', describe: 'write the build document to FILE (atomically) instead of stdout', requiresArg: true },
 } as const;
 
+/** For the stages that run a guest: which hypervisor runs it (libvirt when a URI is given). */
+export const hypervisorOptions = {
+  connect: { type: 'string', requiresArg: true, describe: 'run guests as libvirt domains at this URI (qemu:///system, qemu+ssh://user@host/system) instead of QEMU directly ([libvirt] uri, $OZKIT_CONNECT)' },
+  'virt-type': { type: 'string', requiresArg: true, choices: ['kvm', 'qemu'], describe: 'libvirt domain type ([libvirt] type, $OZKIT_VIRT_TYPE; default kvm where it really works)' },
+  pool: { type: 'string', requiresArg: true, describe: 'libvirt storage pool for disks and media on a remote hypervisor ([libvirt] pool, $OZKIT_POOL; default "default")' },
+  'bridge-name': { type: 'string', requiresArg: true, describe: 'libvirt only: put the guest on this bridge instead of user-mode networking ([libvirt] bridge_name)' },
+} as const;
+
+/** The settings `hypervisorOptions` set, for loadConfig's flags. */
+export function hypervisorFlags(args: { connect?: string; 'virt-type'?: string; pool?: string; 'bridge-name'?: string }) {
+  return { connect: args.connect, virtType: args['virt-type'], pool: args.pool, bridgeName: args['bridge-name'] };
+}
+
 export interface CommonArgs {
   config?: string;
   verbose?: number;

@@ -57,6 +57,16 @@ describe('loadConfig', () => {
     expect(settings.timeoutInstall).toBe(1800);
     expect(settings.timeoutInactivity).toBe(600);
     expect(origins.imageType).toEqual({ file, line: 9 });
+    // libvirt keys: the URI selects the libvirt backend; type and bridge_name go with it.
+    expect(settings.connect).toBe('qemu:///system');
+    expect(settings.virtType).toBeUndefined();
+    expect(settings.bridgeName).toBeUndefined();
+    expect(settings.pool).toBe('default');
+  });
+
+  it('refuses a libvirt domain type other than kvm or qemu, naming the file and line', () => {
+    const file = tempFile('oz.cfg', '[libvirt]\ntype = xen\n');
+    expect(() => loadConfig({ configFile: file, env: {} })).toThrow(`${file}:2:1: [libvirt] type: "xen" must be one of kvm, qemu`);
   });
 
   it('ranks flags over environment over file over defaults', () => {

@@ -7,6 +7,7 @@ import { parseIni, type IniDocument } from './ini.js';
 export type ImageType = 'qcow2' | 'raw';
 export type Accel = 'auto' | 'kvm' | 'tcg';
 export type DiskBus = 'auto' | 'virtio' | 'ide';
+export type VirtType = 'kvm' | 'qemu';
 
 /** Every setting a tool may read. Flags > OZKIT_* environment > config file > defaults. */
 export interface Settings {
@@ -29,6 +30,14 @@ export interface Settings {
   timeoutBoot: number;
   timeoutShutdown: number;
   offline: boolean;
+  /** A libvirt URI: guests run as libvirt domains there. Unset: QEMU run directly. */
+  connect: string | undefined;
+  /** libvirt domain type (Oz's [libvirt] type); unset: kvm where it really works, else qemu. */
+  virtType: VirtType | undefined;
+  /** Storage pool for disks and media on a remote hypervisor. */
+  pool: string;
+  /** Oz's [libvirt] bridge_name: the guest's NIC on this bridge (libvirt only). */
+  bridgeName: string | undefined;
 }
 
 export type SettingName = keyof Settings;
@@ -110,6 +119,10 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   timeoutBoot: { env: 'OZKIT_TIMEOUT_BOOT', ini: [['timeouts', 'boot']], parse: parseSeconds, default: () => 300 },
   timeoutShutdown: { env: 'OZKIT_TIMEOUT_SHUTDOWN', ini: [['timeouts', 'shutdown']], parse: parseSeconds, default: () => 90 },
   offline: { env: 'OZKIT_OFFLINE', ini: [['cache', 'offline']], parse: parseBoolean, default: () => false },
+  connect: { env: 'OZKIT_CONNECT', ini: [['libvirt', 'uri']], parse: (raw) => raw.trim(), default: () => undefined },
+  virtType: { env: 'OZKIT_VIRT_TYPE', ini: [['libvirt', 'type']], parse: (raw, where) => oneOf<VirtType>('kvm', 'qemu')(raw, where), default: () => undefined },
+  pool: { env: 'OZKIT_POOL', ini: [['libvirt', 'pool']], parse: (raw) => raw.trim(), default: () => 'default' },
+  bridgeName: { env: 'OZKIT_BRIDGE_NAME', ini: [['libvirt', 'bridge_name']], parse: (raw) => raw.trim(), default: () => undefined },
 };
 
 export type SettingOrigin = 'flag' | 'env' | 'default' | { file: string; line: number };

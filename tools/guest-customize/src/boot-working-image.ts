@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { HostKeyPin } from '@ozkit/ssh';
-import { bootToSsh, type SshGuest } from '@ozkit/vm';
+import { bootToSsh, selectBackend, type SshGuest } from '@ozkit/vm';
 import type { CustomizeInputs } from './customize-inputs.js';
 import type { CustomizeOptions } from './customize-guest.js';
 import type { WorkingImage } from './working-image.js';
@@ -15,6 +15,7 @@ export async function bootWorkingImage(inputs: CustomizeInputs, image: WorkingIm
   const { template, disk, workdir } = inputs;
   const accel = settings.accel === 'auto' ? disk.accel : settings.accel;
   const booted = await bootToSsh({
+    backend: selectBackend(settings, { build: template.name, stage: 'guest-customize' }),
     guest: {
       arch: template.os.arch,
       accel,

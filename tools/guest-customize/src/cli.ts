@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
+import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage, hypervisorOptions, hypervisorFlags } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
 import { loadConfig } from '@ozkit/config';
 import { guestCustomizeStage } from './stage-declaration.js';
@@ -33,6 +33,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       .options({
         ...commonOptions,
         ...documentOptions,
+        ...hypervisorOptions,
         seal: { type: 'boolean', default: true, describe: 'seal the image (--no-seal keeps the build key and host keys, for debugging)' },
         'seal-ops': { type: 'string', requiresArg: true, describe: 'comma-separated seal operations to run (default all, see above)' },
         compress: { type: 'boolean', default: false, describe: 'write a compressed qcow2 (qemu-img convert -c)' },
@@ -72,6 +73,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
     configFile: args.config,
     env: process.env,
     flags: {
+      ...hypervisorFlags(args),
       timeoutBoot: args['timeout-boot'],
       timeoutShutdown: args['timeout-shutdown'],
       cpus: args.cpus,

@@ -17,7 +17,7 @@ import { takeInventory } from './take-inventory.js';
 import type { TemplateRun } from './template-run.js';
 import { copyInstalledDisk, finishImage } from './working-image.js';
 
-export type CustomizeSettings = Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline'>;
+export type CustomizeSettings = Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
 
 export interface CustomizeOptions {
   settings: CustomizeSettings;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { applyCliConventions, commonOptions, documentOptions, logSettingsFromArgv, packageVersion, runCommand, runStage } from '@ozkit/command';
+import { applyCliConventions, commonOptions, documentOptions, logSettingsFromArgv, packageVersion, runCommand, runStage, hypervisorOptions, hypervisorFlags } from '@ozkit/command';
 import { loadConfig, parseSeconds } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
 import { guestInstallStage } from './stage-declaration.js';
@@ -28,6 +28,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       .options({
         ...commonOptions,
         ...documentOptions,
+        ...hypervisorOptions,
         accel: { type: 'string', choices: ['auto', 'kvm', 'tcg'], describe: 'accelerator; auto = KVM only if a probe guest really runs [qemu] accel, $OZKIT_ACCEL' },
         cpus: { type: 'number', describe: 'guest CPUs ([libvirt] cpus, $OZKIT_CPUS; default 1)' },
         memory: { type: 'number', describe: 'guest memory in MiB ([libvirt] memory, $OZKIT_MEMORY; default 2048)' },
@@ -59,6 +60,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   const { settings } = loadConfig({
     configFile: args.config,
     flags: {
+      ...hypervisorFlags(args),
       accel: args.accel,
       cpus: args.cpus === undefined ? undefined : String(args.cpus),
       memoryMiB: args.memory === undefined ? undefined : String(args.memory),

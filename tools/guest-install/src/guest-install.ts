@@ -10,7 +10,7 @@ import { reuseJeos } from './reuse-jeos.js';
 export interface GuestInstallOptions {
   settings: Pick<
     Settings,
-    'cacheDir' | 'cpus' | 'memoryMiB' | 'imageType' | 'accel' | 'diskBus' | 'cacheJeos' | 'timeoutInstall' | 'timeoutInactivity' | 'screenshotDir'
+    'cacheDir' | 'cpus' | 'memoryMiB' | 'imageType' | 'accel' | 'diskBus' | 'cacheJeos' | 'timeoutInstall' | 'timeoutInactivity' | 'screenshotDir' | 'connect' | 'virtType' | 'pool' | 'bridgeName'
   >;
   toolVersion: string;
   /** Where the disk goes (default `<workdir>/<name>.<format>`). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import type { Disk } from '@ozkit/build-document';
 import { ensureDir, safeName } from '@ozkit/config';
-import { GuestFailure, createDisk, defaultBackend, type AccelChoice, type GuestDescription } from '@ozkit/vm';
+import { GuestFailure, createDisk, selectBackend, type AccelChoice, type GuestDescription, type VmBackend } from '@ozkit/vm';
 import { keepOrDeleteDisk, withDiskNote } from './failed-disk.js';
 import type { GuestInstallOptions } from './guest-install.js';
 import type { InstallInputs } from './install-inputs.js';
@@ -18,13 +18,14 @@ import type { JeosPlan } from './jeos-plan.js';
  */
 export async function installFresh(inputs: InstallInputs, jeos: JeosPlan | undefined, options: GuestInstallOptions): Promise<Disk> {
   const { logger, signal } = options;
-  const accel = await chooseAccel(inputs.arch, options);
+  const backend = installBackend(inputs, options);
+  const accel = await chooseAccel(inputs.arch, backend, options);
   const runDir = mkdtempSync(join(inputs.workdir, '.guest-install-run-'));
   let succeeded = false;
   try {
     await createDisk(inputs.partialDisk, inputs.format, inputs.sizeBytes, { signal });
     rmSync(inputs.consoleLog, { force: true });
-    const result = await runInstaller(inputs, installerGuest(inputs, accel, runDir, options), options);
+    const result = await runInstaller(inputs, installerGuest(inputs, accel, runDir, options), backend, options);
     checkMarker(inputs, result, options);
     const installSeconds = Math.round(result.seconds * 10) / 10;
     const stored = jeos ? await storeInJeos(inputs, jeos, result, installSeconds, accel, options) : undefined;
@@ -53,9 +54,14 @@ export async function installFresh(inputs: InstallInputs, jeos: JeosPlan | undef
 }
 
 /** Step 2: `--accel kvm|tcg` forces; `auto` uses KVM only after a probe guest really ran under it. */
-async function chooseAccel(arch: string, options: GuestInstallOptions): Promise<AccelChoice> {
+/** What runs the installer: libvirt when a URI is set, else QEMU directly. */
+function installBackend(inputs: InstallInputs, options: GuestInstallOptions): VmBackend {
+  return selectBackend(options.settings, { build: inputs.template.name, stage: 'guest-install' });
+}
+
+async function chooseAccel(arch: string, backend: VmBackend, options: GuestInstallOptions): Promise<AccelChoice> {
   const { settings, logger, signal } = options;
-  const accel = await defaultBackend().chooseAccel(settings.accel, { arch, cacheDir: settings.cacheDir, signal }, logger);
+  const accel = await backend.chooseAccel(settings.accel, { arch, cacheDir: settings.cacheDir, signal }, logger);
   if (settings.accel === 'auto' && accel.accel === 'tcg') logger.warn(`using TCG (software emulation, slow): ${accel.reason}`);
   else logger.debug(`accelerator ${accel.accel}: ${accel.reason}${accel.cached ? ' (cached verdict)' : ''}`);
   return accel;
@@ -81,13 +87,14 @@ function installerGuest(inputs: InstallInputs, accel: AccelChoice, runDir: strin
 }
 
 /** Step 5: the watched run; a failure says what became of the disk. */
-async function runInstaller(inputs: InstallInputs, guest: GuestDescription, options: GuestInstallOptions): Promise<InstallRunResult> {
+async function runInstaller(inputs: InstallInputs, guest: GuestDescription, backend: VmBackend, options: GuestInstallOptions): Promise<InstallRunResult> {
   const { settings, signal } = options;
   const screenshotDir = settings.screenshotDir ?? inputs.workdir;
   ensureDir(screenshotDir, 'screenshot directory');
   try {
     return await runInstallVm({
       guest,
+      backend,
       marker: inputs.answer.marker,
       ...(typeof inputs.answer.failedMarker === 'string' ? { failedMarker: inputs.answer.failedMarker } : {}),
       ...(typeof inputs.answer.loadedMarker === 'string' ? { loadedMarker: inputs.answer.loadedMarker } : {}),

@@ -3,7 +3,7 @@ import { OzkitError } from '@ozkit/errors';
 import { requireKey, type Answer, type BuildDocument, type ImageFormat, type Media, type Template } from '@ozkit/build-document';
 import { ensureDir, safeName } from '@ozkit/config';
 import { diskBusFor } from '@ozkit/os-catalog';
-import { defaultBackend } from '@ozkit/vm';
+import { selectBackend } from '@ozkit/vm';
 import { checkBootMedia } from './boot-media-check.js';
 import type { GuestInstallOptions } from './guest-install.js';
 
@@ -45,7 +45,7 @@ export function readInstallInputs(doc: BuildDocument, options: GuestInstallOptio
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) throw new OzkitError('BAD_DOCUMENT', `template.disk.sizeBytes must be a positive integer, got ${String(sizeBytes)}`);
   if (typeof answer.marker !== 'string' || answer.marker.trim() === '') throw new OzkitError('BAD_DOCUMENT', 'answer.marker is missing', { hint: 'run ks-render before guest-install' });
   checkBootMedia(media.boot, arch);
-  defaultBackend().checkHost(arch);
+  selectBackend(settings).checkHost(arch);
 
   const format: ImageFormat = settings.imageType;
   const diskPath = resolve(options.diskPath ?? join(workdir, `${safeName(template.name)}.${format}`));

@@ -1,5 +1,5 @@
 import { ProgressBar, formatBytes, type Logger } from '@ozkit/log';
-import { startGuest, type GuestDescription, type WatchedGuest } from '@ozkit/vm';
+import { startGuest, type GuestDescription, type VmBackend, type WatchedGuest } from '@ozkit/vm';
 import type { WatchdogSample } from '@ozkit/build-document';
 import { ActivityWatchdog } from './activity-watchdog.js';
 import { installFailure, type FailureKind } from './install-failure.js';
@@ -8,6 +8,8 @@ import { ConsoleMarkers, type MarkerTexts } from './install-markers.js';
 export interface InstallRunOptions extends MarkerTexts {
   /** The installer guest; its reboot request ends the run, its network bytes are counted. */
   guest: GuestDescription;
+  /** What runs it (QEMU direct or libvirt, from the settings). Default QEMU direct. */
+  backend?: VmBackend;
   timeoutSeconds: number;
   inactivitySeconds: number;
   /** Failure screenshots go to `<prefix>-<time>.png`. */
@@ -51,6 +53,7 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
   const elapsed = () => (Date.now() - started) / 1000;
   const markers = new ConsoleMarkers(options, logger, elapsed);
   const guest = await startGuest({
+    ...(options.backend ? { backend: options.backend } : {}),
     guest: { ...options.guest, rebootEndsGuest: true, network: options.guest.network === false ? false : { ...options.guest.network, countBytes: true }, signal },
     screenshotPrefix: options.screenshotPrefix,
     onConsoleLine: (line) => {

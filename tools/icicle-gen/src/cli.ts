@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
+import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, hypervisorOptions, hypervisorFlags, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
 import { loadConfig } from '@ozkit/config';
 import type { SbomFormat } from './generate-icicle.js';
@@ -56,6 +56,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       .options({
         ...commonOptions,
         ...documentOptions,
+        ...hypervisorOptions,
         output: { alias: 'o', type: 'string', requiresArg: true, describe: 'ICICLE XML file (default <workdir>/icicle.xml; - for stdout)' },
         stdout: { type: 'boolean', describe: 'print the ICICLE XML on stdout instead of the document' },
         format: { alias: 'f', type: 'string', array: true, requiresArg: true, describe: 'also write an SBOM: cyclonedx, spdx or both (repeatable)' },
@@ -96,7 +97,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   }
   if (args.live && args.host !== undefined && (!Number.isInteger(args.port) || args.port < 1 || args.port > 65535))
     throw new OzkitError('USAGE', `--port ${args.port}: not a TCP port`);
-  const config = loadConfig({ configFile: args.config, env: process.env });
+  const config = loadConfig({ configFile: args.config, env: process.env, flags: hypervisorFlags(args) });
   const liveRequest = (source: LiveSource) => ({
     source,
     bootTimeoutSeconds: args['boot-timeout'] ?? config.settings.timeoutBoot,

@@ -6,7 +6,7 @@ import type { BuildDocument } from '@ozkit/build-document';
 import type { Logger } from '@ozkit/log';
 import type { Settings } from '@ozkit/config';
 import type { SshSession } from '@ozkit/ssh';
-import { bootToSsh, defaultBackend, diskInfo } from '@ozkit/vm';
+import { bootToSsh, selectBackend, diskInfo } from '@ozkit/vm';
 
 export interface OverlayBootOptions<T> {
   /** The image to boot; default the document's customized (else installed) disk. */
@@ -48,7 +48,7 @@ export async function bootForInventory<T>(doc: BuildDocument, options: OverlayBo
   }
   const runDir = mkdtempSync(join(tmpdir(), 'ozkit-icicle-vm-'));
   const arch = doc.template?.os?.arch ?? 'x86_64';
-  const backend = defaultBackend();
+  const backend = selectBackend(options.settings, { build: doc.template?.name ?? 'image', stage: 'icicle-gen' });
   const probe = await backend.chooseAccel(options.settings.accel, { arch, cacheDir: options.settings.cacheDir, signal: options.signal }, options.logger);
   options.logger.debug(`accelerator ${probe.accel} (${probe.reason})`);
   options.logger.info(`booting ${image} on a throw-away overlay`);
