@@ -7,6 +7,8 @@ import { parseIni, type IniDocument } from './ini.js';
 export type ImageType = 'qcow2' | 'raw';
 export type Accel = 'auto' | 'kvm' | 'tcg';
 export type DiskBus = 'auto' | 'virtio' | 'ide';
+/** ks-render's grammar check: refuse, warn or skip. */
+export type LintLevel = 'error' | 'warn' | 'off';
 
 /** Every setting a tool may read. Flags > OZKIT_* environment > config file > defaults. */
 export interface Settings {
@@ -29,6 +31,7 @@ export interface Settings {
   timeoutBoot: number;
   timeoutShutdown: number;
   offline: boolean;
+  lint: LintLevel;
 }
 
 export type SettingName = keyof Settings;
@@ -110,6 +113,7 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   timeoutBoot: { env: 'OZKIT_TIMEOUT_BOOT', ini: [['timeouts', 'boot']], parse: parseSeconds, default: () => 300 },
   timeoutShutdown: { env: 'OZKIT_TIMEOUT_SHUTDOWN', ini: [['timeouts', 'shutdown']], parse: parseSeconds, default: () => 90 },
   offline: { env: 'OZKIT_OFFLINE', ini: [['cache', 'offline']], parse: parseBoolean, default: () => false },
+  lint: { env: 'OZKIT_LINT', ini: [['ozkit', 'lint']], parse: oneOf<LintLevel>('error', 'warn', 'off'), default: () => 'error' },
 };
 
 export type SettingOrigin = 'flag' | 'env' | 'default' | { file: string; line: number };
