@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAnswer } from '../render-answer.js';
 import { documentFor } from '../ks-render.test-support.js';
+import { debconfCheck } from '../answer-checks.test-support.js';
 import { lintPreseed } from './render-preseed.js';
 import { parsePreseed } from './preseed-syntax.js';
 
@@ -17,9 +17,8 @@ const lint = (text: string) => lintPreseed(text, { customizationFollows: false, 
 function debconfRefuses(text: string, name: string): { refused: boolean; said: string } {
   const path = join(scratch, name.replace(/[^a-z0-9.-]/gi, '_'));
   writeFileSync(path, text);
-  const r = spawnSync('debconf-set-selections', ['-c', path], { encoding: 'utf8' });
-  if (r.error) throw r.error;
-  return { refused: r.status !== 0 || r.stderr.trim() !== '', said: r.stderr.trim() };
+  const r = debconfCheck(path);
+  return { refused: !r.ok, said: r.stderr.trim() };
 }
 
 const MUTATIONS: [string, (t: string) => string | undefined][] = [
