@@ -14,5 +14,6 @@ export {
   type ImageType,
   type Accel,
   type DiskBus,
+  type LintLevel,
 } from './settings.js';
 export { resolveWorkdir, cacheArea, ensureDir, safeName } from './dirs.js';

@@ -8,6 +8,8 @@ export type ImageType = 'qcow2' | 'raw';
 export type Accel = 'auto' | 'kvm' | 'tcg';
 export type DiskBus = 'auto' | 'virtio' | 'ide';
 export type VirtType = 'kvm' | 'qemu';
+/** ks-render's grammar check: refuse, warn or skip. */
+export type LintLevel = 'error' | 'warn' | 'off';
 
 /** Every setting a tool may read. Flags > OZKIT_* environment > config file > defaults. */
 export interface Settings {
@@ -38,6 +40,7 @@ export interface Settings {
   pool: string;
   /** Oz's [libvirt] bridge_name: the guest's NIC on this bridge (libvirt only). */
   bridgeName: string | undefined;
+  lint: LintLevel;
 }
 
 export type SettingName = keyof Settings;
@@ -123,6 +126,7 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   virtType: { env: 'OZKIT_VIRT_TYPE', ini: [['libvirt', 'type']], parse: (raw, where) => oneOf<VirtType>('kvm', 'qemu')(raw, where), default: () => undefined },
   pool: { env: 'OZKIT_POOL', ini: [['libvirt', 'pool']], parse: (raw) => raw.trim(), default: () => 'default' },
   bridgeName: { env: 'OZKIT_BRIDGE_NAME', ini: [['libvirt', 'bridge_name']], parse: (raw) => raw.trim(), default: () => undefined },
+  lint: { env: 'OZKIT_LINT', ini: [['ozkit', 'lint']], parse: oneOf<LintLevel>('error', 'warn', 'off'), default: () => 'error' },
 };
 
 export type SettingOrigin = 'flag' | 'env' | 'default' | { file: string; line: number };

@@ -1,10 +1,21 @@
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parseKickstart, commands, sections } from './kickstart/kickstart-syntax.js';
 
-/** Debian's own preseed parser: exit 0 and nothing on stderr (it only warns on unknown types). */
+/**
+ * Debian's own preseed parser: exit 0 and nothing on stderr (it only warns on unknown types).
+ * Run under one lock, and retried: two at once fail silently (exit 1) on debconf's database lock.
+ */
 export function debconfCheck(path: string): { ok: boolean; stderr: string } {
-  const r = spawnSync('debconf-set-selections', ['-c', path], { encoding: 'utf8' });
+  let r = spawnSync('flock', [join(tmpdir(), 'ozkit-test-debconf.lock'), 'debconf-set-selections', '-c', path], { encoding: 'utf8' });
+  // Exit 1 with nothing said is debconf's database lock held by a process outside this suite: try again.
+  for (let attempt = 0; attempt < 20 && r.status === 1 && r.stderr.trim() === ''; attempt++) {
+    spawnSync('sleep', ['0.5']);
+    r = spawnSync('flock', [join(tmpdir(), 'ozkit-test-debconf.lock'), 'debconf-set-selections', '-c', path], { encoding: 'utf8' });
+  }
+  if (r.error) throw r.error;
   return { ok: r.status === 0 && r.stderr.trim() === '', stderr: r.stderr };
 }
 

@@ -1,5 +1,7 @@
 import type { Template } from '@ozkit/build-document';
 import type { OsRelease } from './os-catalog.js';
+import type { KickstartRelease } from './kickstart/kickstart-grammar.js';
+import type { LintLevel } from './kickstart/kickstart-lint.js';
 
 /** The per-build values every answer-file renderer weaves in. */
 export interface BuildAccess {
@@ -27,6 +29,10 @@ export interface RenderContext {
   customizationFollows: boolean;
   /** Serial console for the installed system's kernel and the installer. */
   serialConsole: string;
+  /** How grammar problems count (`--lint`). */
+  lint: LintLevel;
+  /** The kickstart grammar of the release (kickstart only; undefined for an OS without a table). */
+  kickstartRelease?: KickstartRelease;
 }
 
 /** What a renderer hands back: the text, notes for stderr, and the sshd verdict. */

@@ -23,8 +23,8 @@ export function adaptUserAnswer(format: AnswerFormat, text: string, file: string
 }
 
 /** The file as it will be written: must parse, be unattended, power off, and keep sshd when needed. */
-export function lintFinalAnswer(format: AnswerFormat, text: string, file: string, customizationFollows: boolean): { errors: AnswerProblem[]; warnings: AnswerProblem[] } {
-  const options = { customizationFollows, requirePoweroff: true };
+export function lintFinalAnswer(format: AnswerFormat, text: string, file: string, ctx: Pick<RenderContext, 'customizationFollows' | 'lint' | 'kickstartRelease'>): { errors: AnswerProblem[]; warnings: AnswerProblem[] } {
+  const options = { customizationFollows: ctx.customizationFollows, requirePoweroff: true, lint: ctx.lint, release: ctx.kickstartRelease };
   if (format === 'kickstart') return lintKickstart(text, options);
   if (format === 'preseed') return lintPreseed(text, options);
   if (format === 'autoyast') return lintAutoyast(text, options);

@@ -36,13 +36,13 @@ describe('ks-render CLI', () => {
     const outFile = join(dir, 'out.json');
     writeFileSync(inFile, JSON.stringify(doc));
     const fixture = new URL('../test-fixtures/centos-7-seed.ks', import.meta.url).pathname;
-    const r = run(['-a', fixture, '--in', inFile, '--out', outFile]);
+    const r = run(['-a', fixture, '--in', inFile, '--out', outFile, '--lint', 'warn']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const out = JSON.parse(readFileSync(outFile, 'utf8'));
     expect(out.answer.user).toBe(true);
     expect(r.stderr).toMatch(/"reboot" became "poweroff"/);
-    const q = run(['--auto', fixture, '--in', inFile, '-q']);
+    const q = run(['--auto', fixture, '--in', inFile, '-q', '--lint', 'warn']);
     expect(q.code).toBe(0);
     expect(q.stderr).toBe('');
   });
@@ -97,5 +97,44 @@ describe('ks-render CLI', () => {
     const r = run(['--log-format', 'json'], JSON.stringify(documentFor(dir, { os: 'Ubuntu', version: '22.04' })));
     expect(r.code).toBe(0);
     for (const line of r.stderr.trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ tool: 'ks-render' });
+  });
+
+  it('-c FILE is read: missing → 66, a bad [ozkit] lint → 65 located, lint = warn lets a grammar error through as a warning', () => {
+    const dir = scratch.dir();
+    const ks = join(dir, 'z.ks');
+    writeFileSync(ks, 'text\nlang en_US.UTF-8\nkeyboard us\ntimezone UTC\nzerombr yes\nautopart\n');
+    const doc = JSON.stringify(documentFor(dir, { os: 'RHEL-9', version: '4' }));
+    const missing = run(['-c', join(dir, 'nope.cfg'), '--auto', ks], doc);
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toMatch(/^ks-render: .*nope\.cfg: cannot read config file: ENOENT$/m);
+    const broken = join(dir, 'broken.cfg');
+    writeFileSync(broken, '[ozkit]\nlint = sometimes\n');
+    const bad = run(['-c', broken, '--auto', ks], doc);
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toMatch(/broken\.cfg:2:1: \[ozkit\] lint: "sometimes" must be one of error, warn, off/);
+    const refused = run(['--auto', ks], doc);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toMatch(/z\.ks:5:9: "zerombr" takes no arguments \("yes"\)\nks-render: hint: write just "zerombr" \(or run with --fix\)/);
+    const lenient = join(dir, 'warn.cfg');
+    writeFileSync(lenient, '[ozkit]\nlint = warn\n');
+    const warned = run(['-c', lenient, '--auto', ks], doc);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/warning: .*z\.ks:5:9: "zerombr" takes no arguments/);
+    expect(run(['--lint', 'error', '-c', lenient, '--auto', ks], doc).code).toBe(65);
+    const usage = run(['--lint', 'sometimes'], doc);
+    expect(usage.code).toBe(64);
+  });
+
+  it('--fix: the repaired copy goes into the workdir, each repair on stderr as FILE:LINE: fixed: …', () => {
+    const dir = scratch.dir();
+    const ks = join(dir, 'z.ks');
+    const text = 'Text\nlang en_US.UTF-8\nkeyboard us\ntimezone UTC\nzerombr yes\nautopart\n';
+    writeFileSync(ks, text);
+    const r = run(['--auto', ks, '--fix'], JSON.stringify(documentFor(dir, { os: 'RHEL-9', version: '4' })));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${ks}:1: fixed: "Text" → "text"`);
+    expect(r.stderr).toContain(`${ks}:5: fixed: removed "yes" from zerombr`);
+    expect(readFileSync(ks, 'utf8')).toBe(text);
+    expect(readFileSync(JSON.parse(r.stdout).answer.path, 'utf8')).toMatch(/^text\nlang en_US.UTF-8\nkeyboard us\ntimezone UTC\nzerombr\nautopart\n/);
   });
 });

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCliConventions, commonOptions, logSettingsFromArgv, documentOptions, packageVersion, runCommand, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
+import { loadConfig } from '@ozkit/config';
 import { ksRenderStage } from './stage-declaration.js';
 import { SUPPORTED_OS_NAMES } from './os-catalog.js';
 
@@ -24,6 +25,8 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .options({
         auto: { alias: 'a', type: 'string', describe: "your own answer file, used as written plus build access and power-off (Oz's -a)", requiresArg: true },
+        lint: { type: 'string', choices: ['error', 'warn', 'off'], describe: "the release grammar check of an --auto file: refuse (error), only report (warn) or skip (off); config [ozkit] lint (default error)", requiresArg: true },
+        fix: { type: 'boolean', describe: 'repair mechanical mistakes (command case, arguments to commands that take none, a stray option line) in the copy that goes into the workdir; each reported as FILE:LINE: fixed: …' },
         ...commonOptions,
         ...documentOptions,
       })
@@ -31,7 +34,8 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       .example('tdl-validate centos7.tdl | $0 --auto centos7.ks > build.json', 'your own kickstart, Oz-style')
       .example('$0 --in validated.json --out answered.json -v', 'files instead of a pipe, more detail')
       .example('tdl-validate debian12.tdl | $0 | jq -r .answer.path', 'where the preseed went')
-      .epilogue('Exit codes: 0 ok, 64 usage, 65 unsupported OS or bad answer file / TDL, 66 --auto file missing, 69 python3-yaml missing (autoinstall --auto), 74 I/O error.'),
+      .example('tdl-validate centos7.tdl | $0 --auto centos7.ks --fix', 'your kickstart with its mechanical mistakes repaired (your file stays as it is)')
+      .epilogue('Exit codes: 0 ok, 64 usage, 65 unsupported OS or bad answer file / TDL, 66 --auto or -c file missing, 69 python3-yaml missing (autoinstall --auto), 74 I/O error.'),
     tool,
     version,
   );
@@ -39,5 +43,6 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   if (args.help || args.version) return;
   if (args._.length > 0)
     throw new OzkitError('USAGE', `unexpected argument "${String(args._[0])}"`, { hint: `the template comes in the build document; the answer file goes with --auto FILE (see ${tool} --help)` });
-  await runStage(ksRenderStage, { autoFile: args.auto }, { ctx, in: args.in, out: args.out });
+  const { settings } = loadConfig({ configFile: args.config, flags: { lint: args.lint } });
+  await runStage(ksRenderStage, { autoFile: args.auto, lint: settings.lint, fix: args.fix }, { ctx, in: args.in, out: args.out });
 });

@@ -14,11 +14,18 @@ import { resolveOs, type OsRelease } from './os-catalog.js';
 import { PendingFiles } from './pending-files.js';
 import { generatePassword, readTemplateRootPassword, stablePasswordToken } from './root-password.js';
 import { sha512Crypt } from './sha512-crypt.js';
+import { kickstartReleaseFor, type KickstartRelease } from './kickstart/kickstart-grammar.js';
+import { fixKickstart } from './kickstart/kickstart-fix.js';
+import type { LintLevel } from './kickstart/kickstart-lint.js';
 
 export interface RenderAnswerOptions {
   /** The user's own answer file (`--auto`, Oz's `-a`). */
   autoFile?: string;
   logger?: Logger;
+  /** `--lint`: grammar problems refuse the file (default), are only warned about, or are not checked. */
+  lint?: LintLevel;
+  /** `--fix`: repair the mechanical grammar mistakes in the copy that goes into the workdir. */
+  fix?: boolean;
 }
 
 /** File names in the workdir. */
@@ -63,6 +70,14 @@ async function readUserFile(path: string): Promise<string> {
   }
 }
 
+/** `--fix` on a copy: each repair reported as FILE:LINE: fixed: …; the user's file stays as it is. */
+function applyFixes(format: AnswerFormat, text: string, file: string, release: KickstartRelease | undefined, logger: Logger): string {
+  if (format !== 'kickstart' || !release) return text;
+  const result = fixKickstart(text, release);
+  for (const f of result.fixed) logger.warn(`${file}:${f.line}: fixed: ${f.description}`);
+  return result.text;
+}
+
 /** Decides format and family: from the TDL's OS, and for --auto also from the file itself. */
 function chooseFormat(template: Template, userText: string | undefined, autoFile: string | undefined, logger: Logger): { os?: OsRelease; format: AnswerFormat; family: OsFamily } {
   let os: OsRelease | undefined;
@@ -101,9 +116,14 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
   // runStage has checked that the workdir is an absolute path.
   const workdir = resolve(doc.workdir);
   const autoFile = options.autoFile !== undefined ? resolve(options.autoFile) : undefined;
-  const userText = autoFile !== undefined ? await readUserFile(autoFile) : undefined;
+  const original = autoFile !== undefined ? await readUserFile(autoFile) : undefined;
+  const lint = options.lint ?? 'error';
 
-  const { os, format, family } = chooseFormat(template, userText, autoFile, logger);
+  const { os, format, family } = chooseFormat(template, original, autoFile, logger);
+  const kickstartRelease = format === 'kickstart' && os ? kickstartReleaseFor(os) : undefined;
+  if (kickstartRelease?.fallbackFrom)
+    logger.warn(`${os!.label}: no kickstart grammar for it yet; checking with the newest known (${kickstartRelease.name})`);
+  const userText = original !== undefined && options.fix ? applyFixes(format, original, autoFile!, kickstartRelease, logger) : original;
   if (os?.fallbackFrom && userText === undefined) {
     const used = os.distro === 'ubuntu' ? 'the Ubuntu 20.04+ autoinstall template' : `the ${os.label.replace(/ [^ ]+$/, '')} ${os.major} template`;
     logger.warn(`${os.label} is newer than any release ks-render knows: using ${used}`);
@@ -123,6 +143,8 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
     access,
     customizationFollows: customization,
     serialConsole: serial.console,
+    lint,
+    ...(kickstartRelease ? { kickstartRelease } : {}),
   };
 
   // The root password: the TDL's (Oz's substitution), else the user file's own, else generated.
@@ -145,7 +167,7 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
   }
 
   const answerPath = join(workdir, ANSWER_FILE_NAMES[format]);
-  const final = lintFinalAnswer(format, rendered.text, answerPath, customization);
+  const final = lintFinalAnswer(format, rendered.text, answerPath, base);
   if (final.errors.length > 0)
     throw toErrors(final.errors, answerPath, userText === undefined ? 'INTERNAL' : 'BAD_ANSWER_FILE');
 

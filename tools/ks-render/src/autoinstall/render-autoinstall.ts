@@ -2,6 +2,8 @@ import type { AnswerProblem, BuildAccess, RenderContext, RenderedAnswer } from '
 import { rebootsInScript } from '../kickstart/kickstart-syntax.js';
 import { shellSyntaxError } from '../preseed/shell-syntax.js';
 import { toYaml, type YamlValue } from './yaml-writer.js';
+import { checkAutoinstallSchema } from './autoinstall-schema.js';
+import type { LintLevel } from '../kickstart/kickstart-lint.js';
 import { readYaml } from './yaml-reader.js';
 
 type Mapping = { [key: string]: YamlValue };
@@ -79,7 +81,7 @@ function isMapping(v: unknown): v is Mapping {
 }
 
 /** Checks user-data: YAML, `#cloud-config`, `autoinstall: version: 1`, unattended, power-off, sshd. */
-export function lintAutoinstall(text: string, file: string, options: { customizationFollows: boolean; requirePoweroff: boolean }): AutoinstallLint {
+export function lintAutoinstall(text: string, file: string, options: { customizationFollows: boolean; requirePoweroff: boolean; lint?: LintLevel }): AutoinstallLint {
   const errors: AnswerProblem[] = [];
   const warnings: AnswerProblem[] = [];
   const result = readYaml(text, file);
@@ -101,6 +103,9 @@ export function lintAutoinstall(text: string, file: string, options: { customiza
     bare = true;
   } else return { errors: [{ line: 1, message: 'no "autoinstall:" mapping: subiquity would ask every question', hint: 'put the installer settings under "autoinstall:" with "version: 1"' }], warnings, sshd: false, bare };
 
+  const schema = options.lint === 'off' ? { errors: [], warnings: [] } : checkAutoinstallSchema(autoinstall, bare ? '' : '/autoinstall', () => readYaml(text, file, true).marks ?? {});
+  (options.lint === 'warn' ? warnings : errors).push(...schema.errors);
+  warnings.push(...schema.warnings);
   if (autoinstall.version !== 1) errors.push({ message: `autoinstall version is ${JSON.stringify(autoinstall.version)}, subiquity knows only version: 1` });
   const interactive = autoinstall['interactive-sections'];
   if (Array.isArray(interactive) && interactive.length > 0)
@@ -140,7 +145,7 @@ export function lintAutoinstall(text: string, file: string, options: { customiza
  * as YAML from the data, so comments in the original do not survive (said on stderr).
  */
 export function adaptUserAutoinstall(text: string, file: string, ctx: RenderContext): RenderedAnswer & { lint: AutoinstallLint } {
-  const lint = lintAutoinstall(text, file, { customizationFollows: ctx.customizationFollows, requirePoweroff: false });
+  const lint = lintAutoinstall(text, file, { customizationFollows: ctx.customizationFollows, requirePoweroff: false, lint: ctx.lint });
   const notes: string[] = [];
   if (lint.errors.length > 0 || !lint.autoinstall) return { text, notes, warnings: [], sshd: lint.sshd, lint };
   const ai: Mapping = { ...lint.autoinstall };

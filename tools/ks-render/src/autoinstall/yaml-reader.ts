@@ -21,25 +21,44 @@ except yaml.YAMLError as e:
     mark = getattr(e, "problem_mark", None)
     print(json.dumps({"error": str(getattr(e, "problem", None) or e), "line": mark.line + 1 if mark else None, "column": mark.column + 1 if mark else None}))
     sys.exit(0)
-print(json.dumps({"docs": docs}, default=str))
+# Where every value starts (JSON pointer -> [line, column], 1-based), so schema errors can be located.
+marks = {}
+def walk(node, path):
+    marks[path or "/"] = [node.start_mark.line + 1, node.start_mark.column + 1]
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = str(key.value).replace("~", "~0").replace("/", "~1")
+            marks[path + "/" + k + "#key"] = [key.start_mark.line + 1, key.start_mark.column + 1]
+            walk(value, path + "/" + k)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            walk(item, path + "/" + str(i))
+if sys.argv[1:] == ["--marks"]:
+    nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    if len(nodes) == 1 and nodes[0] is not None:
+        walk(nodes[0], "")
+print(json.dumps({"docs": docs, "marks": marks}, default=str))
 `;
 
 export interface YamlReadResult {
   docs?: unknown[];
+  /** JSON pointer of a value (or `pointer#key` for a mapping key) → where it starts, 1-based. */
+  marks?: Record<string, [number, number]>;
   error?: { message: string; line?: number; column?: number };
 }
 
-export function readYaml(text: string, file: string): YamlReadResult {
-  const result = spawnSync('python3', ['-c', LOADER], { input: text, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
+/** `withMarks`: also where every value starts (a second pass; only needed to locate problems). */
+export function readYaml(text: string, file: string, withMarks = false): YamlReadResult {
+  const result = spawnSync('python3', ['-c', LOADER, ...(withMarks ? ['--marks'] : [])], { input: text, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
   if (result.error || result.status !== 0) {
     throw new OzkitError('PROGRAM_MISSING', `${file}: cannot check the YAML: python3 did not run (${result.error?.message ?? result.stderr.trim()})`, {
       hint: 'install python3 and python3-yaml (apt-get install python3-yaml)',
     });
   }
-  const parsed = JSON.parse(result.stdout) as { missing?: boolean; docs?: unknown[]; error?: string; line?: number; column?: number };
+  const parsed = JSON.parse(result.stdout) as { missing?: boolean; docs?: unknown[]; marks?: Record<string, [number, number]>; error?: string; line?: number; column?: number };
   if (parsed.missing)
     throw new OzkitError('PROGRAM_MISSING', `${file}: cannot check the YAML: python3 has no yaml module`, { hint: 'apt-get install python3-yaml' });
   if (parsed.error !== undefined)
     return { error: { message: parsed.error, ...(parsed.line ? { line: parsed.line } : {}), ...(parsed.column ? { column: parsed.column } : {}) } };
-  return { docs: parsed.docs };
+  return { docs: parsed.docs, marks: parsed.marks ?? {} };
 }

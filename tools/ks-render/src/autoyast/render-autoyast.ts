@@ -139,6 +139,7 @@ export function lintAutoyast(text: string, options: { customizationFollows: bool
   if (valid !== true) return { errors: [{ line: valid.err.line, column: valid.err.col, message: `not well-formed XML: ${valid.err.msg}` }], warnings, sshd: false, setsRootPassword: false };
   const root = /<(?!\?|!)([A-Za-z_][\w:.-]*)/.exec(text.replace(/<!--[\s\S]*?-->/g, (c) => ' '.repeat(c.length)));
   if (!root || root[1] !== 'profile') return { errors: [{ line: root ? lineOf(text, root.index) : 1, message: `root element is <${root?.[1] ?? ''}>, an AutoYaST profile is <profile>` }], warnings, sshd: false, setsRootPassword: false };
+  errors.push(...profileNamespaceProblems(text, root.index));
   const confirm = flag(text, 'confirm');
   if (confirm?.value) errors.push({ line: lineOf(text, confirm.index), message: 'confirm is true: YaST would wait for a person to confirm the installation', hint: 'set <confirm config:type="boolean">false</confirm>' });
   if (options.requirePoweroff) {
@@ -163,6 +164,32 @@ export function lintAutoyast(text: string, options: { customizationFollows: bool
   const setsRootPassword = /<user(\s[^>]*)?>(?:(?!<\/user>)[\s\S])*<username>\s*root\s*<\/username>(?:(?!<\/user>)[\s\S])*<user_password>/.test(text) ||
     /<user(\s[^>]*)?>(?:(?!<\/user>)[\s\S])*<user_password>(?:(?!<\/user>)[\s\S])*<username>\s*root\s*<\/username>/.test(text);
   return { errors, warnings, sshd, setsRootPassword };
+}
+
+const YAST_NS = 'http://www.suse.com/1.0/yast2ns';
+const CONFIG_NS = 'http://www.suse.com/1.0/configns';
+const CONFIG_TYPES = ['boolean', 'integer', 'list', 'symbol'];
+
+/** AutoYaST reads only a <profile> in its namespace; config:type needs its own namespace and typed values. */
+function profileNamespaceProblems(text: string, rootIndex: number): AnswerProblem[] {
+  const problems: AnswerProblem[] = [];
+  const tag = /^<profile(\s[^>]*)?>/.exec(text.slice(rootIndex))?.[1] ?? '';
+  const xmlns = /\sxmlns\s*=\s*["']([^"']*)["']/.exec(tag)?.[1];
+  const rootLine = lineOf(text, rootIndex);
+  if (xmlns !== YAST_NS)
+    problems.push({ line: rootLine, message: xmlns ? `<profile> is in namespace "${xmlns}", not AutoYaST's` : '<profile> has no namespace: AutoYaST does not recognise it as a profile', hint: `<profile xmlns="${YAST_NS}" xmlns:config="${CONFIG_NS}">` });
+  const usesConfig = /\sconfig:type\s*=/.test(text);
+  const configNs = /\sxmlns:config\s*=\s*["']([^"']*)["']/.exec(tag)?.[1];
+  if (usesConfig && configNs !== CONFIG_NS)
+    problems.push({ line: rootLine, message: configNs ? `xmlns:config is "${configNs}", not ${CONFIG_NS}` : 'config:type is used but <profile> does not declare xmlns:config', hint: `add xmlns:config="${CONFIG_NS}" to <profile>` });
+  for (const m of text.matchAll(/<([A-Za-z_][\w.-]*)\s[^>]*config:type\s*=\s*["']([^"']*)["'][^>]*?(\/?)>(?:([^<]*)<\/\1>)?/g)) {
+    const [, element, type, , value] = m;
+    const line = lineOf(text, m.index!);
+    if (!CONFIG_TYPES.includes(type)) problems.push({ line, message: `<${element}> has config:type="${type}" (AutoYaST knows ${CONFIG_TYPES.join(', ')})` });
+    else if (type === 'boolean' && value !== undefined && !/^\s*(true|false)\s*$/.test(value)) problems.push({ line, message: `<${element}> is a boolean but holds "${value.trim()}"`, hint: 'write true or false' });
+    else if (type === 'integer' && value !== undefined && !/^\s*-?\d+\s*$/.test(value)) problems.push({ line, message: `<${element}> is an integer but holds "${value.trim()}"` });
+  }
+  return problems;
 }
 
 /** Inserts `insert` just before the closing tag of the first `<tag>` element, or returns undefined. */

@@ -1,5 +1,10 @@
 import type { AnswerProblem } from '../answer-context.js';
 import { commands, parseKickstart, rebootsInScript, sections, type KsDocument } from './kickstart-syntax.js';
+import { checkKickstartGrammar, type GrammarProblem } from './kickstart-grammar-check.js';
+import type { KickstartRelease } from './kickstart-grammar.js';
+
+/** `--lint`: grammar errors refuse the file (error), are only reported (warn), or the grammar is not checked (off). */
+export type LintLevel = 'error' | 'warn' | 'off';
 
 export interface KickstartLint {
   doc: KsDocument;
@@ -10,12 +15,17 @@ export interface KickstartLint {
   /** The power command the file ends the install with, if any. */
   power?: { line: number; name: string };
   rootpwLines: number[];
+  /** Problems of the release grammar (already merged into errors/warnings per the lint level). */
+  grammar: { errors: GrammarProblem[]; warnings: GrammarProblem[] };
 }
 
 export interface KickstartLintOptions {
   customizationFollows: boolean;
   /** A final file must power off; a user's file is checked before ks-render adds `poweroff`. */
   requirePoweroff: boolean;
+  /** The release whose grammar the file must follow; undefined: structure only. */
+  release?: KickstartRelease;
+  lint?: LintLevel;
 }
 
 const POWER_COMMANDS = ['poweroff', 'reboot', 'halt', 'shutdown'];
@@ -27,6 +37,12 @@ export function lintKickstart(text: string, options: KickstartLintOptions): Kick
   const warnings: AnswerProblem[] = [...doc.warnings];
   const cmds = commands(doc);
   const lower = (name: string) => name.toLowerCase();
+  const checked = options.release && options.lint !== 'off' ? checkKickstartGrammar(doc, options.release) : { errors: [], warnings: [] };
+  // Syntax errors are the parser's, already above.
+  const grammar = { errors: checked.errors.filter((e) => e.rule !== 'syntax'), warnings: checked.warnings };
+  if (options.lint === 'warn') warnings.push(...grammar.errors.map(withoutFix));
+  else errors.push(...grammar.errors.map(withoutFix));
+  warnings.push(...grammar.warnings.map(withoutFix));
 
   const powers = cmds.filter((c) => POWER_COMMANDS.includes(lower(c.name)));
   const power = powers.length > 0 ? { line: powers[powers.length - 1].line, name: lower(powers[powers.length - 1].name) } : undefined;
@@ -99,5 +115,9 @@ export function lintKickstart(text: string, options: KickstartLintOptions): Kick
   }
 
   const rootpwLines = cmds.filter((c) => lower(c.name) === 'rootpw').map((c) => c.line);
-  return { doc, errors, warnings, sshd, power, rootpwLines };
+  return { doc, errors, warnings, sshd, power, rootpwLines, grammar };
+}
+
+function withoutFix(p: GrammarProblem): AnswerProblem {
+  return { line: p.line, column: p.column, message: p.message, ...(p.hint ? { hint: p.fix ? `${p.hint} (or run with --fix)` : p.hint } : {}) };
 }

@@ -24,13 +24,11 @@ describe('parseKickstart', () => {
     expect(doc.items[1]).toMatchObject({ body: [{ line: 3, text: '  echo "%end not here"' }], endLine: 4, args: ['--log=/x'] });
   });
 
-  it('warns about %include and unknown or miscased commands, with line and column', () => {
-    const doc = parseKickstart('  Text\n%include /tmp/part.ks\nfrobnicate\n');
-    expect(doc.warnings).toEqual([
-      { line: 1, column: 3, message: '"Text" is not spelled the way kickstart commands are (lower case: "text"); anaconda may reject it' },
-      { line: 2, column: 1, message: '%include /tmp/part.ks: the included file is not checked here' },
-      { line: 3, column: 1, message: 'unknown kickstart command "frobnicate"' },
-    ]);
+  it('reads %include and any word as a command, and opens unknown %sections so their %end matches (the release grammar judges them)', () => {
+    const doc = parseKickstart('  Text\n%include /tmp/part.ks\nfrobnicate\n%postinstall\ntrue\n%end\n');
+    expect(doc.errors).toEqual([]);
+    expect(doc.warnings).toEqual([]);
+    expect(doc.items.map((i) => [i.kind, i.line])).toEqual([['command', 1], ['include', 2], ['command', 3], ['section', 4]]);
   });
 });
 

@@ -96,7 +96,7 @@ export function renderDefaultKickstart(ctx: RenderContext): RenderedAnswer {
  * access `%post` appended as its own section (so the user's `%packages` and `%post` stay intact).
  */
 export function adaptUserKickstart(text: string, ctx: RenderContext): RenderedAnswer & { lint: ReturnType<typeof lintKickstart> } {
-  const lint = lintKickstart(text, { customizationFollows: ctx.customizationFollows, requirePoweroff: false });
+  const lint = lintKickstart(text, { customizationFollows: ctx.customizationFollows, requirePoweroff: false, lint: ctx.lint, release: ctx.kickstartRelease });
   const notes: string[] = [];
   const lines = [...lint.doc.lines];
   const commandLines = new Map(lint.doc.items.filter((i) => i.kind === 'command').map((c) => [c.line, c]));

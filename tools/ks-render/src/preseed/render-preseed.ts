@@ -3,6 +3,8 @@ import { checkedInstallUrl, type AnswerProblem, type BuildAccess, type RenderCon
 import { rebootsInScript } from '../kickstart/kickstart-syntax.js';
 import { findEntry, parsePreseed, preseedLine, type PreseedDocument } from './preseed-syntax.js';
 import { shellSyntaxError } from './shell-syntax.js';
+import { checkPreseedSemantics } from './preseed-check.js';
+import type { LintLevel } from '../kickstart/kickstart-lint.js';
 
 const POWEROFF = 'debian-installer/exit/poweroff';
 const HALT = 'debian-installer/exit/halt';
@@ -129,10 +131,15 @@ export interface PreseedLint {
 }
 
 /** Checks a preseed: syntax, shell commands that parse, no reboot in them, sshd when needed. */
-export function lintPreseed(text: string, options: { customizationFollows: boolean; requirePoweroff: boolean }): PreseedLint {
+export function lintPreseed(text: string, options: { customizationFollows: boolean; requirePoweroff: boolean; lint?: LintLevel }): PreseedLint {
   const doc = parsePreseed(text);
-  const errors: AnswerProblem[] = doc.errors.map((e) => ({ ...e, hint: 'each line is "owner question type value", e.g. "d-i time/zone string UTC"' }));
+  const errors: AnswerProblem[] = doc.errors.map((e) => commandContinuation(doc, e) ?? { ...e, hint: 'each line is "owner question type value", e.g. "d-i time/zone string UTC"' });
   const warnings: AnswerProblem[] = [];
+  if (options.lint !== 'off') {
+    const semantics = checkPreseedSemantics(doc);
+    (options.lint === 'warn' ? warnings : errors).push(...semantics.errors);
+    warnings.push(...semantics.warnings);
+  }
   for (const e of doc.entries) {
     if (!/_command$/.test(e.question) || e.value.trim() === '') continue;
     const complaint = shellSyntaxError(e.value);
@@ -162,13 +169,25 @@ export function lintPreseed(text: string, options: { customizationFollows: boole
   return { doc, errors, warnings, sshd, setsRootPassword };
 }
 
+/** A line that does not parse right after a *_command: the command went on without a backslash. */
+function commandContinuation(doc: PreseedDocument, problem: { line: number; column?: number; message: string }): AnswerProblem | undefined {
+  const previous = doc.entries.find((e) => e.endLine === problem.line - 1);
+  if (!previous || !/_command$/.test(previous.question)) return undefined;
+  return {
+    line: problem.line,
+    column: 1,
+    message: `${previous.question} (line ${previous.line}) goes on here without a backslash at the end of line ${problem.line - 1}: d-i runs only the first line and refuses this one`,
+    hint: 'end every line of the command but the last with \\, or join it into one line with ;',
+  };
+}
+
 /**
  * A user's preseed, used as written except for: Oz's root password substitution (TDL rootpw),
  * power-off instead of reboot/halt, the loaded marker prepended to early_command and the build
  * access appended to late_command (the format's own hook).
  */
 export function adaptUserPreseed(text: string, ctx: RenderContext): RenderedAnswer & { lint: PreseedLint } {
-  const lint = lintPreseed(text, { customizationFollows: ctx.customizationFollows, requirePoweroff: false });
+  const lint = lintPreseed(text, { customizationFollows: ctx.customizationFollows, requirePoweroff: false, lint: ctx.lint });
   const { doc } = lint;
   const notes: string[] = [];
   const replace = new Map<number, string | null>(); // first line -> new text (null = drop); later lines of the entry dropped
