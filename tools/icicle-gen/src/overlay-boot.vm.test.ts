@@ -85,7 +85,20 @@ afterAll(() => {
 describe('icicle-gen --live --image (Oz safe_generation)', () => {
   it('boots the image on a throw-away overlay, lists its packages and leaves the image untouched', async () => {
     const before = await sha256File(disk);
-    const doc = { ozkit: 1, workdir: dir, stages: [], template: { name: 'vm-test', description: 'unsealed test image', os: { name: 'Debian', version: '12', arch: 'x86_64' } } };
+    // A whole template, as tdl-validate writes it: runStage checks the keys icicle-gen reads.
+    const template = {
+      source: { path: join(dir, 'vm-test.tdl'), sha256: '0'.repeat(64) },
+      name: 'vm-test',
+      description: 'unsealed test image',
+      os: { name: 'Debian', version: '12', arch: 'x86_64', install: { type: 'url', url: 'http://127.0.0.1/debian/' } },
+      disk: { sizeBytes: 4 * 1024 ** 3 },
+      packages: [],
+      repositories: [],
+      files: [],
+      commands: [],
+      precommands: [],
+    };
+    const doc = { ozkit: 1, workdir: dir, stages: [], template };
     const r = await run(['--live', '--image', disk, '--key', key, '--boot-timeout', '900', '--format', 'cyclonedx'], JSON.stringify(doc));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
