@@ -1,3 +1,4 @@
+import { qemuOptionValue } from '@ozkit/qemu';
 import type { GuestDescription } from '../vm-backend.js';
 
 /** libvirt's namespace for QEMU command-line passthrough, and ozkit's own for the owner record. */
@@ -142,11 +143,6 @@ function nicModel(guest: GuestDescription): string {
 
 function letter(i: number): string {
   return String.fromCharCode('a'.charCodeAt(0) + i);
-}
-
-/** A QEMU option value: commas doubled. */
-function qemuOptionValue(value: string): string {
-  return value.replace(/,/g, ',,');
 }
 
 function esc(text: string): string {

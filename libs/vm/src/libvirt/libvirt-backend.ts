@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -184,7 +184,7 @@ class LibvirtGuest implements RunningGuest {
         owner: { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() },
       });
       const xmlPath = join(description.runDir, `${name}.xml`);
-      await import('node:fs/promises').then((fs) => fs.writeFile(xmlPath, xml, { mode: 0o600 }));
+      writeFileSync(xmlPath, xml, { mode: 0o600 });
       localTemp.push(xmlPath);
       events = await DomainEvents.watch(virsh);
       const created = await virsh.tryRun(['create', xmlPath], { ...(description.signal ? { signal: description.signal } : {}) });
