@@ -23,7 +23,7 @@ describe('installFailure', () => {
     expect(installFailure({ ...facts, kind: 'panic' }).exitCode).toBe(65);
   });
 
-  test('the message holds headline, screenshot, watchdog and console tail; details.failure holds the same facts', () => {
+  test('the message holds headline, screenshot, watchdog and console tail; its evidence holds the same facts', () => {
     const e = installFailure({ ...facts, kind: 'inactivity', hint: 'look at the screenshot' });
     const lines = e.message.split('\n');
     expect(lines[0]).toBe('install failed after 412 s: no disk activity for 300 s');
