@@ -277,7 +277,7 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
     // A guest that boots and talks on its console but never starts sshd: the wait must time out
     // whatever the machine's speed (the real image reaches sshd in ~25 s on a quiet machine).
     const tiny = buildTinyGuest(mkdtempSync(join(work, 'tiny-')));
-    const result = await runTool('guest-customize', ['--in', docPath, '--timeout-boot', '25', '--kernel', tiny.kernel, '--initrd', tiny.initrd, '--append', tinyGuestAppend('sleep')]);
+    const result = await runTool('guest-customize', ['--in', docPath, '--boot-timeout', '25', '--kernel', tiny.kernel, '--initrd', tiny.initrd, '--append', tinyGuestAppend('sleep')]);
     expect(result.code).toBe(75);
     expect(result.stderr).toMatch(/the guest's sshd did not answer within 25 s of boot/);
     expect(result.stderr).toMatch(/console tail \(.*customize-console\.log\):\nguest-customize: {3}\| /);

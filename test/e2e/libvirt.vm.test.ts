@@ -133,7 +133,7 @@ describe('guest-customize --connect qemu+ssh://… (the shared installed image o
       buildKey: { privateKey: image.privateKey, publicKey: image.publicKey },
     };
     // Measured: sshd after ~4 min with eight other jobs on the two cores; 15 min leaves room.
-    const run = await execa(process.execPath, [bin('guest-customize'), '--connect', remote, '--pool', pool, '--timeout-boot', '900'], {
+    const run = await execa(process.execPath, [bin('guest-customize'), '--connect', remote, '--pool', pool, '--boot-timeout', '900'], {
       input: JSON.stringify(doc) + '\n',
       reject: false,
       env: { OZKIT_CACHE_DIR: join(root, 'cache') },

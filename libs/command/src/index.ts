@@ -1,4 +1,6 @@
-export { commonOptions, documentOptions, hypervisorOptions, hypervisorFlags, verbosityOf, logSettingsFromArgv, type CommonArgs, type DocumentArgs } from './options.js';
+export { verbosityOf, logSettingsFromArgv, type CommonArgs } from './options.js';
+export { defineCli, renderHelp, optionTable, flagSynopsis, type CliSpec } from './cli-spec.js';
+export { runCli, yargsOptions, quickAnswer, renameDeprecated, type RunCliOptions } from './run-cli.js';
 export { runCommand, reportError, type CommandContext, type RunCommandOptions } from './run-command.js';
 export { runStage, defineStage, producedKeys, type RunStageOptions, type StageDeclaration, type StageResult } from './run-stage.js';
 export { packageVersion } from './version.js';

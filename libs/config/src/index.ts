@@ -3,7 +3,7 @@ export {
   loadConfig,
   defaultConfigPath,
   defaultCacheDir,
-  envVarFor,
+  settingSources,
   parseBoolean,
   parseSeconds,
   type Settings,
@@ -17,3 +17,17 @@ export {
   type LintLevel,
 } from './settings.js';
 export { resolveWorkdir, cacheArea, ensureDir, safeName } from './dirs.js';
+export {
+  vocabulary,
+  vocabularyOptions,
+  commonOptionNames,
+  documentOptionNames,
+  hypervisorOptionNames,
+  flagOfSetting,
+  settingFlags,
+  type OptionDescriptor,
+  type OptionKind,
+  type OptionSet,
+  type ArgsOf,
+  type VocabularyName,
+} from './vocabulary.js';

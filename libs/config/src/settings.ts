@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
 import { OzkitError } from '@ozkit/errors';
 import { parseIni, type IniDocument } from './ini.js';
+import { flagOfSetting } from './vocabulary.js';
 
 export type ImageType = 'qcow2' | 'raw';
 export type Accel = 'auto' | 'kvm' | 'tcg';
@@ -49,6 +50,8 @@ type Parser<T> = (raw: string, where: string) => T;
 
 interface SettingSpec<T> {
   env: string;
+  /** A path given as a flag may be relative (to the current directory); in the environment or a config file it may not. */
+  relativeFlag?: boolean;
   /** [section, key] pairs in the config file, first found wins (ozkit's own, then Oz's). */
   ini: [string, string][];
   parse: Parser<T>;
@@ -104,10 +107,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
-  cacheDir: { env: 'OZKIT_CACHE_DIR', ini: [['paths', 'cache_dir'], ['paths', 'data_dir']], parse: absolutePath, default: defaultCacheDir },
+  cacheDir: { env: 'OZKIT_CACHE_DIR', relativeFlag: true, ini: [['paths', 'cache_dir'], ['paths', 'data_dir']], parse: absolutePath, default: defaultCacheDir },
   outputDir: { env: 'OZKIT_OUTPUT_DIR', ini: [['paths', 'output_dir']], parse: optionalPath, default: () => undefined },
   workdir: { env: 'OZKIT_WORKDIR', ini: [], parse: (raw) => resolve(expandHome(raw.trim())), default: () => undefined },
-  screenshotDir: { env: 'OZKIT_SCREENSHOT_DIR', ini: [['paths', 'screenshot_dir']], parse: optionalPath, default: () => undefined },
+  screenshotDir: { env: 'OZKIT_SCREENSHOT_DIR', relativeFlag: true, ini: [['paths', 'screenshot_dir']], parse: optionalPath, default: () => undefined },
   cpus: { env: 'OZKIT_CPUS', ini: [['qemu', 'cpus'], ['libvirt', 'cpus']], parse: positiveInteger, default: () => 1 },
   memoryMiB: { env: 'OZKIT_MEMORY', ini: [['qemu', 'memory'], ['libvirt', 'memory']], parse: positiveInteger, default: () => 2048 },
   imageType: { env: 'OZKIT_IMAGE_TYPE', ini: [['qemu', 'image_type'], ['libvirt', 'image_type']], parse: oneOf<ImageType>('qcow2', 'raw'), default: () => 'qcow2' },
@@ -141,7 +144,10 @@ export interface LoadedConfig {
 export interface LoadConfigOptions {
   /** `-c/--config FILE`: must exist. */
   configFile?: string;
-  /** Values given as flags (undefined = not given). Strings are parsed like env values. */
+  /**
+   * Values given as flags (undefined = not given). Strings are parsed like env values; one the
+   * setting refuses is a usage error (64) naming the flag.
+   */
   flags?: { [K in SettingName]?: Settings[K] | string };
   env?: NodeJS.ProcessEnv;
 }
@@ -175,7 +181,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const spec = specs[name] as SettingSpec<unknown>;
     const flag = options.flags?.[name];
     if (flag !== undefined) {
-      settings[name] = typeof flag === 'string' ? spec.parse(flag, `--${kebab(name)}`) : flag;
+      settings[name] = typeof flag === 'string' ? parseFlag(spec, name, flag) : flag;
       origins[name] = 'flag';
       continue;
     }
@@ -205,11 +211,21 @@ function findIni(ini: IniDocument, keys: [string, string][]) {
   return undefined;
 }
 
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+function parseFlag(spec: SettingSpec<unknown>, name: SettingName, raw: string): unknown {
+  const flag = flagOfSetting(name) ?? name;
+  const text = spec.relativeFlag && raw.trim() !== '' ? resolve(expandHome(raw.trim())) : raw;
+  try {
+    return spec.parse(text, flag);
+  } catch (error) {
+    if (error instanceof OzkitError) throw new OzkitError('USAGE', error.message, { hint: `${flag} takes what $${spec.env} and the config file take; see --help` });
+    throw error;
+  }
 }
 
-/** The environment variable behind a setting (for --help texts). */
-export function envVarFor(name: SettingName): string {
-  return specs[name].env;
+/** Where else a setting comes from: its environment variable and config keys (for --help and the option tables). */
+export function settingSources(name: SettingName): { env: string; config: readonly (readonly [string, string])[]; default?: string | number | boolean } {
+  // Defaults that depend on the machine (the cache under $HOME) are described in prose instead.
+  const fallback = specs[name].default({});
+  const shown = fallback === undefined || (typeof fallback === 'string' && isAbsolute(fallback)) ? undefined : fallback;
+  return { env: specs[name].env, config: specs[name].ini, ...(shown !== undefined ? { default: shown } : {}) };
 }

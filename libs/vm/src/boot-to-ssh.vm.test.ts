@@ -52,7 +52,7 @@ async function bootFailure(name: string, mode: TinyGuestMode, timeoutMs = 300_00
   const description = await guest(name, mode);
   const error = await bootToSsh({
     guest: description,
-    ssh: { privateKey, timeoutMs, timeoutFlag: '--timeout-boot' },
+    ssh: { privateKey, timeoutMs, timeoutFlag: '--boot-timeout' },
     screenshotPrefix: join(dir, `${name}-failure`),
     logger: silentLogger(),
   }).then(
@@ -86,7 +86,7 @@ describe('bootToSsh', () => {
     expect(failure.exitCode).toBe(75);
     expect(failure.message).toMatch(/^the guest's sshd did not answer within 90 s of boot/);
     expect(failure.message).toMatch(/console tail \(.*sleep-console\.log\):\n {2}\| /);
-    expect(failure.hint).toMatch(/--timeout-boot/);
+    expect(failure.hint).toMatch(/--boot-timeout/);
     expect(failure.evidence).toMatchObject({ reason: 'timeout', consoleLog: join(dir, 'sleep-console.log') });
     expect(failure.evidence.screenshots).toHaveLength(1);
   });

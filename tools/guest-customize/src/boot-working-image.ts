@@ -28,7 +28,7 @@ export async function bootWorkingImage(inputs: CustomizeInputs, image: WorkingIm
       consoleLog: join(workdir, 'customize-console.log'),
       ...(signal ? { signal } : {}),
     },
-    ssh: { privateKey: inputs.privateKey, hostKeys, timeoutMs: settings.timeoutBoot * 1000, timeoutFlag: '--timeout-boot' },
+    ssh: { privateKey: inputs.privateKey, hostKeys, timeoutMs: settings.timeoutBoot * 1000, timeoutFlag: '--boot-timeout' },
     screenshotPrefix: join(workdir, 'customize-failure'),
     ...(options.console ? { onConsoleLine: (line: string) => logger.info(`console: ${line}`) } : {}),
     onStarted: ({ vm }) =>

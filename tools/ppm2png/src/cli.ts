@@ -1,48 +1,12 @@
 import { parseArgs } from 'node:util';
-import { commonOptions, documentOptions, packageVersion, runCommand, verbosityOf } from '@ozkit/command';
+import { packageVersion, renderHelp, runCommand, verbosityOf } from '@ozkit/command';
+import type { OptionDescriptor } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
-import { ppm2png, type Ppm2pngArgs } from './ppm2png-command.js';
+import type { Ppm2pngArgs } from './ppm2png-command.js';
+import { cli } from './options.js';
 
-const tool = 'ppm2png';
+const tool = cli.tool;
 const version = packageVersion(new URL('../package.json', import.meta.url));
-
-const usage = `$0 [IN] [-o OUT.png]
-$0 --dir DIR [-o OUTDIR]
-… | $0 [--in DOC] [--out DOC]
-
-Convert netpbm images (PPM/PGM/PBM, P1–P6, any maxval 1..65535) to PNG with the
-same pixels netpbm's pnmtopng writes: a palette when there are few colors,
-grayscale for gray images, 16-bit samples (with an sBIT chunk) above maxval 255.
-
-Input is IN or stdin; its first bytes tell a netpbm image from a build document.
-* An image: the PNG goes to -o OUT.png, else to stdout. A file holding several
-  images gives OUT.png, OUT-1.png, OUT-2.png…; stdout gets only the first (a
-  warning says how many were left out).
-* --dir DIR: every .ppm/.pgm/.pbm/.pnm directly in DIR becomes a .png of the
-  same name beside it (or in -o OUTDIR), each reported on stderr. A damaged
-  file is reported, the others are still converted, and the exit status is 65.
-* A build document: the netpbm files listed under failure.screenshots (relative
-  to its workdir) become PNGs beside them; the document is printed (stdout or
-  --out) with each PNG path added after its source, exit 0.
-PNGs are written under a temporary name and renamed when complete, so an error
-leaves no partial file. A bad image exits 65 with one line saying what is wrong.`;
-
-/** The options, in yargs' format: parseArgs reads them for every run, yargs only renders --help. */
-const options = {
-  output: { alias: 'o', type: 'string', requiresArg: true, describe: 'PNG to write (multi-image: OUT-1.png…); with --dir, the output folder; "-" for stdout' },
-  dir: { type: 'string', requiresArg: true, describe: 'convert every .ppm/.pgm/.pbm/.pnm in this folder' },
-  'remove-source': { type: 'boolean', describe: 'delete each netpbm file once its PNG is written (not with stdin)' },
-  compression: { type: 'string', requiresArg: true, describe: 'zlib level 0 (none) to 9 (smallest); default 6 for palette/1–4-bit PNGs, 4 for 8/16-bit' },
-  ...commonOptions,
-  ...documentOptions,
-} as const;
-
-const examples: [string, string][] = [
-  ['$0 shot.ppm -o shot.png', 'one screenshot'],
-  ['$0 < shot.ppm > shot.png', 'as a filter'],
-  ['$0 --dir ~/.oz/screenshots', 'every screenshot in a folder, PNG beside each'],
-  ['guest-install < doc.json | $0 > doc2.json', "the failed stage's screenshots, as PNG paths in the document"],
-];
 
 interface Args extends Ppm2pngArgs {
   config?: string;
@@ -62,8 +26,8 @@ function parseCommandLine(argv: string[]): Args {
     help: { type: 'boolean' },
     version: { type: 'boolean' },
   };
-  for (const [name, o] of Object.entries(options) as [string, { type: string; alias?: string }][]) {
-    config[name] = { type: o.type === 'string' ? 'string' : 'boolean', ...(o.alias ? { short: o.alias } : {}), ...(o.type === 'count' ? { multiple: true } : {}) };
+  for (const [name, o] of Object.entries(cli.options) as [string, OptionDescriptor][]) {
+    config[name] = { type: o.kind === 'string' ? 'string' : 'boolean', ...(o.short ? { short: o.short } : {}), ...(o.kind === 'count' ? { multiple: true } : {}) };
   }
   let parsed;
   try {
@@ -100,21 +64,6 @@ function parseCommandLine(argv: string[]): Args {
   return args;
 }
 
-async function helpText(): Promise<string> {
-  const { default: yargs } = await import('yargs');
-  const parser = yargs([])
-    .scriptName(tool)
-    .locale('en')
-    .usage(usage)
-    .positional('IN', { type: 'string', describe: 'netpbm file (or build document) to read; default stdin' })
-    .options(options)
-    .version(version)
-    .help()
-    .wrap(Math.min(100, process.stdout.columns || 80));
-  for (const [command, description] of examples) parser.example(command, description);
-  return parser.getHelp();
-}
-
 let args: Args | undefined;
 let usageError: unknown;
 try {
@@ -126,7 +75,7 @@ try {
 await runCommand({ tool, version, verbosity: args ? verbosityOf(args) : 0, logFormat: args?.logFormat }, async (ctx) => {
   if (!args) throw usageError;
   if (args.help) {
-    process.stdout.write((await helpText()) + '\n');
+    process.stdout.write(renderHelp(cli, version));
     return;
   }
   if (args.version) {
@@ -138,5 +87,6 @@ await runCommand({ tool, version, verbosity: args ? verbosityOf(args) : 0, logFo
     const { loadConfig } = await import('@ozkit/config');
     loadConfig({ configFile: args.config });
   }
+  const { ppm2png } = await import('./ppm2png-command.js');
   await ppm2png(args, ctx);
 });
