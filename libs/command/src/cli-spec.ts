@@ -1,4 +1,4 @@
-import { settingSources, type OptionDescriptor, type OptionSet } from '@ozkit/config';
+import { settingSources, vocabulary, type OptionDescriptor, type OptionSet } from '@ozkit/config';
 
 /** A tool's command line, described once: --help, the README option table and the parser come from it. */
 export interface CliSpec<O extends OptionSet = OptionSet> {
@@ -99,6 +99,8 @@ export function renderHelp(spec: CliSpec, version?: string): string {
 }
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
+/** Prose in a table cell: `<workdir>` would otherwise be taken for an HTML tag. */
+const prose = (text: string) => cell(text).replaceAll('<', '&lt;');
 
 /** The Markdown option table of a tool's README (written by `npm run docs:options`, checked by a test). */
 export function optionTable(spec: CliSpec): string {
@@ -109,8 +111,35 @@ export function optionTable(spec: CliSpec): string {
     const names = flagSynopsis(flag, option).trim();
     const describe = option.deprecated ? `${option.describe} (old name ${option.deprecated.map((d) => `\`--${d}\``).join(', ')}, deprecated)` : option.describe;
     lines.push(
-      `| \`${cell(names)}\`${option.repeatable ? ' (repeatable)' : ''} | ${cell(describe)} | ${sources && sources.config.length > 0 ? sources.config.map(([s, k]) => `\`[${s}] ${k}\``).join(', ') : '—'} | ${sources ? `\`${sources.env}\`` : '—'} | ${fallback !== undefined ? `\`${String(fallback)}\`` : '—'} |`,
+      `| \`${cell(names)}\`${option.repeatable ? ' (repeatable)' : ''} | ${prose(describe)} | ${sources && sources.config.length > 0 ? sources.config.map(([s, k]) => `\`[${s}] ${k}\``).join(', ') : '—'} | ${sources ? `\`${sources.env}\`` : '—'} | ${fallback !== undefined ? `\`${String(fallback)}\`` : '—'} |`,
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * The vocabulary as one table: flag ↔ setting ↔ environment variable ↔ config key, and which tools
+ * take the flag (docs/options.md, written by `npm run docs:options`).
+ */
+export function vocabularyTable(specs: readonly CliSpec[]): string {
+  const lines = ['| flag | setting | environment | config key | tools |', '|---|---|---|---|---|'];
+  for (const [flag, option] of Object.entries(vocabulary) as [string, OptionDescriptor][]) {
+    const sources = option.setting ? settingSources(option.setting) : undefined;
+    const tools = specs.filter((spec) => flag in spec.options).map((spec) => spec.tool);
+    const names = `\`${cell(flagSynopsis(flag, option).trim())}\`${option.deprecated ? ` (was ${option.deprecated.map((d) => `\`--${d}\``).join(', ')})` : ''}`;
+    lines.push(
+      `| ${names} | ${option.setting ? `\`${option.setting}\`` : '—'} | ${sources ? `\`${sources.env}\`` : '—'} | ${sources && sources.config.length > 0 ? sources.config.map(([s, k]) => `\`[${s}] ${k}\``).join(', ') : '—'} | ${tools.join(', ') || '—'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `text` with the part between `<!-- NAME:start -->` and `<!-- NAME:end -->` replaced by `block`. */
+export function withGeneratedBlock(text: string, name: string, block: string, file: string): string {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file}: no ${start} … ${end} block`);
+  return `${text.slice(0, from + start.length)}\n${block}\n${text.slice(to)}`;
 }

@@ -128,6 +128,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('flag values', () => {
+  it('a value the setting refuses is a usage error (64) naming the flag the user typed, never a name derived from the setting', () => {
+    for (const [flags, message] of [
+      [{ memoryMiB: '2x' }, '--memory: "2x" is not a positive whole number'],
+      [{ cpus: '0' }, '--cpus: "0" is not a positive whole number'],
+      [{ timeoutBoot: 'soon' }, '--boot-timeout: "soon" is not a duration in seconds (e.g. 1200, 20m, 2h)'],
+      [{ accel: 'hvf' }, '--accel: "hvf" must be one of auto, kvm, tcg'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        loadConfig({ env: {}, flags });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(OzkitError);
+      expect((caught as OzkitError).code).toBe('USAGE');
+      expect((caught as OzkitError).exitCode).toBe(64);
+      expect((caught as OzkitError).message).toBe(message);
+    }
+  });
+
+  it('a path given as a flag may be relative to the current directory; in the environment it may not', () => {
+    expect(loadConfig({ env: {}, flags: { screenshotDir: 'shots' } }).settings.screenshotDir).toBe(join(process.cwd(), 'shots'));
+    expect(() => loadConfig({ env: { OZKIT_SCREENSHOT_DIR: 'shots' } })).toThrow(/\$OZKIT_SCREENSHOT_DIR: "shots" must be an absolute path/);
+  });
+});
+
 describe('parseIni', () => {
   it('handles ConfigParser syntax: comments, colons, continuations, case', () => {
     const ini = parseIni('; comment\n[Paths]\nOutput_Dir: /a\n  continued\n# x\n[cache]\njeos=yes\n', 'x.cfg');

@@ -34,4 +34,18 @@ describe('guest-customize CLI', () => {
     expect(r.status).toBe(65);
     expect(r.stderr).toMatch(/build document has no "disk"/);
   });
+
+  it('takes the old --timeout-boot / --timeout-shutdown with a warning naming the new flag', () => {
+    const doc = JSON.stringify({ ozkit: 1, stages: [], workdir: '/tmp', template: {} });
+    const r = run(['--timeout-boot', '25', '--timeout-shutdown=30'], doc);
+    expect(r.stderr).toMatch(/--timeout-boot is deprecated: use --boot-timeout/);
+    expect(r.stderr).toMatch(/--timeout-shutdown is deprecated: use --shutdown-timeout/);
+    expect(r.status).toBe(65); // it got as far as the document, so both were accepted
+    const bad = run(['--timeout-boot', 'soon'], doc);
+    expect(bad.status).toBe(64);
+    expect(bad.stderr).toMatch(/^guest-customize: --boot-timeout: "soon" is not a duration in seconds/m);
+    const cpus = run(['--cpus', 'two'], doc);
+    expect(cpus.status).toBe(64);
+    expect(cpus.stderr).toMatch(/^guest-customize: --cpus: "two" is not a positive whole number$/m);
+  });
 });

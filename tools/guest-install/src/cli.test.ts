@@ -90,9 +90,22 @@ describe('guest-install CLI (no VM needed)', () => {
     expect(JSON.parse(r.stdout).failure.stage).toBe('iso-fetch');
   });
 
-  test('a bad timeout value is a config error (65) naming the flag', async () => {
+  test('a bad flag value is a usage error (64) naming the flag as typed', async () => {
     const r = await run(tinyInstallDocument(workdir(), guest, 'success'), ['--timeout', 'soon']);
-    expect(r.exitCode).toBe(65);
+    expect(r.exitCode).toBe(64);
     expect(r.stderr).toMatch(/guest-install: --timeout: "soon" is not a duration/);
+    for (const [flag, value] of [['--memory', '2x'], ['--cpus', '0'], ['--memory', '1.5']]) {
+      const bad = await run(tinyInstallDocument(workdir(), guest, 'success'), [flag, value]);
+      expect(bad.exitCode).toBe(64);
+      expect(bad.stderr.split('\n')[0]).toBe(`guest-install: ${flag}: "${value}" is not a positive whole number`);
+      expect(bad.stderr).not.toMatch(/mi-b|MiB:|\n\s+at /);
+    }
+  });
+
+  test('--help comes from the option vocabulary: each setting flag names its config key and environment variable', async () => {
+    const r = await execa(process.execPath, [bin, '--help'], { reject: false });
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--memory MIB guest memory in MiB [config [qemu] memory or [libvirt] memory; $OZKIT_MEMORY; default 2048]');
+    expect(help).toMatch(/--connect URI run guests as libvirt domains .* \[config \[libvirt\] uri; \$OZKIT_CONNECT\]/);
   });
 });
