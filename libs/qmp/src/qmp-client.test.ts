@@ -42,10 +42,10 @@ describe('QmpClient against a real QEMU', () => {
 
   test('a QMP error becomes an OzkitError naming the command and class', async () => {
     const client = await QmpClient.connect(startQemu());
-    const error = await client.execute('no-such-command').catch((e) => e);
+    const error = (await client.execute('no-such-command').catch((e: unknown) => e)) as OzkitError;
     expect(error).toBeInstanceOf(OzkitError);
     expect(error.message).toMatch(/no-such-command failed: .*CommandNotFound/);
-    expect(error.details.qmpClass).toBe('CommandNotFound');
+    expect(error.details?.qmpClass).toBe('CommandNotFound');
     client.close();
   });
 

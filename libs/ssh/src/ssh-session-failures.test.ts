@@ -25,7 +25,7 @@ function listen(server: NetServer | ssh2.Server): Promise<number> {
 /** An SSH server that accepts the client key and hands each exec to `onExec`. */
 function sshServer(onExec: (accept: () => ssh2.ServerChannel, client: ssh2.Connection) => void): ssh2.Server {
   const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
-    closers.push(async () => client.end());
+    closers.push(async () => void client.end());
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
     client.on('ready', () => {

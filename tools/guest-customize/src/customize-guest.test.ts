@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
 writeFileSync(join(dir, 'disk.qcow2'), 'not really a disk');
 
-const settings: CustomizeSettings = { timeoutBoot: 60, timeoutShutdown: 30, cpus: 1, memoryMiB: 512, accel: 'tcg', cacheDir: join(dir, 'cache'), offline: true };
+const settings: CustomizeSettings = { timeoutBoot: 60, timeoutShutdown: 30, cpus: 1, memoryMiB: 512, accel: 'tcg', cacheDir: join(dir, 'cache'), offline: true, connect: undefined, virtType: undefined, pool: 'default', bridgeName: undefined };
 
 function doc(template: Partial<Template> = {}, extra: Partial<BuildDocument> = {}): BuildDocument {
   return {

@@ -78,4 +78,8 @@ export const testSettings = (cacheDir: string) => ({
   timeoutInstall: 300,
   timeoutInactivity: 60,
   screenshotDir: undefined,
+  connect: undefined,
+  virtType: undefined,
+  pool: 'default',
+  bridgeName: undefined,
 });

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listInitrd } from '@ozkit/initrd';
-import type { BuildDocument } from '@ozkit/build-document';
 import { isoFetch } from './iso-fetch-stage.js';
 import { buildFixtureIso, elTorito, isoFile, makeDocument, writeAnswer, type FixtureIso, type LayoutName } from './fixtures/media-fixtures.test-support.js';
 
@@ -181,7 +180,7 @@ describe('boot ISO options', () => {
     const fx = fixtures.get('rocky9')!;
     const workdir = join(dir, 'work-modcache');
     const answer = writeAnswer(workdir, fx.family, fx.format);
-    const doc = (): BuildDocument => makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer });
+    const doc = () => makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer });
     const s = settings('modcache', true);
     const first = await isoFetch(doc(), { settings: s });
     const second = await isoFetch(doc(), { settings: s });

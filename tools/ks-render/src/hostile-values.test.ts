@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildDocument } from '@ozkit/build-document';
+import type { DocumentWith } from '@ozkit/build-document';
 import { renderAnswer } from './render-answer.js';
 import { documentFor, Scratch } from './ks-render.test-support.js';
 import { autoyastFacts, debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
@@ -75,7 +75,7 @@ describe('TDL values never create answer-file commands or sections', () => {
 });
 
 /** A document whose TDL now holds `password` verbatim (past tdl-validate, as a changed or hand-made TDL would). */
-function withRawRootpw(dir: string, password: string): BuildDocument {
+function withRawRootpw(dir: string, password: string): DocumentWith<'workdir' | 'template'> {
   const doc = documentFor(dir, { os: 'Debian', version: '12', rootpw: 'placeholder' });
   const path = doc.template!.source.path;
   const xml = readFileSync(path, 'utf8').replace('placeholder', password);

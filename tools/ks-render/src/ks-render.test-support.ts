@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTdl } from '@ozkit/tdl';
-import type { BuildDocument } from '@ozkit/build-document';
+import type { DocumentWith } from '@ozkit/build-document';
 
 /** Temp dirs for tests, removed by `cleanup()`. */
 export class Scratch {
@@ -33,7 +33,7 @@ function xmlEscape(text: string): string {
 }
 
 /** Writes a TDL into `dir`, validates it with @ozkit/tdl and returns the document tdl-validate would. */
-export function documentFor(dir: string, o: TdlOptions): BuildDocument {
+export function documentFor(dir: string, o: TdlOptions): DocumentWith<'workdir' | 'template'> {
   const rootpw = o.rootpw !== undefined ? `\n    <rootpw>${xmlEscape(o.rootpw)}</rootpw>` : '';
   const xml = `<template>
   <name>${xmlEscape(o.name ?? 'jeos')}</name>
