@@ -5,7 +5,6 @@ const ignored = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({
   test: {
-    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         extends: true,
@@ -22,6 +21,9 @@ export default defineConfig({
         test: {
           name: 'vm',
           include: vmTests,
+          // VM tests need all the system packages: one message naming the missing ones, up front. Unit
+          // tests run without them; a unit test that runs a program says which (test/support/missing-program.ts).
+          globalSetup: ['test/global-setup.ts'],
           exclude: ignored,
           // QEMU under TCG on 2 shared cores: one VM test file at a time.
           fileParallelism: false,

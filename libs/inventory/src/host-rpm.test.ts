@@ -6,6 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectInventory, type RunGuestCommand } from './collect-inventory.js';
 import { icicleName } from './package-identity.js';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('rpm');
 
 const exec = promisify(execFile);
 

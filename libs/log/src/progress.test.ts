@@ -25,6 +25,7 @@ describe('ProgressBar', () => {
     bar.update(512 * 1024);
     expect(out.text()).toMatch(/download \[#{10}-{10}\] 50% 512\.0 KiB\/1\.0 MiB/);
     logger.info('hello');
+    // eslint-disable-next-line no-control-regex
     expect(out.text()).toMatch(/\r\x1b\[2Kt: hello\n\r\x1b\[2Kdownload/);
     bar.done();
   });

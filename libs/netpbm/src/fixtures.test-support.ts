@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('pnmtopng', 'pngtopam');
 
 /** Netpbm test images made by code: samples in, file bytes out. */
 export interface NetpbmSpec {

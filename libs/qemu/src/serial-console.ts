@@ -3,7 +3,9 @@ import { EventEmitter } from 'node:events';
 import { OzkitError } from '@ozkit/errors';
 
 // CSI/OSC escape sequences and other terminal control bytes that installers (newt, dialog) paint with.
+// eslint-disable-next-line no-control-regex
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78cDEHMNOZ]/g;
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
 
 /** A console line made readable: escapes and control bytes removed, trailing blanks trimmed. */

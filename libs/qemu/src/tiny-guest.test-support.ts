@@ -6,6 +6,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipMember, type NewcEntry } from '@ozkit/initrd';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('/bin/busybox');
 
 export type TinyGuestMode = 'success' | 'nomarker' | 'inactive' | 'panic' | 'reboot' | 'forever' | 'sleep' | 'failed';
 

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import { QmpClient, type QmpEvent } from './index.js';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('qemu-system-x86_64');
 
 // A real QEMU with no machine at all: starts in ~100 ms and speaks full QMP.
 let qemu: ChildProcess | undefined;

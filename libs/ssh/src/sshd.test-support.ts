@@ -3,6 +3,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, chmodSync 
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('/usr/sbin/sshd', 'ssh-keygen');
 
 /** A free TCP port on 127.0.0.1 (closed again before returning). */
 export function freePort(): Promise<number> {

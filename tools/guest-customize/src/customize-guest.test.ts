@@ -7,6 +7,9 @@ import type { BuildDocument, Template } from '@ozkit/build-document';
 import type { OzkitError } from '@ozkit/errors';
 import { silentLogger } from '@ozkit/log';
 import { customizeGuest, type CustomizeSettings } from './customize-guest.js';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('ssh-keygen');
 
 // Everything here fails before a VM would boot: the checks that save a 5-minute run.
 const dir = mkdtempSync(join(tmpdir(), 'ozkit-customize-unit-'));

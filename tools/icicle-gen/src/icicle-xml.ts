@@ -18,6 +18,7 @@ export interface IcicleContent {
 }
 
 // XML 1.0 Char production: lxml refuses anything else ("All strings must be XML compatible").
+// eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function checkChars(value: string, what: string): void {

@@ -143,7 +143,7 @@ async function bootFromIso(
   answer: Answer,
   options: IsoFetchOptions & BootContext,
 ): Promise<Media> {
-  const { logger, workdir, ctx } = options;
+  const { logger, workdir } = options;
   const layout = await readIsoBootLayout(fetched.path, options.signal);
   try {
     const labelText = labelTextOf(layout.entry);

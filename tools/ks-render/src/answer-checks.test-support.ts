@@ -50,6 +50,9 @@ export function kickstartStructure(text: string): { commands: string[]; sections
 export function autoyastFacts(text: string): Record<string, unknown> {
   const script = String.raw`
 import sys, json, xml.etree.ElementTree as ET
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('debconf-set-selections', 'python3', 'flock');
 ns = {"y": "http://www.suse.com/1.0/yast2ns"}
 root = ET.fromstring(sys.stdin.read())
 def t(path):

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { sha512Crypt, randomSalt } from './sha512-crypt.js';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('openssl');
 
 function opensslCrypt(password: string, salt: string): string {
   return execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password + '\n' }).toString().trim();

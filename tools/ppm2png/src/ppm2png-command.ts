@@ -3,11 +3,9 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandContext } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
-import type { BuildDocument } from '@ozkit/build-document';
 import { netpbmToPng, netpbmToPngStream, type ConvertedImage } from '@ozkit/netpbm';
 import { formatBytes } from '@ozkit/log';
 import { convertDirectory, type BatchResult, type ConvertedFile, type FailedFile } from './convert-directory.js';
-import { convertDocumentScreenshots } from './convert-screenshots.js';
 import { peekStream, sniffInput } from './input-kind.js';
 
 /** What the command line asked for (parsed by cli.ts). */

@@ -282,8 +282,11 @@ class LibvirtGuest implements RunningGuest {
       const m = /^\s*block\.\d+\.(rd|wr)\.(bytes|reqs)=(\d+)/.exec(line);
       if (!m) continue;
       const value = Number(m[3]);
-      if (m[1] === 'rd') m[2] === 'bytes' ? (stats.diskReadBytes += value) : (stats.diskReadOps += value);
-      else m[2] === 'bytes' ? (stats.diskWriteBytes += value) : (stats.diskWriteOps += value);
+      if (m[1] === 'rd') {
+        if (m[2] === 'bytes') stats.diskReadBytes += value;
+        else stats.diskReadOps += value;
+      } else if (m[2] === 'bytes') stats.diskWriteBytes += value;
+      else stats.diskWriteOps += value;
     }
     if (this.netCounter) stats.netBytes = await this.netCounter.read();
     return stats;

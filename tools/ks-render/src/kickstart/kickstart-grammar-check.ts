@@ -1,5 +1,5 @@
 import type { AnswerProblem } from '../answer-context.js';
-import type { CommandGrammar, KickstartRelease, OptionGrammar, PositionalGrammar } from './kickstart-grammar.js';
+import type { CommandGrammar, KickstartRelease, OptionGrammar } from './kickstart-grammar.js';
 import { commands, sections, type KsCommand, type KsDocument, type KsSection } from './kickstart-syntax.js';
 
 /**
