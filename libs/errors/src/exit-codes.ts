@@ -1,4 +1,4 @@
-/** sysexits(3) codes, the only exit codes ozkit tools use (see ARCHITECTURE.md). */
+/** sysexits(3) codes, the only exit codes ozkit tools use (docs/architecture.md, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   usage: 64,
