@@ -14,10 +14,6 @@ export interface ChildRule {
   repeat?: boolean;
 }
 
-export function elementsOf(el: XmlElement): XmlElement[] {
-  return el.children.filter((c): c is XmlElement => c.kind === 'element');
-}
-
 /** Groups an element's children by name, reporting unknown, duplicate and missing ones, and stray text. */
 export function childrenByName(
   el: XmlElement,

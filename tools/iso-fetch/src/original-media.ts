@@ -1,5 +1,4 @@
 import { readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import type { ChecksumKind, Media } from '@ozkit/build-document';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
@@ -203,9 +202,3 @@ export function originalRecord(file: FetchedFile, kind: 'iso' | 'tree'): Media['
     fromCache: file.fromCache,
   };
 }
-
-export function storeFor(root: string): ContentStore {
-  return new ContentStore(root);
-}
-
-export const downloadsDir = (workdir: string) => join(workdir, 'downloads');
