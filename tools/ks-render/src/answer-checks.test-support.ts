@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parseKickstart, commands, sections } from './kickstart/kickstart-syntax.js';
+import { needsPrograms } from '../../../test/support/missing-program.js';
+
+needsPrograms('debconf-set-selections', 'python3', 'flock');
 
 /**
  * Debian's own preseed parser: exit 0 and nothing on stderr (it only warns on unknown types).
@@ -50,9 +53,6 @@ export function kickstartStructure(text: string): { commands: string[]; sections
 export function autoyastFacts(text: string): Record<string, unknown> {
   const script = String.raw`
 import sys, json, xml.etree.ElementTree as ET
-import { needsPrograms } from '../../../test/support/missing-program.js';
-
-needsPrograms('debconf-set-selections', 'python3', 'flock');
 ns = {"y": "http://www.suse.com/1.0/yast2ns"}
 root = ET.fromstring(sys.stdin.read())
 def t(path):
