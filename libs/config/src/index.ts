@@ -4,6 +4,8 @@ export {
   defaultConfigPath,
   defaultCacheDir,
   envVarFor,
+  configKeyFor,
+  parseMirrorUrl,
   parseBoolean,
   parseSeconds,
   type Settings,
