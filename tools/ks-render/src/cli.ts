@@ -44,5 +44,6 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
   if (args._.length > 0)
     throw new OzkitError('USAGE', `unexpected argument "${String(args._[0])}"`, { hint: `the template comes in the build document; the answer file goes with --auto FILE (see ${tool} --help)` });
   const { settings } = loadConfig({ configFile: args.config, flags: { lint: args.lint } });
-  await runStage(ksRenderStage, { autoFile: args.auto, lint: settings.lint, fix: args.fix }, { ctx, in: args.in, out: args.out });
+  const mirrors = { debian: settings.debianMirror, ubuntu: settings.ubuntuMirror };
+  await runStage(ksRenderStage, { autoFile: args.auto, lint: settings.lint, fix: args.fix, mirrors }, { ctx, in: args.in, out: args.out });
 });
