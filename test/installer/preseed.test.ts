@@ -31,9 +31,10 @@ function seed(name: string, text: string): string {
 
 describe('preseed_parse', () => {
   it('reads the preseed contract ks-render emits, continuation lines joined', () => {
-    const file = seed('contract.seed', testPreseed({ hostname: 'web1', packages: ['tree', 'curl'], lateCommands: ["in-target sh -c 'touch /root/x'"], marker: 'OZKIT-INSTALL-COMPLETE abc' }));
+    const file = seed('contract.seed', testPreseed({ hostname: 'web1', mirrorHost: 'mirror.example', mirrorDirectory: '/debian', packages: ['tree', 'curl'], lateCommands: ["in-target sh -c 'touch /root/x'"], marker: 'OZKIT-INSTALL-COMPLETE abc' }));
     const get = (q: string) => sh(`preseed_load ${file} && preseed_get ${q}`);
     expect(get('netcfg/get_hostname').stdout).toBe('web1\n');
+    expect(get('mirror/http/hostname').stdout).toBe('mirror.example\n');
     expect(get('passwd/root-password').stdout).toBe('ozkit\n');
     expect(get('pkgsel/include').stdout).toBe('openssh-server tree curl\n');
     expect(get('partman-auto/expert_recipe').stdout).toContain('$primary{ } $bootable{ } method{ format }');
