@@ -35,7 +35,7 @@ function hostOsRelease(root: string): { id: string; codename?: string } | undefi
   return undefined;
 }
 
-const httpUri = (s: AptSource) => s.uris.find((u) => /^https?:\/\//i.test(u));
+const httpUri = (s: AptSource) => s.uris.find((u) => /^https?:\/\//i.test(u) && URL.canParse(u));
 const usable = (s: AptSource) => s.enabled && s.types.includes('deb') && httpUri(s) !== undefined;
 const trimmed = (uri: string) => uri.replace(/\/+$/, '');
 

@@ -226,6 +226,15 @@ describe('preseed specifics', () => {
     expect(mirrorLines(readFileSync(withTree.answer!.path, 'utf8'))).toEqual(['d-i mirror/http/hostname string ftp.example.org', 'd-i mirror/http/directory string /debian']);
   });
 
+  it('a host mirror with shell characters is refused (65), never written into the preseed', async () => {
+    const aptRoot = hostRoot('ID=debian\nVERSION_CODENAME=bookworm\n', { 'sources.list': 'deb http://mirror.example/$(reboot) bookworm main\n' });
+    await expect(renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12' }), { mirrors: { aptRoot } })).rejects.toMatchObject({
+      code: 'BAD_CONFIG',
+      exitCode: 65,
+      message: `archive mirror "http://mirror.example/$(reboot)" (from ${join(aptRoot, 'etc/apt/sources.list')}:1) has characters that cannot go into a preseed safely`,
+    });
+  });
+
   it('no setting and a host of another distribution: exit 64 naming the setting, nothing written', async () => {
     const workdir = scratch.dir();
     const doc = documentFor(workdir, { os: 'Ubuntu', version: '18.04' });

@@ -45,7 +45,12 @@ function mirrorFor(ctx: RenderContext): { hostname: string; directory: string; s
   }
   const distro = ctx.os.distro === 'ubuntu' ? 'ubuntu' : 'debian';
   const mirror = archiveMirror(distro, { setting: ctx.mirrors[distro], root: ctx.mirrors.aptRoot });
-  return { ...hostAndDirectory(mirror.url)!, source: mirror.source };
+  const url = checkedInstallUrl(mirror.url);
+  if (!url)
+    throw new OzkitError('BAD_CONFIG', `archive mirror "${mirror.url}" (from ${mirror.source}) has characters that cannot go into a preseed safely`, {
+      hint: 'set a plain http(s) mirror URL (percent-encode spaces and quotes)',
+    });
+  return { ...hostAndDirectory(url)!, source: mirror.source };
 }
 
 /** An http(s) URL's host and path (up to `marker` when given, which must be there). */
