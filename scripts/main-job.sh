@@ -16,6 +16,14 @@ case "$connect" in
   ?*) echo "main-job: guests run through libvirt at $connect" >&2 ;;
 esac
 
+# The Debian archive, never a built-in host: OZKIT_TEST_MIRROR, else OZKIT_DEBIAN_MIRROR / [ozkit]
+# debian_mirror, else this machine's apt sources (the same lookup the test installer build makes).
+# ks-render's preseed and the example's repository (a mirror.example placeholder) both use it.
+mirrors=$(node test/installer/archive-mirror.mjs) || exit $?
+archive=${mirrors%%$'\n'*}
+export OZKIT_DEBIAN_MIRROR="$archive"
+echo "main-job: Debian archive $archive" >&2
+
 echo "main-job: building or reusing the test installer ISO…" >&2
 iso=$(npm run --silent test-installer | tail -n 1)
 [ -f "$iso" ] || { echo "main-job: the test installer build printed no ISO path" >&2; exit 70; }
@@ -23,7 +31,10 @@ iso=$(npm run --silent test-installer | tail -n 1)
 workdir="${OZKIT_WORKDIR:-$PWD/build/main-job}"
 mkdir -p "$workdir"
 doc="$workdir/build.json"
-tdl-validate --workdir "$workdir" examples/debian-12/debian-12.tdl \
+tdl=$workdir/debian-12.tdl
+example=$(<examples/debian-12/debian-12.tdl)
+printf '%s\n' "${example//'http://mirror.example/debian'/"${archive//'&'/'&amp;'}"}" >"$tdl"
+tdl-validate --workdir "$workdir" "$tdl" \
   | ks-render \
   | iso-fetch --iso "$iso" --checksum "sha256:$(sha256sum "$iso" | cut -d" " -f1)" \
   | guest-install \

@@ -13,6 +13,7 @@ import { HostKeyPin, SshSession, loadPrivateKey, waitForSsh } from '@ozkit/ssh';
 import type { OzkitError } from '@ozkit/errors';
 import { debianTestDisk } from '../../tools/guest-customize/src/debian-test-disk.test-support.js';
 import { buildTinyGuest, tinyGuestAppend } from '../../libs/qemu/src/tiny-guest.test-support.js';
+import { testMirror } from '../support/test-installer.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const bin = (tool: string) => join(repoRoot, 'tools', tool, 'bin', `${tool}.js`);
@@ -92,11 +93,13 @@ function qemuRunningFor(path: string): boolean {
   return out.split('\n').some((l) => l.includes('qemu-system') && l.includes(path));
 }
 
+// The guest really fetches from the archive: the host's (or the set) mirror, never a built-in host.
+const archive = testMirror().url;
 const tdl = (body: string, name = 'customize-vm') => `<template>
   <name>${name}</name>
   <description>guest-customize VM test</description>
   <os><name>Debian</name><version>12</version><arch>x86_64</arch>
-    <install type='url'><url>http://deb.debian.org/debian/dists/bookworm/main/installer-amd64/</url></install>
+    <install type='url'><url>http://mirror.example/debian/dists/bookworm/main/installer-amd64/</url></install>
     <icicle><extra_command>dpkg-query -W -f '\${Package}=\${Version}\\n'</extra_command></icicle>
   </os>
 ${body}
@@ -146,8 +149,8 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
     const docPath = await documentFor(
       'main',
       tdl(`  <repositories>
-    <repository name='bookworm-updates'><url>http://deb.debian.org/debian bookworm-updates main</url><signed>yes</signed></repository>
-    <repository name='temporary'><url>http://deb.debian.org/debian bookworm-backports main</url><persisted>no</persisted></repository>
+    <repository name='bookworm-updates'><url>${archive} bookworm-updates main</url><signed>yes</signed></repository>
+    <repository name='temporary'><url>${archive} bookworm-backports main</url><persisted>no</persisted></repository>
   </repositories>
   <packages><package name='tree'/></packages>
   <files>

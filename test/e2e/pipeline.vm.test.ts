@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
 import { INSTALLED_IMAGE_ROOT_PASSWORD, installedDebianImage, runStageCli, testCacheRoot } from '../support/installed-image.js';
-import { testInstallerIso } from '../support/test-installer.js';
+import { testInstallerIso, testMirror } from '../support/test-installer.js';
 
 // Same name, OS, disk and root password as the shared installed image: the answer file's stable
 // hash matches, so guest-install reuses that install.
@@ -66,6 +66,8 @@ describe('the whole pipeline on the test installer', () => {
       OZKIT_CACHE_DIR: join(testCacheRoot(), 'installed-image', 'ozkit-cache'),
       OZKIT_CACHE_JEOS: 'yes',
       OZKIT_CPUS: process.env.OZKIT_CPUS ?? '2',
+      // The shared image's archive, so the preseed (and its JEOS key) is the same.
+      OZKIT_DEBIAN_MIRROR: testMirror().url,
     };
     const stages: [string, string[]][] = [
       ['tdl-validate', ['--workdir', join(work, 'build'), tdlPath]],

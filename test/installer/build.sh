@@ -7,17 +7,32 @@
 #   OZKIT_TEST_CACHE=/var/cache/x bash test/installer/build.sh
 #
 # Environment: OZKIT_TEST_CACHE (cache root), OZKIT_TEST_SUITE (default bookworm),
-# OZKIT_TEST_MIRROR (default http://deb.debian.org/debian).
+# OZKIT_TEST_MIRROR (the Debian archive; default OZKIT_DEBIAN_MIRROR / [ozkit] debian_mirror, else
+# the host's apt sources), OZKIT_TEST_SECURITY_MIRROR (default the host's security archive).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 suite=${OZKIT_TEST_SUITE:-bookworm}
-mirror=${OZKIT_TEST_MIRROR:-http://deb.debian.org/debian}
 cache_root=${OZKIT_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ozkit-test}
 area=$cache_root/installer
 
 say() { printf 'test-installer: %s\n' "$*" >&2; }
 die() { local code=$1; shift; say "$*"; exit "$code"; }
+
+case ${1:-} in
+  --help|-h) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; echo "Options: --key (print the cache key and exit)"; exit 0 ;;
+  ''|--key) ;;
+  *) die 64 "unknown argument: $1 (try --help)" ;;
+esac
+
+# The archive (and security archive) to debootstrap from and to default the installed system's
+# apt sources to; archive-mirror.mjs says what to set when there is none.
+command -v node >/dev/null || die 69 "node (>= 20.19) is needed to find the Debian archive mirror"
+mirrors=$(node "$here/archive-mirror.mjs") || exit $?
+{ read -r mirror; read -r security || true; } <<<"$mirrors"
+for url in "$mirror" "$security"; do
+  [[ -z $url || $url =~ ^https?://[A-Za-z0-9._~:/%@+=,-]+$ ]] || die 64 "archive mirror \"$url\" is not a plain http(s) URL (OZKIT_TEST_MIRROR / OZKIT_TEST_SECURITY_MIRROR)"
+done
 
 # ---- what the build needs, by Debian package (exit 69 names the missing ones)
 missing=()
@@ -41,18 +56,13 @@ if command -v busybox >/dev/null && ldd "$(command -v busybox)" >/dev/null 2>&1;
 
 # ---- cache keys: the tree depends on its script + suite + mirror; the ISO on everything here
 tree_key=$( { cat "$here/build-rootfs.sh"; echo "$suite $mirror"; } | sha256sum | cut -c1-16)
-iso_key=$( { cd "$here" && find build.sh build-rootfs.sh initrd -type f | LC_ALL=C sort | xargs sha256sum; echo "$suite $mirror"; } | sha256sum | cut -c1-16)
+iso_key=$( { cd "$here" && find build.sh build-rootfs.sh initrd -type f | LC_ALL=C sort | xargs sha256sum; echo "$suite $mirror $security"; } | sha256sum | cut -c1-16)
 out=$area/$iso_key
 
 # A hit stamps the entry as used: pruning spares entries other runs used lately.
 cached_iso() { local f; for f in "$out"/*.iso; do [ -f "$f" ] && { touch "$out/last-used" 2>/dev/null || true; echo "$f"; return 0; }; done; return 1; }
 
-case ${1:-} in
-  --key) echo "$iso_key"; exit 0 ;;   # e.g. a CI cache key
-  --help|-h) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; echo "Options: --key (print the cache key and exit)"; exit 0 ;;
-  '') ;;
-  *) die 64 "unknown argument: $1 (try --help)" ;;
-esac
+if [ "${1:-}" = --key ]; then echo "$iso_key"; exit 0; fi   # e.g. a CI cache key
 
 if iso=$(cached_iso); then say "cached: $out"; echo "$iso"; exit 0; fi
 
@@ -115,7 +125,7 @@ chmod 755 "$ird/init" "$ird/usr/bin/in-target" "$ird/lib/ozinst/udhcpc.script"
 mknod -m 600 "$ird/dev/console" c 5 1
 mknod -m 666 "$ird/dev/null" c 1 3
 echo "$iso_key" >"$ird/etc/ozkit-installer-version"
-echo "SUITE=$suite" >"$ird/etc/ozkit-installer.conf"
+printf 'SUITE=%s\nARCHIVE=%s\nSECURITY_ARCHIVE=%s\n' "$suite" "$mirror" "$security" >"$ird/etc/ozkit-installer.conf"
 
 modpath=$(cat "$tree/modules-path")
 mods=$work/modroot
@@ -288,6 +298,7 @@ key=$iso_key
 tree_key=$tree_key
 suite=$suite
 mirror=$mirror
+security=$security
 debian_version=$debver
 kernel=$kver
 volume_id=$volid

@@ -1,7 +1,7 @@
 // The test installer's preseed and kernel-command-line readers, run under busybox sh as in the
 // installer's initrd.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,9 +31,10 @@ function seed(name: string, text: string): string {
 
 describe('preseed_parse', () => {
   it('reads the preseed contract ks-render emits, continuation lines joined', () => {
-    const file = seed('contract.seed', testPreseed({ hostname: 'web1', packages: ['tree', 'curl'], lateCommands: ["in-target sh -c 'touch /root/x'"], marker: 'OZKIT-INSTALL-COMPLETE abc' }));
+    const file = seed('contract.seed', testPreseed({ hostname: 'web1', mirrorHost: 'mirror.example', mirrorDirectory: '/debian', packages: ['tree', 'curl'], lateCommands: ["in-target sh -c 'touch /root/x'"], marker: 'OZKIT-INSTALL-COMPLETE abc' }));
     const get = (q: string) => sh(`preseed_load ${file} && preseed_get ${q}`);
     expect(get('netcfg/get_hostname').stdout).toBe('web1\n');
+    expect(get('mirror/http/hostname').stdout).toBe('mirror.example\n');
     expect(get('passwd/root-password').stdout).toBe('ozkit\n');
     expect(get('pkgsel/include').stdout).toBe('openssh-server tree curl\n');
     expect(get('partman-auto/expert_recipe').stdout).toContain('$primary{ } $bootable{ } method{ format }');
@@ -94,6 +95,53 @@ describe('preseed_parse', () => {
       expect(sh(`preseed_load ${file} && preseed_get passwd/root-password`).stdout).not.toBe('\n');
       expect(sh(`preseed_load ${file} && preseed_get apt-setup/security_host`).stdout).toBe('\n');
     }
+  });
+});
+
+/**
+ * configure_apt in a chroot laid out as the initrd is (busybox, /lib/ozinst, the build's
+ * /etc/ozkit-installer.conf, /rootfs/etc/os-release, /target): the sources.list it writes.
+ */
+function configureApt(preseed: string, conf: string): string {
+  const root = mkdtempSync(join(scratch, 'initrd-'));
+  for (const dir of ['bin', 'dev', 'etc', 'run', 'tmp', 'lib/ozinst', 'rootfs/etc', 'target/etc/apt/apt.conf.d']) mkdirSync(join(root, dir), { recursive: true });
+  const which = (program: string) => spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).stdout.trim();
+  copyFileSync(which('busybox'), join(root, 'bin/busybox'));
+  expect(spawnSync('mknod', ['-m', '666', join(root, 'dev/null'), 'c', '1', '3']).status).toBe(0);
+  for (const f of ['log.sh', 'preseed.sh', 'target.sh']) copyFileSync(join(lib, f), join(root, 'lib/ozinst', f));
+  writeFileSync(join(root, 'etc/ozkit-installer.conf'), conf);
+  writeFileSync(join(root, 'rootfs/etc/os-release'), 'ID=debian\nVERSION_CODENAME=bookworm\n');
+  writeFileSync(join(root, 'tmp/answers.seed'), preseed);
+  const r = spawnSync(which('chroot'), [root, '/bin/busybox', 'sh', '-c', '/bin/busybox --install -s /bin && . /lib/ozinst/log.sh && . /lib/ozinst/preseed.sh && . /lib/ozinst/target.sh && preseed_load /tmp/answers.seed && configure_apt'], {
+    encoding: 'utf8',
+    env: { PATH: '/bin', PRESEED_DB: '/run/preseed.db' },
+  });
+  expect(r.status, r.stderr + r.stdout).toBe(0);
+  expect(r.stderr).toBe('');
+  return readFileSync(join(root, 'target/etc/apt/sources.list'), 'utf8');
+}
+
+describe('configure_apt', () => {
+  const conf = 'SUITE=bookworm\nARCHIVE=http://built.example/debian\nSECURITY_ARCHIVE=http://built.example/debian-security\n';
+  const root = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v chroot && command -v busybox']).status === 0;
+
+  it.runIf(root)("names the preseed's mirror, with the security host it gives", () => {
+    const preseed = 'd-i mirror/http/hostname string mirror.example\nd-i mirror/http/directory string /pub/debian\nd-i apt-setup/security_host string security.mirror.example\n';
+    expect(configureApt(preseed, conf)).toBe(
+      'deb http://mirror.example/pub/debian bookworm main non-free-firmware\n' +
+        'deb http://security.mirror.example/debian-security bookworm-security main non-free-firmware\n' +
+        'deb http://mirror.example/pub/debian bookworm-updates main non-free-firmware\n',
+    );
+  });
+
+  it.runIf(root)('without mirror answers: the archive and security archive the installer was built from; an empty security_host means none', () => {
+    expect(configureApt('d-i time/zone string UTC\n', conf)).toBe(
+      'deb http://built.example/debian bookworm main non-free-firmware\n' +
+        'deb http://built.example/debian-security bookworm-security main non-free-firmware\n' +
+        'deb http://built.example/debian bookworm-updates main non-free-firmware\n',
+    );
+    expect(configureApt('d-i apt-setup/security_host string\n', conf)).toBe('deb http://built.example/debian bookworm main non-free-firmware\ndeb http://built.example/debian bookworm-updates main non-free-firmware\n');
+    expect(configureApt('d-i time/zone string UTC\n', 'SUITE=bookworm\nARCHIVE=http://built.example/debian\nSECURITY_ARCHIVE=\n')).not.toMatch(/security/);
   });
 });
 

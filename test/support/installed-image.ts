@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildDocument } from '@ozkit/build-document';
 import { createDisk } from '@ozkit/qemu';
-import { testInstallerIso } from './test-installer.js';
+import { testInstallerIso, testMirror } from './test-installer.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -120,8 +120,10 @@ export async function runInstallPipeline(options: {
     ['ks-render', []],
     ['iso-fetch', ['--iso', options.iso, '--checksum', 'none']],
   ];
+  // ks-render's preseed names the archive the test installer was built from (OZKIT_TEST_MIRROR, …).
+  const env = { ...options.env, OZKIT_DEBIAN_MIRROR: testMirror().url };
   for (const [tool, args] of stages) {
-    const r = await runStageCli(tool, args, doc, options.env);
+    const r = await runStageCli(tool, args, doc, env);
     stderr += r.stderr;
     if (r.code !== 0) throw new Error(`${tool} exited with ${r.code}:\n${r.stderr}`);
     doc = r.stdout;

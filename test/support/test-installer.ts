@@ -9,11 +9,31 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { injectIntoInitrd } from '@ozkit/initrd';
+import { testArchiveMirror } from '../installer/archive-mirror.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TEST_INSTALLER_SCRIPT = join(repoRoot, 'test/installer/build.sh');
 
 let building: Promise<string> | undefined;
+
+/** The Debian archive tests' guests install from, as its URL and as d-i's host and directory. */
+export interface TestMirror {
+  url: string;
+  hostname: string;
+  directory: string;
+  security?: string;
+}
+
+/**
+ * The Debian archive the test installer was built from: OZKIT_TEST_MIRROR, else OZKIT_DEBIAN_MIRROR /
+ * [ozkit] debian_mirror, else the host's apt sources (test/installer/archive-mirror.mjs). Throws
+ * the same one-line error as the installer build when there is none.
+ */
+export function testMirror(): TestMirror {
+  const mirror = testArchiveMirror() as { url: string; security?: string };
+  const url = new URL(mirror.url);
+  return { url: mirror.url, hostname: url.host, directory: url.pathname.replace(/\/+$/, '') || '/', ...(mirror.security ? { security: mirror.security } : {}) };
+}
 
 /**
  * The test installer ISO's absolute path: runs test/installer/build.sh (cached; a few minutes
@@ -55,6 +75,7 @@ export interface TestPreseedOptions {
   /** Target disk (partman-auto/disk); default: the installer picks the first disk. */
   disk?: string;
   timezone?: string;
+  /** d-i's mirror/http/hostname and directory; default: testMirror()'s. */
   mirrorHost?: string;
   mirrorDirectory?: string;
   /** Extra commands run by preseed/late_command before the marker is written. */
@@ -73,6 +94,7 @@ export function testPreseed(options: TestPreseedOptions = {}): string {
   const marker = options.marker ?? 'OZKIT-INSTALL-COMPLETE test';
   const packages = ['openssh-server', ...(options.packages ?? [])];
   const late = [...(options.lateCommands ?? []), `echo '${marker}' > /dev/ttyS0`];
+  const mirror = options.mirrorHost === undefined || options.mirrorDirectory === undefined ? testMirror() : undefined;
   const password = options.rootPasswordCrypted
     ? [`d-i passwd/root-password-crypted password ${options.rootPasswordCrypted}`]
     : [
@@ -86,8 +108,8 @@ export function testPreseed(options: TestPreseedOptions = {}): string {
     `d-i netcfg/get_hostname string ${options.hostname ?? 'ozkit-test'}`,
     `d-i netcfg/get_domain string ${options.domain ?? 'localdomain'}`,
     'd-i mirror/country string manual',
-    `d-i mirror/http/hostname string ${options.mirrorHost ?? 'deb.debian.org'}`,
-    `d-i mirror/http/directory string ${options.mirrorDirectory ?? '/debian'}`,
+    `d-i mirror/http/hostname string ${options.mirrorHost ?? mirror!.hostname}`,
+    `d-i mirror/http/directory string ${options.mirrorDirectory ?? mirror!.directory}`,
     'd-i mirror/http/proxy string',
     'd-i passwd/root-login boolean true',
     'd-i passwd/make-user boolean false',

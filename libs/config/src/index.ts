@@ -4,6 +4,8 @@ export {
   defaultConfigPath,
   defaultCacheDir,
   settingSources,
+  configKeyFor,
+  parseMirrorUrl,
   parseBoolean,
   parseSeconds,
   type Settings,

@@ -112,6 +112,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ configFile: file, env: {} })).toThrowError(/must be an absolute path/);
   });
 
+  it('takes the archive mirrors from [ozkit] debian_mirror / ubuntu_mirror, the environment winning, and refuses a non-http URL', () => {
+    const file = tempFile('mirror.cfg', '[ozkit]\ndebian_mirror = http://mirror.example/debian/\nubuntu_mirror = https://mirror.example/ubuntu\n');
+    const fromFile = loadConfig({ configFile: file, env: {} });
+    expect(fromFile.settings.debianMirror).toBe('http://mirror.example/debian');
+    expect(fromFile.settings.ubuntuMirror).toBe('https://mirror.example/ubuntu');
+    expect(fromFile.origins.debianMirror).toEqual({ file, line: 2 });
+    expect(loadConfig({ configFile: file, env: { OZKIT_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' } }).settings.debianMirror).toBe('http://127.0.0.1:9/debian');
+    expect(loadConfig({ env: { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ozkit-config-')) } }).settings.debianMirror).toBeUndefined();
+    expect(() => loadConfig({ env: { OZKIT_DEBIAN_MIRROR: 'ftp://mirror.example/debian' } })).toThrowError(/^\$OZKIT_DEBIAN_MIRROR: "ftp:\/\/mirror.example\/debian" is not an http\(s\) mirror URL/);
+    expect(() => loadConfig({ env: { OZKIT_DEBIAN_MIRROR: 'mirror.example' } })).toThrowError(/is not an http\(s\) mirror URL/);
+  });
+
   it('fails with exit 66 when -c names a missing file', () => {
     try {
       loadConfig({ configFile: '/nonexistent/oz.cfg', env: {} });

@@ -42,6 +42,9 @@ export interface Settings {
   /** Oz's [libvirt] bridge_name: the guest's NIC on this bridge (libvirt only). */
   bridgeName: string | undefined;
   lint: LintLevel;
+  /** The Debian / Ubuntu archive a default preseed installs from; unset: the host's apt sources. */
+  debianMirror: string | undefined;
+  ubuntuMirror: string | undefined;
 }
 
 export type SettingName = keyof Settings;
@@ -101,6 +104,19 @@ const absolutePath: Parser<string> = (raw, where) => {
 
 const optionalPath: Parser<string | undefined> = (raw, where) => absolutePath(raw, where);
 
+/** An archive mirror: an http(s) URL without query or fragment, kept without a trailing slash. */
+export const parseMirrorUrl: Parser<string> = (raw, where) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password)
+    throw bad(where, `"${raw}" is not an http(s) mirror URL (e.g. http://mirror.example/debian)`);
+  return url.href.replace(/\/+$/, '');
+};
+
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
   const xdg = env.XDG_CACHE_HOME;
   return xdg && isAbsolute(xdg) ? join(xdg, 'ozkit') : join(homedir(), '.cache', 'ozkit');
@@ -130,6 +146,8 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   pool: { env: 'OZKIT_POOL', ini: [['libvirt', 'pool']], parse: (raw) => raw.trim(), default: () => 'default' },
   bridgeName: { env: 'OZKIT_BRIDGE_NAME', ini: [['libvirt', 'bridge_name']], parse: (raw) => raw.trim(), default: () => undefined },
   lint: { env: 'OZKIT_LINT', ini: [['ozkit', 'lint']], parse: oneOf<LintLevel>('error', 'warn', 'off'), default: () => 'error' },
+  debianMirror: { env: 'OZKIT_DEBIAN_MIRROR', ini: [['ozkit', 'debian_mirror']], parse: parseMirrorUrl, default: () => undefined },
+  ubuntuMirror: { env: 'OZKIT_UBUNTU_MIRROR', ini: [['ozkit', 'ubuntu_mirror']], parse: parseMirrorUrl, default: () => undefined },
 };
 
 export type SettingOrigin = 'flag' | 'env' | 'default' | { file: string; line: number };
@@ -228,4 +246,10 @@ export function settingSources(name: SettingName): { env: string; config: readon
   const fallback = specs[name].default({});
   const shown = fallback === undefined || (typeof fallback === 'string' && isAbsolute(fallback)) ? undefined : fallback;
   return { env: specs[name].env, config: specs[name].ini, ...(shown !== undefined ? { default: shown } : {}) };
+}
+
+/** The config file key behind a setting, as `[section] key` (for hints); undefined if it has none. */
+export function configKeyFor(name: SettingName): string | undefined {
+  const first = specs[name].ini[0];
+  return first ? `[${first[0]}] ${first[1]}` : undefined;
 }

@@ -12,3 +12,5 @@ export { osReleaseIdFor, templateFamily, familyMatches, rpmVendorFor, type OsRel
 export { packageManagerFor, PACKAGE_MANAGER_COMMANDS, type PackageManager } from './package-manager.js';
 export { diskBusFor } from './disk-bus.js';
 export { defaultCloudUser } from './cloud-user.js';
+export { readAptSources, parseOneLineSources, parseDeb822Sources, type AptSource } from './apt-sources.js';
+export { archiveMirror, hostArchiveMirror, type ArchiveMirror, type ArchiveDistro, type ArchiveMirrorOptions } from './archive-mirror.js';

@@ -32,8 +32,6 @@ export interface OsRelease {
   /** Set when the version is newer than any this release knows: the newest template is used. */
   fallbackFrom?: string;
   kickstart?: KickstartSyntax;
-  /** For d-i: Debian or Ubuntu archive defaults. */
-  mirror?: { hostname: string; directory: string };
 }
 
 const RHEL_LIKE: Record<string, { distro: Distro; label: string; majors: number[] }> = {
@@ -197,7 +195,6 @@ export function resolveOs(name: string, version: string): OsRelease {
       label: `Debian ${major}`,
       major: used,
       ...(fallbackFrom ? { fallbackFrom } : {}),
-      mirror: { hostname: 'deb.debian.org', directory: '/debian' },
     };
   }
 
@@ -219,7 +216,6 @@ export function resolveOs(name: string, version: string): OsRelease {
       label,
       major,
       minor,
-      mirror: { hostname: 'archive.ubuntu.com', directory: '/ubuntu' },
     };
   return {
     family: 'ubuntu',

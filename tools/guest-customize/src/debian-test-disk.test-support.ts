@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { testMirror } from '../../../test/support/test-installer.js';
 
 /**
  * A Debian 12 disk for VM tests until the pipeline's installed image (test/support/installed-image.ts)
  * is available: debootstrap (systemd, openssh-server, kernel) → ext4 image filled with `mke2fs -d`
  * (no mounts) → qcow2, booted with its own kernel/initrd (`root=/dev/vda`). Root accepts one test
- * key. Cached under ~/.cache/ozkit-test; a cold build takes ~3 minutes and needs the Debian archive.
+ * key. Cached under ~/.cache/ozkit-test; a cold build takes ~3 minutes and needs the Debian archive
+ * (the test installer's: OZKIT_TEST_MIRROR, else the setting, else the host's apt sources).
  */
 export interface DebianTestDisk {
   disk: string;
@@ -44,7 +46,7 @@ export function debianTestDisk(): DebianTestDisk {
     rmSync(root, { recursive: true, force: true });
     execFileSync(
       'debootstrap',
-      ['--variant=minbase', '--include=systemd-sysv,openssh-server,linux-image-amd64,udev,dbus,iproute2,ca-certificates,kmod', 'bookworm', root, 'http://deb.debian.org/debian'],
+      ['--variant=minbase', '--include=systemd-sysv,openssh-server,linux-image-amd64,udev,dbus,iproute2,ca-certificates,kmod', 'bookworm', root, testMirror().url],
       { stdio: 'ignore' },
     );
     writeFileSync(join(dir, 'debootstrap.ok'), '');

@@ -3,18 +3,18 @@ import type { TemplateRepository } from '@ozkit/build-document';
 import { aptSourceLine, planRepositories, refreshCommand, removalCommand } from './repository-plan.js';
 import { planPackageTransaction } from './package-transaction.js';
 
-const repo = (over: Partial<TemplateRepository>): TemplateRepository => ({ name: 'extra', url: 'http://deb.debian.org/debian', signed: false, persisted: true, sslverify: false, ...over });
+const repo = (over: Partial<TemplateRepository>): TemplateRepository => ({ name: 'extra', url: 'http://mirror.example/debian', signed: false, persisted: true, sslverify: false, ...over });
 
 describe('apt source lines', () => {
   it('completes a bare URI with the guest codename and main, trusted when unsigned', () => {
-    expect(aptSourceLine(repo({}), { codename: 'bookworm' })).toEqual({ line: 'deb [trusted=yes] http://deb.debian.org/debian bookworm main', suite: 'bookworm' });
+    expect(aptSourceLine(repo({}), { codename: 'bookworm' })).toEqual({ line: 'deb [trusted=yes] http://mirror.example/debian bookworm main', suite: 'bookworm' });
   });
   it('keeps a whole line as Oz users write it, adding signed-by for a signed repository with a key file', () => {
-    const r = repo({ url: 'deb http://deb.debian.org/debian bookworm-backports main contrib', signed: true });
+    const r = repo({ url: 'deb http://mirror.example/debian bookworm-backports main contrib', signed: true });
     expect(aptSourceLine(r, { keyFile: '/etc/apt/keyrings/extra.gpg' }).line).toBe(
-      'deb [signed-by=/etc/apt/keyrings/extra.gpg] http://deb.debian.org/debian bookworm-backports main contrib',
+      'deb [signed-by=/etc/apt/keyrings/extra.gpg] http://mirror.example/debian bookworm-backports main contrib',
     );
-    expect(aptSourceLine(r, {}).line).toBe('deb http://deb.debian.org/debian bookworm-backports main contrib');
+    expect(aptSourceLine(r, {}).line).toBe('deb http://mirror.example/debian bookworm-backports main contrib');
   });
   it('keeps existing options and flat repositories', () => {
     expect(aptSourceLine(repo({ url: 'deb [arch=amd64] http://x.example/repo ./' }), {}).line).toBe('deb [arch=amd64 trusted=yes] http://x.example/repo ./');
@@ -24,7 +24,7 @@ describe('apt source lines', () => {
 describe('planRepositories', () => {
   const repos = [
     repo({ name: 'my repo', url: 'https://pkgs.example.com/debian bookworm main', persisted: false }),
-    repo({ name: 'signed', url: 'http://deb.debian.org/debian bookworm-updates main', signed: true, sslverify: true }),
+    repo({ name: 'signed', url: 'http://mirror.example/debian bookworm-updates main', signed: true, sslverify: true }),
   ];
   const files = [{ name: '/etc/apt/keyrings/signed.asc', type: 'raw' as const, content: '-----BEGIN PGP…' }];
 
@@ -36,7 +36,7 @@ describe('planRepositories', () => {
     ]);
     expect(String(setup.repositories[0].files[1].content)).toContain('Acquire::https::pkgs.example.com::Verify-Peer "false";');
     expect(setup.repositories[1].keyFile).toBe('/etc/apt/keyrings/signed.asc');
-    expect(String(setup.repositories[1].files[0].content)).toContain('deb [signed-by=/etc/apt/keyrings/signed.asc] http://deb.debian.org/debian bookworm-updates main');
+    expect(String(setup.repositories[1].files[0].content)).toContain('deb [signed-by=/etc/apt/keyrings/signed.asc] http://mirror.example/debian bookworm-updates main');
     expect(setup.refresh).toContain('APT::Update::Error-Mode=any');
     expect(removalCommand('apt', setup.repositories)).toBe(
       "rm -f /etc/apt/sources.list.d/my_repo.list /etc/apt/apt.conf.d/80ozkit-my_repo && DEBIAN_FRONTEND=noninteractive apt-get update",
@@ -62,7 +62,7 @@ describe('planRepositories', () => {
 });
 
 describe('planPackageTransaction', () => {
-  const apt = planRepositories([repo({ name: 'backports', url: 'http://deb.debian.org/debian bookworm-backports main' })], 'apt', { files: [] }).repositories;
+  const apt = planRepositories([repo({ name: 'backports', url: 'http://mirror.example/debian bookworm-backports main' })], 'apt', { files: [] }).repositories;
 
   it('puts every package in one apt transaction, honouring repository, file and arguments', () => {
     const t = planPackageTransaction(

@@ -12,7 +12,7 @@ export function debianDocument(workdir: string): BuildDocument {
       source: { path: `${workdir}/debian12.tdl`, sha256: sha256('tdl') },
       name: 'debian12-web',
       description: 'Debian 12 with nginx',
-      os: { name: 'Debian', version: '12', arch: 'x86_64', install: { type: 'url', url: 'http://deb.debian.org/debian/' } },
+      os: { name: 'Debian', version: '12', arch: 'x86_64', install: { type: 'url', url: 'http://mirror.example/debian/' } },
       disk: { sizeBytes: 10 * 2 ** 30 },
       packages: [],
       repositories: [],
@@ -36,7 +36,7 @@ export function debianDocument(workdir: string): BuildDocument {
     },
     media: {
       original: {
-        url: 'http://deb.debian.org/debian/dists/bookworm/main/installer-amd64/current/images/netboot/mini.iso',
+        url: 'http://mirror.example/debian/dists/bookworm/main/installer-amd64/current/images/netboot/mini.iso',
         kind: 'iso',
         path: '/cache/isos/abc.iso',
         sha256: sha256('media'),

@@ -121,7 +121,7 @@ describe('SPDX 2.3', () => {
   it('records the media and answer file as checksummed packages the image was generated from', () => {
     const media = (spdx.packages as Record<string, any>[]).find((p) => p.SPDXID === 'SPDXRef-InstallMedia')!;
     expect(media.checksums).toEqual([{ algorithm: 'SHA256', checksumValue: sha256('media') }]);
-    expect(media.downloadLocation).toMatch(/^http:\/\/deb\.debian\.org\//);
+    expect(media.downloadLocation).toMatch(/^http:\/\/mirror\.example\//);
     const answer = (spdx.packages as Record<string, any>[]).find((p) => p.SPDXID === 'SPDXRef-AnswerFile')!;
     expect(answer.checksums).toEqual([{ algorithm: 'SHA256', checksumValue: sha256('answer') }]);
     expect(spdx.relationships).toContainEqual({ spdxElementId: 'SPDXRef-Image', relationshipType: 'GENERATED_FROM', relatedSpdxElement: 'SPDXRef-InstallMedia' });

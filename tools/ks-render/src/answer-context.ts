@@ -33,6 +33,16 @@ export interface RenderContext {
   lint: LintLevel;
   /** The kickstart grammar of the release (kickstart only; undefined for an OS without a table). */
   kickstartRelease?: KickstartRelease;
+  /** Where a default preseed's archive comes from when the TDL gives no url tree. */
+  mirrors: MirrorSettings;
+}
+
+/** `[ozkit] debian_mirror` / `ubuntu_mirror` (they win), else the host's apt sources read under `aptRoot`. */
+export interface MirrorSettings {
+  debian?: string;
+  ubuntu?: string;
+  /** Tests: a host root other than `/`. */
+  aptRoot?: string;
 }
 
 /** What a renderer hands back: the text, notes for stderr, and the sshd verdict. */

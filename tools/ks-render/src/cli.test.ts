@@ -8,8 +8,9 @@ const BIN = new URL('../bin/ks-render.js', import.meta.url).pathname;
 const scratch = new Scratch();
 afterEach(() => scratch.cleanup());
 
-function run(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input: input ?? '', encoding: 'utf8', timeout: 30_000 });
+// The archive setting is given so no test depends on the host's apt sources.
+function run(args: string[], input?: string, env: NodeJS.ProcessEnv = { OZKIT_DEBIAN_MIRROR: 'http://mirror.example/debian' }) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: input ?? '', encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,6 +28,21 @@ describe('ks-render CLI', () => {
     expect(existsSync(out.answer.path)).toBe(true);
     expect(r.stderr).toMatch(/^ks-render: rendered preseed for Debian 12: .*preseed\.cfg$/m);
     expect(r.stdout + r.stderr).not.toContain('"pw"');
+    expect(readFileSync(out.answer.path, 'utf8')).toMatch(/^d-i mirror\/http\/hostname string mirror\.example\nd-i mirror\/http\/directory string \/debian$/m);
+  });
+
+  it('takes the archive from [ozkit] ubuntu_mirror; a bad OZKIT_DEBIAN_MIRROR is exit 65 in one line', () => {
+    const dir = scratch.dir();
+    const config = join(dir, 'ozkit.cfg');
+    writeFileSync(config, '[ozkit]\nubuntu_mirror = http://ubuntu.mirror.example/pub/ubuntu/\n');
+    const r = run(['-c', config], JSON.stringify(documentFor(dir, { os: 'Ubuntu', version: '18.04' })), { OZKIT_UBUNTU_MIRROR: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(JSON.parse(r.stdout).answer.path, 'utf8')).toMatch(/^d-i mirror\/http\/hostname string ubuntu\.mirror\.example\nd-i mirror\/http\/directory string \/pub\/ubuntu$/m);
+    expect(r.stderr).toContain(`archive mirror ubuntu.mirror.example/pub/ubuntu (from OZKIT_UBUNTU_MIRROR / [ozkit] ubuntu_mirror)`);
+    const bad = run([], JSON.stringify(documentFor(scratch.dir(), { os: 'Debian', version: '12' })), { OZKIT_DEBIAN_MIRROR: 'mirror.example' });
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toMatch(/^ks-render: \$OZKIT_DEBIAN_MIRROR: "mirror.example" is not an http\(s\) mirror URL \(e\.g\. http:\/\/mirror\.example\/debian\)$/m);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('--auto / -a and --in / --out', () => {

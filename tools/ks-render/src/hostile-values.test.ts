@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentWith } from '@ozkit/build-document';
 import { renderAnswer } from './render-answer.js';
-import { documentFor, Scratch } from './ks-render.test-support.js';
+import { documentFor, Scratch, TEST_MIRRORS } from './ks-render.test-support.js';
 import { autoyastFacts, debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
 import { parsePreseed } from './preseed/preseed-syntax.js';
 
@@ -55,11 +55,11 @@ function cryptMatches(password: string, text: string): boolean {
 describe('TDL values never create answer-file commands or sections', () => {
   for (const [os, version, format] of OSES) {
     it(`${os} ${version}: hostile root passwords and names leave the ${format} shape unchanged`, async () => {
-      const plain = await renderAnswer(documentFor(scratch.dir(), { os, version, rootpw: 'plain', name: 'plain' }));
+      const plain = await renderAnswer(documentFor(scratch.dir(), { os, version, rootpw: 'plain', name: 'plain' }), { mirrors: TEST_MIRRORS });
       const expected = shapeOf(format, readFileSync(plain.answer!.path, 'utf8'));
       for (const [i, password] of HOSTILE_PASSWORDS.entries()) {
         const name = i % 2 === 0 ? `evil"; reboot; %post $(x) \\ ${i}` : `--hostname=x\n%pre ${i}`.replace(/\n/g, ' ');
-        const out = await renderAnswer(documentFor(scratch.dir(), { os, version, rootpw: password, name }));
+        const out = await renderAnswer(documentFor(scratch.dir(), { os, version, rootpw: password, name }), { mirrors: TEST_MIRRORS });
         const text = readFileSync(out.answer!.path, 'utf8');
         expect(shapeOf(format, text)).toEqual(expected);
         expect(text).not.toContain(password);

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTdl } from '@ozkit/tdl';
 import type { DocumentWith } from '@ozkit/build-document';
+import type { MirrorSettings } from './answer-context.js';
+
+/** The archive settings unit tests render with, so no test depends on the host's apt sources. */
+export const TEST_MIRRORS: MirrorSettings = { debian: 'http://mirror.example/debian', ubuntu: 'http://mirror.example/ubuntu' };
 
 /** Temp dirs for tests, removed by `cleanup()`. */
 export class Scratch {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { renderAnswer } from './render-answer.js';
-import { CUSTOMIZE_BODY, documentFor, EVERY_OS, Scratch } from './ks-render.test-support.js';
+import { CUSTOMIZE_BODY, documentFor, EVERY_OS, Scratch, TEST_MIRRORS } from './ks-render.test-support.js';
 import { autoyastFacts, debconfCheck, kickstartStructure, loadYaml } from './answer-checks.test-support.js';
 
 const scratch = new Scratch();
@@ -24,7 +24,7 @@ describe('default answer file for every OS listed in the issue', () => {
     it(`${entry.os} ${entry.version} → ${entry.format}`, async () => {
       const dir = scratch.dir();
       const doc = documentFor(dir, { os: entry.os, version: entry.version, rootpw: 's3cret pass', body: CUSTOMIZE_BODY });
-      const out = await renderAnswer(doc);
+      const out = await renderAnswer(doc, { mirrors: TEST_MIRRORS });
       const answer = out.answer!;
       expect(answer.format).toBe(entry.format);
       expect(answer.user).toBe(false);
@@ -140,16 +140,17 @@ describe('per-release kickstart syntax', () => {
 
 describe('preseed specifics', () => {
   it('Ubuntu d-i gets its keyboard keys and the openssh-server task', async () => {
-    const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Ubuntu', version: '18.04' }));
+    const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Ubuntu', version: '18.04' }), { mirrors: TEST_MIRRORS });
     const text = readFileSync(out.answer!.path, 'utf8');
     expect(text).toMatch(/^tasksel tasksel\/first multiselect standard, openssh-server$/m);
-    expect(text).toMatch(/^d-i mirror\/http\/hostname string archive\.ubuntu\.com$/m);
+    expect(text).toMatch(/^d-i mirror\/http\/hostname string mirror\.example$/m);
+    expect(text).toMatch(/^d-i mirror\/http\/directory string \/ubuntu$/m);
     expect(out.answer!.kernelArgs).toContain('keyboard-configuration/layoutcode=us');
     expect((out.answer as Record<string, unknown>).locator).toMatchObject({ iso: ['preseed/file=/cdrom/preseed/ozkit.seed'] });
   });
 
   it('Debian 12 uses the keys of the test installer contract', async () => {
-    const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12', name: 'Debian 12 JEOS' }));
+    const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12', name: 'Debian 12 JEOS' }), { mirrors: TEST_MIRRORS });
     const text = readFileSync(out.answer!.path, 'utf8');
     for (const line of [
       'd-i debian-installer/locale string en_US.UTF-8',
@@ -157,7 +158,7 @@ describe('preseed specifics', () => {
       'd-i netcfg/choose_interface select auto',
       'd-i netcfg/get_hostname string debian-12-jeos',
       'd-i mirror/country string manual',
-      'd-i mirror/http/hostname string deb.debian.org',
+      'd-i mirror/http/hostname string mirror.example',
       'd-i mirror/http/directory string /debian',
       'd-i mirror/http/proxy string',
       'd-i passwd/root-login boolean true',
@@ -190,6 +191,62 @@ describe('preseed specifics', () => {
     expect(text).toMatch(/^d-i mirror\/http\/hostname string ftp\.example\.org$/m);
     expect(text).toMatch(/^d-i mirror\/http\/directory string \/mirror\/debian$/m);
   });
+
+  /** A host root (os-release + apt sources) for the host-mirror fallback. */
+  function hostRoot(osRelease: string, sources: Record<string, string>): string {
+    const root = scratch.dir();
+    mkdirSync(join(root, 'etc/apt/sources.list.d'), { recursive: true });
+    writeFileSync(join(root, 'etc/os-release'), osRelease);
+    for (const [name, text] of Object.entries(sources)) writeFileSync(join(root, 'etc/apt', name), text);
+    return root;
+  }
+  const debianHost = () =>
+    hostRoot('ID=debian\nVERSION_CODENAME=bookworm\n', {
+      'sources.list.d/debian.sources': 'Types: deb\nURIs: http://host-mirror.example/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n',
+      'sources.list.d/old.list.disabled': 'deb http://disabled.example/debian bookworm main\n',
+    });
+  const mirrorLines = (text: string) => text.split('\n').filter((l) => /^d-i mirror\/http\/(hostname|directory) /.test(l));
+
+  it("without a url tree or a setting, the mirror is the host's apt archive (same distribution), said on stderr", async () => {
+    const lines: string[] = [];
+    const { Logger } = await import('@ozkit/log');
+    const logger = new Logger({ tool: 'ks-render', stream: { write: (s: string) => (lines.push(s), true), isTTY: false } as never });
+    const aptRoot = debianHost();
+    const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12' }), { logger, mirrors: { aptRoot } });
+    expect(mirrorLines(readFileSync(out.answer!.path, 'utf8'))).toEqual(['d-i mirror/http/hostname string host-mirror.example', 'd-i mirror/http/directory string /debian']);
+    expect(lines.join('')).toContain(`archive mirror host-mirror.example/debian (from ${join(aptRoot, 'etc/apt/sources.list.d/debian.sources')}:1)`);
+  });
+
+  it('the setting wins over the host; the url tree wins over both', async () => {
+    const aptRoot = debianHost();
+    const withSetting = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12' }), { mirrors: { debian: 'http://127.0.0.1:9/pub/debian', aptRoot } });
+    expect(mirrorLines(readFileSync(withSetting.answer!.path, 'utf8'))).toEqual(['d-i mirror/http/hostname string 127.0.0.1:9', 'd-i mirror/http/directory string /pub/debian']);
+    const tree = '<install type="url"><url>http://ftp.example.org/debian/dists/bookworm/main/installer-amd64/</url></install>';
+    const withTree = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12', install: tree }), { mirrors: { debian: 'http://127.0.0.1:9/pub/debian', aptRoot } });
+    expect(mirrorLines(readFileSync(withTree.answer!.path, 'utf8'))).toEqual(['d-i mirror/http/hostname string ftp.example.org', 'd-i mirror/http/directory string /debian']);
+  });
+
+  it('a host mirror with shell characters is refused (65), never written into the preseed', async () => {
+    const aptRoot = hostRoot('ID=debian\nVERSION_CODENAME=bookworm\n', { 'sources.list': 'deb http://mirror.example/$(reboot) bookworm main\n' });
+    await expect(renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12' }), { mirrors: { aptRoot } })).rejects.toMatchObject({
+      code: 'BAD_CONFIG',
+      exitCode: 65,
+      message: `archive mirror "http://mirror.example/$(reboot)" (from ${join(aptRoot, 'etc/apt/sources.list')}:1) has characters that cannot go into a preseed safely`,
+    });
+  });
+
+  it('no setting and a host of another distribution: exit 64 naming the setting, nothing written', async () => {
+    const workdir = scratch.dir();
+    const doc = documentFor(workdir, { os: 'Ubuntu', version: '18.04' });
+    await expect(renderAnswer(doc, { mirrors: { aptRoot: debianHost() } })).rejects.toMatchObject({
+      code: 'USAGE',
+      exitCode: 64,
+      message: 'no Ubuntu archive mirror: OZKIT_UBUNTU_MIRROR is not set and the host is not Ubuntu, so its apt sources cannot serve',
+      hint: 'set OZKIT_UBUNTU_MIRROR=http://<your mirror>/ubuntu or [ozkit] ubuntu_mirror in the config file',
+    });
+    expect(existsSync(join(workdir, 'work', 'preseed.cfg'))).toBe(false);
+    expect(existsSync(join(workdir, 'work', 'build-key'))).toBe(false);
+  });
 });
 
 describe('root password and build access', () => {
@@ -198,7 +255,7 @@ describe('root password and build access', () => {
     const lines: string[] = [];
     const { Logger } = await import('@ozkit/log');
     const logger = new Logger({ tool: 'ks-render', stream: { write: (s: string) => (lines.push(s), true), isTTY: false } as never });
-    const out = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12' }), { logger });
+    const out = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12' }), { logger, mirrors: TEST_MIRRORS });
     const rp = out.answer!.rootPassword as { generated: true; file: string };
     expect(rp.generated).toBe(true);
     expect(mode(rp.file)).toBe(0o600);

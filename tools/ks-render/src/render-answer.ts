@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { OzkitError, OzkitErrorList } from '@ozkit/errors';
 import type { Answer, AnswerFormat, BuildDocument, DocumentWith, OsFamily, Template } from '@ozkit/build-document';
 import { silentLogger, type Logger } from '@ozkit/log';
-import { hostnameFor, serialConsoleFor, type AnswerProblem, type RenderContext, type RenderedAnswer } from './answer-context.js';
+import { hostnameFor, serialConsoleFor, type AnswerProblem, type MirrorSettings, type RenderContext, type RenderedAnswer } from './answer-context.js';
 import { renderMetaData } from './autoinstall/render-autoinstall.js';
 import { adaptUserAnswer, lintFinalAnswer, renderDefaultAnswer, userRootPassword } from './answer-renderers.js';
 import { detectAnswerFormat, FAMILY_FOR_FORMAT, FORMATS_FOR_FAMILY } from './answer-format.js';
@@ -26,6 +26,8 @@ export interface RenderAnswerOptions {
   lint?: LintLevel;
   /** `--fix`: repair the mechanical grammar mistakes in the copy that goes into the workdir. */
   fix?: boolean;
+  /** The archive mirror settings for a default preseed (see MirrorSettings). */
+  mirrors?: MirrorSettings;
 }
 
 /** File names in the workdir. */
@@ -145,6 +147,7 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
     serialConsole: serial.console,
     lint,
     ...(kickstartRelease ? { kickstartRelease } : {}),
+    mirrors: options.mirrors ?? {},
   };
 
   // The root password: the TDL's (Oz's substitution), else the user file's own, else generated.

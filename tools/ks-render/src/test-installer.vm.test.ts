@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
-import { appendPreseedToInitrd, extractInstallerKernel, testInstallerIso } from '../../../test/support/test-installer.js';
+import { appendPreseedToInitrd, extractInstallerKernel, testInstallerIso, testMirror } from '../../../test/support/test-installer.js';
 import { renderAnswer } from './render-answer.js';
 import { CUSTOMIZE_BODY, documentFor, Scratch } from './ks-render.test-support.js';
 
@@ -65,7 +65,7 @@ describe('ks-render preseeds installed by the ozkit test installer', () => {
 
   it('the default Debian 12 preseed: key in place, completion marker, power-off', async () => {
     const dir = scratch.dir();
-    const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'hunter2 "$(x)"', name: 'ks render e2e', body: CUSTOMIZE_BODY }));
+    const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'hunter2 "$(x)"', name: 'ks render e2e', body: CUSTOMIZE_BODY }), { mirrors: { debian: testMirror().url } });
     const { console, code, answer } = await installWith(doc, dir);
     expect(code, console.slice(-4000)).toBe(0);
     expect(console).toContain(String((answer as Record<string, unknown>).loadedMarker));
@@ -77,7 +77,11 @@ describe('ks-render preseeds installed by the ozkit test installer', () => {
 
   it("a user's preseed that reboots: ks-render makes it power off and adds the build access", async () => {
     const dir = scratch.dir();
-    const fixture = new URL('../test-fixtures/debian-12-user.seed', import.meta.url).pathname;
+    // The fixture names a placeholder archive; this install really fetches (pkgsel/include curl).
+    const mirror = testMirror();
+    const fixture = join(dir, 'debian-12-user.seed');
+    const seed = readFileSync(new URL('../test-fixtures/debian-12-user.seed', import.meta.url), 'utf8');
+    writeFileSync(fixture, seed.replace(/^(d-i mirror\/http\/hostname string ).*$/m, `$1${mirror.hostname}`).replace(/^(d-i mirror\/http\/directory string ).*$/m, `$1${mirror.directory}`));
     const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', body: CUSTOMIZE_BODY }), { autoFile: fixture });
     const { console, code, answer } = await installWith(doc, dir);
     expect(code, console.slice(-4000)).toBe(0);

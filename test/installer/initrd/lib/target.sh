@@ -142,23 +142,30 @@ configure_accounts() {
 }
 
 # configure_apt: sources.list from the mirror/* answers, with d-i's security and updates services.
+# Without a mirror (or security_host) answer: the archive this installer was built from (build.sh
+# writes ARCHIVE and SECURITY_ARCHIVE, maybe empty, to /etc/ozkit-installer.conf).
 configure_apt() {
   _apt_proto=$(preseed_get mirror/protocol 2>/dev/null || echo http)
-  _apt_host=$(preseed_get "mirror/$_apt_proto/hostname" 2>/dev/null || true); [ -n "$_apt_host" ] || _apt_host=deb.debian.org
+  _apt_host=$(preseed_get "mirror/$_apt_proto/hostname" 2>/dev/null || true)
   _apt_dir=$(preseed_get "mirror/$_apt_proto/directory" 2>/dev/null || true); [ -n "$_apt_dir" ] || _apt_dir=/debian
+  if [ -n "$_apt_host" ]; then _apt_url=$_apt_proto://$_apt_host$_apt_dir; else _apt_url=$(. /etc/ozkit-installer.conf && echo "$ARCHIVE"); fi
   _apt_suite=$(preseed_get mirror/suite 2>/dev/null || true); [ -n "$_apt_suite" ] || _apt_suite=$(. /rootfs/etc/os-release && echo "$VERSION_CODENAME")
   _apt_proxy=$(preseed_get "mirror/$_apt_proto/proxy" 2>/dev/null || true)
   _apt_comp="main non-free-firmware"
-  { echo "deb $_apt_proto://$_apt_host$_apt_dir $_apt_suite $_apt_comp"
+  if _apt_sec=$(preseed_get apt-setup/security_host 2>/dev/null); then
+    [ -z "$_apt_sec" ] || _apt_sec=http://$_apt_sec/debian-security
+  else
+    _apt_sec=$(. /etc/ozkit-installer.conf && echo "$SECURITY_ARCHIVE")
+  fi
+  { echo "deb $_apt_url $_apt_suite $_apt_comp"
     _apt_services=$(preseed_get apt-setup/services-select 2>/dev/null || echo "security, updates")
-    _apt_sec=$(preseed_get apt-setup/security_host 2>/dev/null || echo security.debian.org)
-    case ",$_apt_services," in *security*) [ -n "$_apt_sec" ] && echo "deb http://$_apt_sec/debian-security $_apt_suite-security $_apt_comp" ;; esac
-    case ",$_apt_services," in *updates*) echo "deb $_apt_proto://$_apt_host$_apt_dir $_apt_suite-updates $_apt_comp" ;; esac
+    case ",$_apt_services," in *security*) [ -n "$_apt_sec" ] && echo "deb $_apt_sec $_apt_suite-security $_apt_comp" ;; esac
+    case ",$_apt_services," in *updates*) echo "deb $_apt_url $_apt_suite-updates $_apt_comp" ;; esac
   } >/target/etc/apt/sources.list
   if [ -n "$_apt_proxy" ]; then
     echo "Acquire::$_apt_proto::Proxy \"$_apt_proxy\";" >/target/etc/apt/apt.conf.d/00ozkit-installer-proxy
   fi
-  log "apt sources: $(grep -c '^deb ' /target/etc/apt/sources.list) lines for $_apt_proto://$_apt_host$_apt_dir $_apt_suite"
+  log "apt sources: $(grep -c '^deb ' /target/etc/apt/sources.list) lines for $_apt_url $_apt_suite"
 }
 
 # install_packages: apt-get update, pkgsel/include and the ssh-server task, pkgsel/upgrade.

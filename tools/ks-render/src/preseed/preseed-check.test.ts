@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAnswer } from '../render-answer.js';
-import { documentFor } from '../ks-render.test-support.js';
+import { documentFor, TEST_MIRRORS } from '../ks-render.test-support.js';
 import { debconfCheck } from '../answer-checks.test-support.js';
 import { lintPreseed } from './render-preseed.js';
 import { parsePreseed } from './preseed-syntax.js';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   const seeds: { id: string; text: string }[] = [{ id: 'user-debian-12', text: readFileSync(fixture('debian-12-user.seed'), 'utf8') }];
   for (const [os, version] of [['Debian', '12'], ['Ubuntu', '18.04']]) {
     const dir = mkdtempSync(join(scratch, 'seed-'));
-    const doc = await renderAnswer(documentFor(dir, { os, version, rootpw: 'corpus' }));
+    const doc = await renderAnswer(documentFor(dir, { os, version, rootpw: 'corpus' }), { mirrors: TEST_MIRRORS });
     seeds.push({ id: `default-${os}-${version}`, text: readFileSync(doc.answer!.path, 'utf8') });
   }
   cases = seeds.flatMap((s) => [

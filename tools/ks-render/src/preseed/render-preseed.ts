@@ -1,4 +1,5 @@
 import { OzkitError } from '@ozkit/errors';
+import { archiveMirror } from '../os-catalog.js';
 import { checkedInstallUrl, type AnswerProblem, type BuildAccess, type RenderContext, type RenderedAnswer } from '../answer-context.js';
 import { rebootsInScript } from '../kickstart/kickstart-syntax.js';
 import { findEntry, parsePreseed, preseedLine, type PreseedDocument } from './preseed-syntax.js';
@@ -27,20 +28,37 @@ function loadedEarlyCommand(access: BuildAccess): string {
   return `echo '${access.loadedMarker}' > /dev/${access.serialDevice}`;
 }
 
-/** Mirror host and directory: from a url install's tree (…/debian/dists/…), else the distro's archive. */
-function mirrorFor(ctx: RenderContext): { hostname: string; directory: string } {
-  const fallback = ctx.os.mirror!;
+/**
+ * Mirror host and directory: from a url install's tree (…/debian/dists/…), else the setting, else
+ * the host's apt sources (same distribution only), else a usage error naming the setting.
+ */
+function mirrorFor(ctx: RenderContext): { hostname: string; directory: string; source: string } {
   const install = ctx.template.os.install;
-  if (install.type !== 'url') return fallback;
-  const url = checkedInstallUrl(install.url);
+  if (install.type === 'url') {
+    const url = checkedInstallUrl(install.url);
+    if (!url)
+      throw new OzkitError('BAD_TDL', `install URL "${install.url}" has characters that cannot go into a preseed safely`, {
+        hint: 'use a plain http(s) URL (percent-encode spaces and quotes)',
+      });
+    const fromTree = hostAndDirectory(url, '/dists/');
+    if (fromTree) return { ...fromTree, source: 'the TDL install URL' };
+  }
+  const distro = ctx.os.distro === 'ubuntu' ? 'ubuntu' : 'debian';
+  const mirror = archiveMirror(distro, { setting: ctx.mirrors[distro], root: ctx.mirrors.aptRoot });
+  const url = checkedInstallUrl(mirror.url);
   if (!url)
-    throw new OzkitError('BAD_TDL', `install URL "${install.url}" has characters that cannot go into a preseed safely`, {
-      hint: 'use a plain http(s) URL (percent-encode spaces and quotes)',
+    throw new OzkitError('BAD_CONFIG', `archive mirror "${mirror.url}" (from ${mirror.source}) has characters that cannot go into a preseed safely`, {
+      hint: 'set a plain http(s) mirror URL (percent-encode spaces and quotes)',
     });
+  return { ...hostAndDirectory(url)!, source: mirror.source };
+}
+
+/** An http(s) URL's host and path (up to `marker` when given, which must be there). */
+function hostAndDirectory(url: string, marker?: string): { hostname: string; directory: string } | undefined {
   const parsed = new URL(url);
-  const dists = parsed.pathname.indexOf('/dists/');
-  if (!/^https?:$/.test(parsed.protocol) || dists < 0) return fallback;
-  return { hostname: parsed.host, directory: parsed.pathname.slice(0, dists) || '/' };
+  const end = marker === undefined ? parsed.pathname.length : parsed.pathname.indexOf(marker);
+  if (!/^https?:$/.test(parsed.protocol) || end < 0) return undefined;
+  return { hostname: parsed.host, directory: parsed.pathname.slice(0, end).replace(/\/+$/, '') || '/' };
 }
 
 /** The default d-i preseed for Debian 10+ and Ubuntu up to 19.10. */
@@ -119,7 +137,7 @@ export function renderDefaultPreseed(ctx: RenderContext): RenderedAnswer {
     d(POWEROFF, 'boolean', 'true'),
     '',
   ];
-  return { text: lines.join('\n'), notes: [], warnings: [], sshd: true };
+  return { text: lines.join('\n'), notes: [`archive mirror ${mirror.hostname}${mirror.directory} (from ${mirror.source})`], warnings: [], sshd: true };
 }
 
 export interface PreseedLint {
