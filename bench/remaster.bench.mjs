@@ -99,12 +99,16 @@ try {
     answer: { format: 'preseed', family: 'debian', path: seed, sha256: '0', stableSha256: '0', kernelArgs: ['priority=critical'], placement: { onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' }, marker: 'x', buildKey: { privateKey: '/k', publicKey: '/k.pub' }, rootPassword: { generated: true, file: '/p' }, user: false, sshd: true },
   };
   writeFileSync(join(work, 'in.json'), JSON.stringify(doc));
-  const script = `
-    const { isoFetch } = await import(${JSON.stringify(join(root, 'tools/iso-fetch/dist/index.js'))});
+  const scriptFor = (tree) => `
+    const { isoFetch } = await import(${JSON.stringify(join(tree, 'tools/iso-fetch/dist/index.js'))});
     const fs = await import('node:fs');
     const doc = JSON.parse(fs.readFileSync(process.env.DOC, 'utf8'));
     const out = await isoFetch(doc, { settings: { cacheDir: process.env.CACHE, offline: false, cacheOriginalMedia: true, cacheModifiedMedia: false } });
     console.log(out.media.boot.iso);`;
+  const script = scriptFor(root);
+  // BENCH_BASELINE_ROOT=<another checkout, built>: its iso-fetch is timed in the same alternation (before/after a change).
+  const baselineRoot = process.env.BENCH_BASELINE_ROOT;
+  const previous = [];
   const cache = join(dir, 'cache');
   // First verification counted on both sides: iso-fetch with an empty cache hashes the media before remastering;
   // Oz's way gets a sha256sum in front. The first run also fills the cache the timed runs below use.
@@ -112,15 +116,15 @@ try {
   const firstOz = [];
   const ours = [];
   const oz = [];
-  const runOurs = async () => {
+  const runOurs = async (tree = root) => {
     execFileSync('sync');
-    const a = await timeChild(process.execPath, ['--input-type=module', '-e', script], { DOC: join(work, 'in.json'), CACHE: cache });
+    const a = await timeChild(process.execPath, ['--input-type=module', '-e', scriptFor(tree)], { DOC: join(work, 'in.json'), CACHE: cache });
     const bootIso = a.out.trim();
     const cfg = join(dir, 'check.cfg');
     rmSync(cfg, { force: true });
     execFileSync('xorriso', ['-osirrox', 'on', '-indev', bootIso, '-extract', '/isolinux/isolinux.cfg', cfg], { stdio: 'ignore' });
     if (!readFileSync(cfg, 'utf8').includes('file=/cdrom/preseed/ozkit.seed')) throw new Error('iso-fetch output lacks the edited isolinux.cfg');
-    ours.push(a.seconds);
+    (tree === root ? ours : previous).push(a.seconds);
     rmSync(bootIso, { force: true });
   };
   const runFirstOurs = async () => {
@@ -161,7 +165,9 @@ try {
     if (i % 2 === 0) {
       await runOurs();
       await runOz();
+      if (baselineRoot) await runOurs(baselineRoot);
     } else {
+      if (baselineRoot) await runOurs(baselineRoot);
       await runOz();
       await runOurs();
     }
@@ -172,11 +178,13 @@ try {
   console.log(`|${'-'.repeat(54)}|---------:|-----:|`);
   console.log(row('iso-fetch, media cached and verified', ours));
   console.log(row('Oz: extract all + genisoimage', oz));
+  if (baselineRoot) console.log(row(`iso-fetch of ${baselineRoot}, media cached`, previous));
   console.log(row('iso-fetch, first run (hash + remaster)', firstOurs));
   console.log(row('Oz with first verification: sha256sum + the above', firstOz));
   console.log('');
   console.log(`ratio iso-fetch / Oz, media cached:       ${(median(ours) / median(oz)).toFixed(2)} (goal: <= 0.20)`);
   console.log(`ratio iso-fetch / Oz, first verification: ${(median(firstOurs) / median(firstOz)).toFixed(2)} (goal: <= 0.30)`);
+  if (baselineRoot) console.log(`ratio iso-fetch / the baseline checkout's, media cached: ${(median(ours) / median(previous)).toFixed(2)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
