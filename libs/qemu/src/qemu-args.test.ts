@@ -63,6 +63,12 @@ describe('buildQemuArgs', () => {
     expect(pairs(args, '-object')).toContain('filter-dump,id=netdump0,netdev=net0,file=/run/net.pcap,maxlen=14');
   });
 
+  test('a disk asked for cache=unsafe (the install disk) gets it; others keep writeback', () => {
+    const args = buildQemuArgs({ ...base, disks: [{ ...base.disks[0], cache: 'unsafe' }, { ...base.disks[0], path: '/w/other.qcow2' }] }, paths);
+    expect(pairs(args, '-drive')[0]).toBe('file=/w/disk.qcow2,format=qcow2,if=none,id=disk0,cache=unsafe,discard=unmap,detect-zeroes=unmap');
+    expect(pairs(args, '-drive')[1]).toContain(',cache=writeback,');
+  });
+
   test('UEFI adds the OVMF code (read-only) and a private variables copy', () => {
     const args = buildQemuArgs({ ...base, firmware: 'uefi' }, paths);
     expect(pairs(args, '-drive').filter((d) => d.startsWith('if=pflash'))).toEqual([

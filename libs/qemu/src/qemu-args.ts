@@ -62,7 +62,7 @@ export function buildQemuArgs(options: VmOptions, paths: VmPaths): string[] {
   };
   options.disks.forEach((disk, i) => {
     const id = `disk${i}`;
-    const drive = [`file=${v(disk.path)}`, `format=${disk.format}`, 'if=none', `id=${id}`, 'cache=writeback'];
+    const drive = [`file=${v(disk.path)}`, `format=${disk.format}`, 'if=none', `id=${id}`, `cache=${disk.cache ?? 'writeback'}`];
     if (disk.discard ?? true) drive.push('discard=unmap', 'detect-zeroes=unmap');
     if (disk.snapshot) drive.push('snapshot=on');
     if (disk.readonly) drive.push('readonly=on');

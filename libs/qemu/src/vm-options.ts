@@ -4,6 +4,12 @@ export interface VmDisk {
   bus: 'virtio' | 'ide';
   /** Pass guest TRIM/discard through to the image (keeps it sparse). Default true. */
   discard?: boolean;
+  /**
+   * Host caching: writeback (default) honours the guest's flushes; unsafe ignores them, for a
+   * disk that is thrown away unless the guest finishes (the install disk), whose owner then
+   * flushes it once on the host (see flushDiskImage).
+   */
+  cache?: 'writeback' | 'unsafe';
   /** Writes go to a temporary overlay and are thrown away (QEMU's snapshot=on). */
   snapshot?: boolean;
   readonly?: boolean;

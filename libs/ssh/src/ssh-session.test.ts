@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,9 +99,28 @@ describe('SshSession against a real sshd', () => {
       expect(readFileSync(target, 'utf8')).toBe('second\n');
       expect(statSync(target).mode & 0o777).toBe(0o755);
       expect(readdirSync(join(work, 'a', 'b', 'c'))).toEqual(['secret.conf']);
-      const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+      // Random bytes over many write requests in flight: a chunk written at the wrong offset shows.
+      const big = randomBytes(3 * 1024 * 1024 + 17);
       await session.upload(big, join(work, 'big.bin'));
       expect(readFileSync(join(work, 'big.bin')).equals(big)).toBe(true);
+      await session.upload('', join(work, 'empty'), { mode: 0o640 });
+      expect(statSync(join(work, 'empty')).size).toBe(0);
+      expect(statSync(join(work, 'empty')).mode & 0o777).toBe(0o640);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('leaves neither the target nor a temp file when an upload is aborted midway', async () => {
+    const session = await connect();
+    const where = join(work, 'aborted');
+    try {
+      const controller = new AbortController();
+      const pending = session.upload(randomBytes(32 * 1024 * 1024), join(where, 'file.bin'), { signal: controller.signal });
+      setTimeout(() => controller.abort(new OzkitError('INTERRUPTED', 'stop')), 20);
+      const error = await pending.catch((e: unknown) => e);
+      expect((error as OzkitError).code).toBe('INTERRUPTED');
+      expect(readdirSync(where)).toEqual([]);
     } finally {
       await session.close();
     }

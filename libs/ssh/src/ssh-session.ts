@@ -129,6 +129,8 @@ export class SshSession {
           return hostKeyError === undefined;
         },
       });
+      // Each exec is a few small request/reply packets; with Nagle on, every one of them waits for a delayed ACK.
+      client.setNoDelay(true);
     });
   }
 
@@ -230,8 +232,7 @@ export class SshSession {
     const mode = options.mode ?? 0o644;
     await this.mkdirp(sftp, dir);
     try {
-      await call<void>((cb) => sftp.writeFile(tmp, data, { mode }, cb), `write ${tmp}`);
-      await call<void>((cb) => sftp.chmod(tmp, mode, cb), `chmod ${tmp}`);
+      await writeInFlight(sftp, tmp, typeof data === 'string' ? Buffer.from(data) : data, mode, options.signal);
       await this.renameOver(sftp, tmp, remotePath);
     } catch (error) {
       await call<void>((cb) => sftp.unlink(tmp, cb), 'unlink').catch(() => undefined);
@@ -322,6 +323,45 @@ export class SshSession {
   }
 }
 
+/** Write requests kept in flight at once: one at a time waits a round trip per chunk (ssh2's writeFile). */
+const WRITES_IN_FLIGHT = 32;
+
+/**
+ * Writes `data` to a new file `path` with several SFTP write requests outstanding, as ssh2's fastPut
+ * does for local files; the mode is set on the open handle before close, so the remote umask does not matter.
+ */
+async function writeInFlight(sftp: SFTPWrapper, path: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void> {
+  const handle = await call<Buffer>((cb) => sftp.open(path, 'w', { mode }, cb), `open ${path}`);
+  // ssh2 splits a write larger than the server's packet limit into sequential requests, so chunks stay at that limit.
+  const chunk = Math.max(4096, (sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? 32768);
+  let failure: unknown;
+  try {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < data.length) {
+        if (signal?.aborted) throw signal.reason;
+        const offset = next;
+        const length = Math.min(chunk, data.length - offset);
+        next += length;
+        await call<void>((cb) => sftp.write(handle, data, offset, length, offset, cb), `write ${path}`);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(WRITES_IN_FLIGHT, Math.ceil(data.length / chunk)) }, () =>
+        worker().catch((error) => {
+          failure ??= error;
+        }),
+      ),
+    );
+    if (failure === undefined) await call<void>((cb) => sftp.fchmod(handle, mode, cb), `chmod ${path}`);
+  } finally {
+    const closed = call<void>((cb) => sftp.close(handle, cb), `close ${path}`);
+    if (failure === undefined) await closed;
+    else await closed.catch(() => undefined);
+  }
+  if (failure !== undefined) throw failure;
+}
+
 function call<T>(start: (cb: (error: Error | null | undefined, value?: T) => void) => void, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     try {
@@ -343,7 +383,7 @@ function call<T>(start: (cb: (error: Error | null | undefined, value?: T) => voi
  */
 export function killableCommand(command: string): string {
   const quoted = "'" + command.replace(/'/g, `'\\''`) + "'";
-  return `echo ${PGID_MARKER}$$ >&2; exec "\${SHELL:-/bin/sh}" -c ${quoted}`;
+  return `echo ${PGID_MARKER}$$ >&2; eval ${quoted}`;
 }
 
 const PGID_MARKER = 'ozkit-pgid=';

@@ -17,6 +17,6 @@ export { startGuest, WatchedGuest, type StartGuestOptions } from './start-guest.
 export { bootToSsh, type BootToSshOptions, type SshGuest } from './boot-to-ssh.js';
 export { GuestFailure, formatEvidence, reasonFor, type ActivitySample, type FailureEvidence, type FailureReason } from './failure-evidence.js';
 export { bootTroubleIn, firstBootTrouble, isPanicLine, troubleHint, type BootTrouble } from './boot-trouble.js';
-export { createDisk, diskInfo, type CreateDiskOptions, type DiskFormat, type DiskInfo } from './disk-images.js';
+export { createDisk, diskInfo, flushDiskImage, type CreateDiskOptions, type DiskFormat, type DiskInfo } from './disk-images.js';
 export { libvirtBackend, type LibvirtConnection } from './libvirt/libvirt-backend.js';
 export { parseLibvirtUri, type LibvirtUri } from './libvirt/libvirt-uri.js';

@@ -40,6 +40,12 @@ export interface GuestDisk {
   bus: 'virtio' | 'ide';
   /** Pass guest TRIM/discard through to the image (keeps it sparse). Default true. */
   discard?: boolean;
+  /**
+   * Host caching: writeback (default) honours the guest's flushes; unsafe ignores them, for a
+   * disk that is thrown away unless the guest finishes (the install disk), whose owner then
+   * flushes it once on the host (see flushDiskImage).
+   */
+  cache?: 'writeback' | 'unsafe';
   /** Writes go to a throw-away overlay: the image itself is only read. */
   snapshot?: boolean;
   readonly?: boolean;

@@ -33,6 +33,7 @@ export async function addRepositories(run: TemplateRun, template: Template, file
   }
   let metadataFresh = false;
   if (setup.repositories.length > 0) {
+    run.phases?.enter('repository-refresh');
     await timedStep(run, 'repositories', 'refresh', async () => (await run.runner.run('repositories (metadata refresh)', setup.refresh)).exitCode ?? undefined);
     metadataFresh = true;
   }

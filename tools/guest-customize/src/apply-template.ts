@@ -11,9 +11,12 @@ import { timedStep, type TemplateRun } from './template-run.js';
  */
 export async function applyTemplate(run: TemplateRun, inputs: CustomizeInputs): Promise<void> {
   const { template, scripts, files, fetchOptions } = inputs;
+  run.phases?.enter('repositories');
   const repositories = await addRepositories(run, template, files);
+  run.phases?.enter('precommands');
   await runScripts(run, 'precommands', scripts);
   await installPackages(run, template, repositories, fetchOptions);
+  run.phases?.enter('files-commands');
   await uploadFiles(run, files, repositories.uploadedKeyFiles);
   await runScripts(run, 'commands', scripts);
   if (scripts.length) await run.runner.run('clean up scripts', `rm -rf ${SCRIPT_DIR}`);

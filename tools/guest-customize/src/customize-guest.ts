@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { toOzkitError } from '@ozkit/errors';
 import type { BuildDocument, Customize, CustomizeStep } from '@ozkit/build-document';
 import type { Settings } from '@ozkit/config';
-import type { Logger } from '@ozkit/log';
+import { PhaseClock, type Logger } from '@ozkit/log';
 import { HostKeyPin, type SshSession } from '@ozkit/ssh';
 import type { WatchedGuest } from '@ozkit/vm';
 import { applyTemplate } from './apply-template.js';
@@ -58,7 +58,8 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   const inputs = await readCustomizeInputs(doc, options);
   const { template, workdir } = inputs;
-  const image = await copyInstalledDisk(inputs.disk, { workdir, name: template.name, output: options.output, compress: options.compress }, logger, signal);
+  const phases = new PhaseClock(logger);
+  const image = await phases.run('image-copy', () => copyInstalledDisk(inputs.disk, { workdir, name: template.name, output: options.output, compress: options.compress }, logger, signal));
 
   const runDir = await mkdtemp(join(workdir, '.customize-run-'));
   const hostKeys = new HostKeyPin();
@@ -68,22 +69,27 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   const steps: CustomizeStep[] = [];
   let succeeded = false;
   try {
+    phases.enter('boot-to-sshd');
     const booted = await bootWorkingImage(inputs, image, runDir, hostKeys, options);
     ({ guest, session } = booted);
     runner = new GuestRunner(session, logger, { defaultTimeoutMs: stepTimeoutMs, logFile: join(workdir, 'customize.log'), signal });
+    phases.enter('detect-guest');
     const os = await detectGuest(runner, template, logger);
-    const run: TemplateRun = { session, runner, packageManager: os.packageManager, codename: os.release.versionCodename, logger, signal, steps };
+    const run: TemplateRun = { session, runner, packageManager: os.packageManager, codename: os.release.versionCodename, logger, signal, steps, phases };
     await applyTemplate(run, inputs);
+    phases.enter('inventory');
     const inventory = await takeInventory(run, template);
+    phases.enter('seal');
     const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs);
     await runner.run('sync', 'sync', { quiet: true, timeoutMs: 120_000 });
+    phases.enter('power-off');
     await runner.close();
     runner = undefined;
     await session.close();
     session = undefined;
     await powerOff(guest.vm, settings.timeoutShutdown, logger);
     guest = undefined;
-    const finished = await finishImage(image, Boolean(options.compress), logger, signal);
+    const finished = await phases.run(options.compress ? 'compression' : 'image-finish', () => finishImage(image, Boolean(options.compress), logger, signal));
     succeeded = true;
     const customize: Customize = {
       image: finished,
@@ -103,6 +109,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     };
     return { ...doc, customize };
   } catch (error) {
+    phases.end(false);
     const e = toOzkitError(error);
     // An interruption is not the guest's failure: no evidence, just the end.
     if (!guest || e.code === 'INTERRUPTED' || e.code === 'TERMINATED') throw e;

@@ -10,12 +10,16 @@ export async function installPackages(run: TemplateRun, template: Template, repo
   const transaction = planPackageTransaction(template.packages ?? [], run.packageManager, repositories.setup.repositories);
   if (!transaction) return;
   await timedStep(run, 'packages', (template.packages ?? []).map((p) => p.name).join(' '), async () => {
+    run.phases?.enter('package-transaction');
     for (const upload of transaction.uploads) {
       const data = await fetchUrl(upload.url, `package file ${upload.url}`, fetchOptions);
       await session.upload(data, upload.guestPath, { mode: 0o644, signal });
     }
-    if (run.packageManager === 'apt' && !repositories.metadataFresh)
+    if (run.packageManager === 'apt' && !repositories.metadataFresh) {
+      run.phases?.enter('repository-refresh');
       await runner.run('packages (apt-get update)', 'DEBIAN_FRONTEND=noninteractive apt-get update -o APT::Update::Error-Mode=any');
+      run.phases?.enter('package-transaction');
+    }
     const result = await runner.run('packages', transaction.command);
     if (transaction.uploads.length) await runner.run('packages (clean up)', `rm -rf ${PACKAGE_FILE_DIR}`);
     return result.exitCode ?? undefined;

@@ -1,5 +1,5 @@
 import type { CustomizeStep } from '@ozkit/build-document';
-import type { Logger } from '@ozkit/log';
+import type { Logger, PhaseClock } from '@ozkit/log';
 import type { SshSession } from '@ozkit/ssh';
 import type { PackageManager } from './guest-os.js';
 import type { GuestRunner } from './guest-runner.js';
@@ -15,6 +15,8 @@ export interface TemplateRun {
   signal?: AbortSignal;
   /** The report of the steps done so far (`customize.steps`). */
   steps: CustomizeStep[];
+  /** Phase start/end events for the build bench (repository refresh, package transaction, files/commands). */
+  phases?: PhaseClock;
 }
 
 /** Runs one reported step: logs it, times it, records its exit status. */

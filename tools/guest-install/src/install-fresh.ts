@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import type { Disk } from '@ozkit/build-document';
 import { ensureDir, safeName } from '@ozkit/config';
-import { GuestFailure, createDisk, selectBackend, type AccelChoice, type GuestDescription, type VmBackend } from '@ozkit/vm';
+import { GuestFailure, createDisk, flushDiskImage, selectBackend, type AccelChoice, type GuestDescription, type VmBackend } from '@ozkit/vm';
 import { keepOrDeleteDisk, withDiskNote } from './failed-disk.js';
 import type { GuestInstallOptions } from './guest-install.js';
 import type { InstallInputs } from './install-inputs.js';
@@ -27,6 +27,8 @@ export async function installFresh(inputs: InstallInputs, jeos: JeosPlan | undef
     rmSync(inputs.consoleLog, { force: true });
     const result = await runInstaller(inputs, installerGuest(inputs, accel, runDir, options), backend, options);
     checkMarker(inputs, result, options);
+    // The installer wrote with cache=unsafe (its flushes ignored); one flush now that it finished.
+    await flushDiskImage(inputs.partialDisk);
     const installSeconds = Math.round(result.seconds * 10) / 10;
     const stored = jeos ? await storeInJeos(inputs, jeos, result, installSeconds, accel, options) : undefined;
     if (existsSync(inputs.diskPath)) logger.info(`replacing ${inputs.diskPath}`);
@@ -67,7 +69,10 @@ async function chooseAccel(arch: string, backend: VmBackend, options: GuestInsta
   return accel;
 }
 
-/** Step 4: the installer guest — the boot media, the new disk (discard on), the console to the workdir. */
+/**
+ * Step 4: the installer guest — the boot media, the new disk (discard on; cache=unsafe, as the disk
+ * is deleted unless the install finishes, and flushed once then), the console to the workdir.
+ */
 function installerGuest(inputs: InstallInputs, accel: AccelChoice, runDir: string, options: GuestInstallOptions): GuestDescription {
   const boot = inputs.media.boot;
   return {
@@ -75,7 +80,7 @@ function installerGuest(inputs: InstallInputs, accel: AccelChoice, runDir: strin
     accel: accel.accel,
     cpus: options.settings.cpus,
     memoryMiB: options.settings.memoryMiB,
-    disks: [{ path: inputs.partialDisk, format: inputs.format, bus: inputs.bus, discard: true }],
+    disks: [{ path: inputs.partialDisk, format: inputs.format, bus: inputs.bus, discard: true, cache: 'unsafe' }],
     ...(boot.iso !== undefined ? { cdrom: boot.iso } : {}),
     ...(boot.method === 'kernel' ? { kernel: { kernel: boot.kernel, initrd: boot.initrd, append: boot.append } } : {}),
     boot: 'cdrom',

@@ -1,4 +1,4 @@
-import { ProgressBar, formatBytes, type Logger } from '@ozkit/log';
+import { PhaseClock, ProgressBar, formatBytes, type Logger } from '@ozkit/log';
 import { startGuest, type GuestDescription, type VmBackend, type WatchedGuest } from '@ozkit/vm';
 import type { WatchdogSample } from '@ozkit/build-document';
 import { ActivityWatchdog } from './activity-watchdog.js';
@@ -48,10 +48,24 @@ interface InstallWatch {
  * always ended before this returns or throws.
  */
 export async function runInstallVm(options: InstallRunOptions): Promise<InstallRunResult> {
+  const phases = new PhaseClock(options.logger);
+  // Without a loaded marker from the answer file, the first phase runs until the completion marker.
+  phases.enter('boot-to-answer');
+  try {
+    const result = await watchInstallVm(options, phases);
+    phases.end(true);
+    return result;
+  } catch (error) {
+    phases.end(false);
+    throw error;
+  }
+}
+
+async function watchInstallVm(options: InstallRunOptions, phases: PhaseClock): Promise<InstallRunResult> {
   const { logger, signal } = options;
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
-  const markers = new ConsoleMarkers(options, logger, elapsed);
+  const markers = new ConsoleMarkers(options, logger, elapsed, phases);
   const guest = await startGuest({
     ...(options.backend ? { backend: options.backend } : {}),
     guest: { ...options.guest, rebootEndsGuest: true, network: options.guest.network === false ? false : { ...options.guest.network, countBytes: true }, signal },

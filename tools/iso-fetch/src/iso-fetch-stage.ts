@@ -251,9 +251,10 @@ async function modifiedIso(
         const entry = await store.put(key, async (work) => {
           result = await run(work);
         }, { expectedBytes: fetched.bytes });
-        const sha256 = (await hashFile(entry.path, [])).digests.sha256;
-        await store.writeRef(`iso-${key}`, { key, sha256, media: fetched.sha256, edited: result.edited, mode: result.mode, commandLines: result.commandLines });
-        return { path: entry.path, sha256, ...result, fromCache: false };
+        const { sha256: written, ...recorded } = result;
+        const sha256 = written ?? (await hashFile(entry.path, [])).digests.sha256;
+        await store.writeRef(`iso-${key}`, { key, sha256, media: fetched.sha256, edited: recorded.edited, mode: recorded.mode, commandLines: recorded.commandLines });
+        return { path: entry.path, sha256, ...recorded, fromCache: false };
       },
       { signal: options.signal, onWait: () => options.logger.info('waiting for another build that is writing the same boot ISO') },
     );
@@ -262,8 +263,8 @@ async function modifiedIso(
   const work = join(options.workdir, `.boot.iso.${process.pid}.tmp`);
   await ensureFreeSpace(options.workdir, fetched.bytes, 'the boot ISO');
   try {
-    const result = await run(work);
-    const sha256 = (await hashFile(work, [])).digests.sha256;
+    const { sha256: written, ...result } = await run(work);
+    const sha256 = written ?? (await hashFile(work, [])).digests.sha256;
     await rename(work, dest);
     return { path: dest, sha256, ...result, fromCache: false };
   } catch (error) {

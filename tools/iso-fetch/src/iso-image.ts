@@ -87,6 +87,18 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
   return info;
 }
 
+/** Where regular files' data lies in an ISO (one entry per extent; files over 4 GiB have several). */
+export async function fileExtents(iso: string, signal?: AbortSignal): Promise<{ path: string; lba: number; blocks: number }[]> {
+  const r = await xorriso(['-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba'], signal);
+  if (r.failed) failure(iso, r, signal);
+  const extents: { path: string; lba: number; blocks: number }[] = [];
+  for (const line of String(r.stdout).split('\n')) {
+    const m = /^File data lba:\s*\d+\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*\d+\s*,\s*('.*')$/.exec(line);
+    if (m) extents.push({ lba: Number(m[1]), blocks: Number(m[2]), path: unquote(m[3]) });
+  }
+  return extents;
+}
+
 /** Copies single files out of an ISO (no mount, no full extraction); results are writable by us. */
 export async function extractFiles(iso: string, pairs: { isoPath: string; local: string }[], signal?: AbortSignal): Promise<void> {
   if (pairs.length === 0) return;
@@ -105,12 +117,28 @@ export interface IsoChange {
 }
 
 /**
+ * With SOURCE_DATE_EPOCH set (the reproducible-builds convention; xorriso 1.5.4 reads it only
+ * in its mkisofs emulation), the new session's timestamps, volume UUID and GPT GUIDs come
+ * from it, so the same inputs give the same bytes.
+ */
+function reproducibleDates(): { before: string[]; boot: string[] } {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (!epoch || !/^\d+$/.test(epoch)) return { before: [], boot: [] };
+  const uuid = new Date(Number(epoch) * 1000).toISOString().replace(/\D/g, '').slice(0, 14) + '00';
+  return {
+    before: ['-iso_nowtime', `=${epoch}`, '-volume_date', 'all_file_dates', `=${epoch}`, '-volume_date', 'c', `=${epoch}`, '-volume_date', 'm', `=${epoch}`, '-volume_date', 'uuid', uuid],
+    boot: ['-boot_image', 'any', 'gpt_disk_guid=volume_date_uuid'],
+  };
+}
+
+/**
  * Writes the changes as a new session appended to `target` (an existing copy of the ISO):
  * only the changed files, a new directory tree and the replayed boot setup are written,
  * the rest of the image is reused in place ("growing" in xorriso's terms).
  */
 export async function appendSession(target: string, volumeId: string, changes: IsoChange[], signal?: AbortSignal): Promise<void> {
-  const args = ['-dev', target, '-volid', volumeId, '-boot_image', 'any', 'replay'];
+  const dates = reproducibleDates();
+  const args = [...dates.before, '-dev', target, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
   for (const c of changes) args.push('-map', c.local, c.isoPath);
   args.push('-commit');
   const r = await xorriso(args, signal);
@@ -123,7 +151,8 @@ export async function appendSession(target: string, volumeId: string, changes: I
  * appended after the filesystem, which a grown session would overwrite.
  */
 export async function rewriteIso(source: string, dest: string, volumeId: string, changes: IsoChange[], signal?: AbortSignal): Promise<void> {
-  const args = ['-indev', source, '-outdev', dest, '-volid', volumeId, '-boot_image', 'any', 'replay'];
+  const dates = reproducibleDates();
+  const args = [...dates.before, '-indev', source, '-outdev', dest, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
   for (const c of changes) args.push('-map', c.local, c.isoPath);
   args.push('-commit');
   const r = await xorriso(args, signal);

@@ -1,12 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { cloneFile } from '@ozkit/cache';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
 import { chooseInstallEntry, type BootEntry } from './boot-entry.js';
 import { grubQuote, unattendedGrubConfig } from './grub-config.js';
-import { appendSession, rewriteIso, type IsoChange } from './iso-image.js';
+import { rewriteIso, type IsoChange } from './iso-image.js';
+import { sessionDelta, writeGrownCopy } from './session-delta.js';
 import type { IsoBootLayout } from './iso-boot-layout.js';
 import { unattendedSyslinuxConfig } from './syslinux-config.js';
 
@@ -30,6 +30,8 @@ export interface RemasterResult {
   mode: 'grow' | 'rewrite';
   /** Per edited config, the kernel command line it now boots. */
   commandLines: Record<string, string>;
+  /** sha256 of `dest` when it was computed while writing (grow mode), so the caller need not read it back. */
+  sha256?: string;
 }
 
 /**
@@ -82,10 +84,11 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
   // Growing writes only the changes; media with partitions appended after the filesystem
   // (Ubuntu 20.04+) would have them overwritten, so those get a complete new image.
   const mode = layout.info.appendedPartitions ? 'rewrite' : 'grow';
+  let sha256: string | undefined;
   try {
     if (mode === 'grow') {
-      await cloneFile(input.iso, input.dest);
-      await appendSession(input.dest, volumeId, changes, input.signal);
+      // The session is worked out on a sparse scratch copy while the kernel copies the original; it is laid over the copy, hashed on the way.
+      sha256 = await writeGrownCopy(input.iso, input.dest, () => sessionDelta(input.iso, [layout.info.biosImage, layout.info.efiImage], volumeId, changes, layout.scratch, input.signal), input.signal);
     } else {
       await rm(input.dest, { force: true });
       await rewriteIso(input.iso, input.dest, volumeId, changes, input.signal);
@@ -95,5 +98,5 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
     throw error;
   }
   input.logger.debug(`remastered ${input.iso} (${mode}): ${edited.join(', ')}`);
-  return { edited, mode, commandLines };
+  return { edited, mode, commandLines, ...(sha256 ? { sha256 } : {}) };
 }

@@ -84,7 +84,7 @@ export function domainXml(guest: GuestDescription, options: DomainXmlOptions): s
     // As QEMU direct runs it: writeback cache, TRIM passed through and zero writes unmapped.
     const discard = disk.discard !== false ? ` discard='unmap' detect_zeroes='unmap'` : '';
     add(4, `<disk type='file' device='disk'>`);
-    add(6, `<driver name='qemu' type='${file.format}' cache='writeback'${discard}/>`);
+    add(6, `<driver name='qemu' type='${file.format}' cache='${disk.cache ?? 'writeback'}'${discard}/>`);
     add(6, `<source file='${esc(file.path)}'/>`);
     add(6, `<target dev='${target}' bus='${disk.bus}'/>`);
     if (disk.readonly) add(6, `<readonly/>`);
