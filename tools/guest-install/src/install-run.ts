@@ -66,7 +66,7 @@ export async function runInstallVm(options: InstallRunOptions): Promise<InstallR
     guest,
     markers,
     watchdog: new ActivityWatchdog({ inactivitySeconds: options.inactivitySeconds }),
-    progress: new ProgressBar(logger, { label: 'install', unit: 'bytes' }),
+    progress: new ProgressBar(logger, { label: 'installing', unit: 'bytes', verb: 'written', statusLabel: 'console' }),
     options,
     elapsed,
     lastWrite: 0,

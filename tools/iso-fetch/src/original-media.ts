@@ -95,7 +95,7 @@ async function useLocalFile(source: Extract<MediaSource, { kind: 'file' }>, expe
     }
   }
   if (!digests) {
-    const bar = new ProgressBar(ctx.logger, { label: `hash ${label}`, total: info.size });
+    const bar = new ProgressBar(ctx.logger, { label: `hashing ${label}`, total: info.size, verb: 'hashed' });
     try {
       digests = (await hashFile(source.path, algorithms, (n) => bar.update(n), ctx.signal)).digests;
     } finally {
@@ -128,7 +128,7 @@ async function fetchHttp(source: Extract<MediaSource, { kind: 'http' }>, expecte
         hint: `run once without --offline to download it into ${store.root}`,
       });
     const partial = store.partialPath(urlKey);
-    const bar = new ProgressBar(ctx.logger, { label: `download ${label}`, total: undefined });
+    const bar = new ProgressBar(ctx.logger, { label: `downloading ${label}`, total: undefined, verb: 'downloaded' });
     let progress: ProgressBar = bar;
     let result;
     try {
@@ -143,7 +143,7 @@ async function fetchHttp(source: Extract<MediaSource, { kind: 'http' }>, expecte
           if (remaining !== undefined) await ensureFreeSpace(store.root, remaining, `downloading ${source.name}`);
           if (total !== undefined) {
             progress.done();
-            progress = new ProgressBar(ctx.logger, { label: `download ${label}`, total });
+            progress = new ProgressBar(ctx.logger, { label: `downloading ${label}`, total, verb: 'downloaded' });
           }
         },
         onProgress: (current) => progress.update(current),
