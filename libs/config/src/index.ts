@@ -12,6 +12,7 @@ export {
   type LoadedConfig,
   type LoadConfigOptions,
   type ImageType,
+  type OutputFormat,
   type Accel,
   type DiskBus,
   type LintLevel,

@@ -12,3 +12,4 @@ export { osReleaseIdFor, templateFamily, familyMatches, rpmVendorFor, type OsRel
 export { packageManagerFor, PACKAGE_MANAGER_COMMANDS, type PackageManager } from './package-manager.js';
 export { diskBusFor } from './disk-bus.js';
 export { defaultCloudUser } from './cloud-user.js';
+export { openstackImageProperties, type ImageFacts } from './openstack-properties.js';

@@ -5,6 +5,7 @@ import { OzkitError } from '@ozkit/errors';
 import { loadConfig } from '@ozkit/config';
 import { guestCustomizeStage } from './stage-declaration.js';
 import { SEAL_OPERATIONS } from './seal-operations.js';
+import { OUTPUT_FORMATS } from './output-format.js';
 
 const tool = 'guest-customize';
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -24,6 +25,9 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
           `repositories with persisted=no. Then list every installed package (customize.inventory), seal\n` +
           `the image and power it off over ACPI. The result is a copy in the workdir; the installed disk\n` +
           `is left as it was, so a re-run does not need a new install.\n\n` +
+          `--output-format writes the result for a cloud (checked with qemu-img check and info), and the\n` +
+          `stage prints the "openstack image create" line with the image's OpenStack properties\n` +
+          `(customize.image.properties: os_distro, hw_disk_bus, hw_firmware_type, …).\n\n` +
           `Seal operations (all by default; --seal-ops to choose, --no-seal for none):\n${sealList}\n\n` +
           `apt repositories: <url> may be a whole "deb [opts] URI suite comp…" line, "URI suite comp…", or a\n` +
           `bare URI (the guest's codename and "main"). signed=no adds trusted=yes; for signed=yes the key is\n` +
@@ -36,8 +40,9 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
         ...hypervisorOptions,
         seal: { type: 'boolean', default: true, describe: 'seal the image (--no-seal keeps the build key and host keys, for debugging)' },
         'seal-ops': { type: 'string', requiresArg: true, describe: 'comma-separated seal operations to run (default all, see above)' },
-        compress: { type: 'boolean', default: false, describe: 'write a compressed qcow2 (qemu-img convert -c)' },
-        output: { alias: 'o', type: 'string', requiresArg: true, describe: 'customized image path (default <workdir>/<name>-customized.<format>)' },
+        compress: { type: 'boolean', default: false, describe: 'compress the output where the format can be (qcow2: qemu-img convert -c; vmdk always is)' },
+        'output-format': { type: 'string', requiresArg: true, choices: [...OUTPUT_FORMATS], describe: 'qcow2, raw, vmdk (streamOptimized: vSphere/OVA), vhdx (Hyper-V) or vpc (fixed VHD, MiB-aligned: Azure) ([ozkit] output_format; default the installed disk\'s)' },
+        output: { alias: 'o', type: 'string', requiresArg: true, describe: 'customized image path (default <workdir>/<name>-customized.<qcow2|raw|vmdk|vhdx|vhd>)' },
         'keep-failed': { type: 'boolean', default: false, describe: 'on failure keep the partial image for inspection' },
         'step-timeout': { type: 'number', requiresArg: true, default: 1800, describe: 'seconds each remote step (command, package transaction) may run' },
         'timeout-boot': { type: 'string', requiresArg: true, describe: 'seconds to wait for SSH after boot ([timeouts] boot, default 300)' },
@@ -59,6 +64,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
         ['$0 --in installed.json --out customized.json --console', 'one stage alone, watching the guest console'],
         ['$0 --in installed.json --no-seal --keep-failed -v', 'debugging: keep SSH access and the failed image'],
         ['$0 --in installed.json --seal-ops build-key,ssh-host-keys,machine-id,fstrim --compress', 'seal partly, compress'],
+        ['$0 --in installed.json --output-format vmdk', 'a streamOptimized vmdk for vSphere; prints the openstack image create line'],
       ]),
     tool,
     version,
@@ -81,6 +87,7 @@ await runCommand({ tool, version, ...logSettingsFromArgv(argv) }, async (ctx) =>
       accel: args.accel,
       cacheDir: args['cache-dir'],
       offline: args.offline,
+      outputFormat: args['output-format'],
     },
   });
   await runStage(
