@@ -355,7 +355,7 @@ async function readValidator(path: string, url: string): Promise<Validator | und
   }
 }
 
-async function sizeOf(path: string): Promise<number> {
+export async function sizeOf(path: string): Promise<number> {
   try {
     return (await stat(path)).size;
   } catch {
@@ -371,7 +371,7 @@ async function truncateOrCreate(path: string): Promise<void> {
   }
 }
 
-async function hashExisting(path: string, bytes: number, hasher: MultiHash): Promise<void> {
+export async function hashExisting(path: string, bytes: number, hasher: MultiHash): Promise<void> {
   for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) hasher.update(chunk as Buffer);
 }
 
