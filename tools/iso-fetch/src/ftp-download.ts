@@ -1,12 +1,12 @@
 import { createWriteStream } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, FTPError } from 'basic-ftp';
 import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
 import { MultiHash } from './checksum.js';
-import { defaultRetryPolicy, hashExisting, sizeOf, type DownloadOptions, type DownloadResult, type RetryPolicy } from './http-download.js';
+import { defaultRetryPolicy, hashExisting, readValidator, sizeOf, type DownloadOptions, type DownloadResult, type RetryPolicy } from './http-download.js';
 
 /** A failure worth another attempt: connection refused or cut, idle timeout, an FTP 4xx reply. */
 class TransientFtpError extends Error {}
@@ -73,7 +73,7 @@ function classified(url: string, error: unknown): Error {
 }
 
 /** The server's size and modification time of the file (either may be unknown). */
-async function describe(client: Client, path: string): Promise<{ total?: number; modified?: string }> {
+async function remoteFileFacts(client: Client, path: string): Promise<{ total?: number; modified?: string }> {
   const total = await client.size(path).catch((error: unknown) => {
     // 550 on SIZE: the file is not there (a server without SIZE answers 500/502).
     if (error instanceof FTPError && error.code === 550) throw error;
@@ -139,8 +139,8 @@ async function ftpTransfer(
   const onAbort = () => client.close();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const remote = await describe(client, path);
-    const saved = await readValidator(sidecar, options.url);
+    const remote = await remoteFileFacts(client, path);
+    const saved = await readValidator<FtpValidator>(sidecar, options.url);
     let offset = saved ? await sizeOf(options.dest) : 0;
     const unchanged = saved !== undefined && saved.total === remote.total && saved.modified === remote.modified;
     if (offset > 0 && (!unchanged || (remote.total !== undefined && offset > remote.total))) {
@@ -242,14 +242,5 @@ export async function fetchFtpText(url: string, policy: RetryPolicy, logger: Log
       if (attempts > policy.retries) throw new OzkitError('NETWORK', `${url}: failed after ${attempts} attempts: ${error.message}`);
       await backOff(url, attempts, policy, error.message, logger, signal);
     }
-  }
-}
-
-async function readValidator(path: string, url: string): Promise<FtpValidator | undefined> {
-  try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as FtpValidator;
-    return v.url === url ? v : undefined;
-  } catch {
-    return undefined;
   }
 }

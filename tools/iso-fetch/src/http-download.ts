@@ -346,9 +346,10 @@ export async function urlExists(url: string, policy: RetryPolicy, signal?: Abort
   }
 }
 
-async function readValidator(path: string, url: string): Promise<Validator | undefined> {
+/** The sidecar of a partial download, if it is about `url` (http's and ftp's validators alike). */
+export async function readValidator<V extends { url: string } = Validator>(path: string, url: string): Promise<V | undefined> {
   try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as Validator;
+    const v = JSON.parse(await readFile(path, 'utf8')) as V;
     return v.url === url ? v : undefined;
   } catch {
     return undefined;
