@@ -18,7 +18,7 @@ import { takeInventory } from './take-inventory.js';
 import type { TemplateRun } from './template-run.js';
 import { copyInstalledDisk, finishImage } from './working-image.js';
 
-export type CustomizeSettings = Pick<Settings, 'outputFormat' | 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
+export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat'>> & Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
 
 export interface CustomizeOptions {
   settings: CustomizeSettings;
