@@ -314,8 +314,42 @@ export const CustomizeStep = object({
 });
 export type CustomizeStep = Infer<typeof CustomizeStep>;
 
+/** What guest-customize can write: the working formats, and the ones clouds import (vSphere/OVA, Hyper-V, Azure). */
+export const OUTPUT_FORMATS = ['qcow2', 'raw', 'vmdk', 'vhdx', 'vpc'] as const;
+export const OutputFormat = literal(...OUTPUT_FORMATS);
+export type OutputFormat = Infer<typeof OutputFormat>;
+
+/** The OpenStack (Glance) image properties a cloud needs to boot the image as it was built. */
+export const ImageProperties = object({
+  /** libosinfo's short name: debian, ubuntu, rhel, centos, fedora, opensuse, … */
+  os_distro: nonEmptyString(),
+  os_version: optional(nonEmptyString()),
+  /** libosinfo's architecture name (i686 for i386). */
+  architecture: nonEmptyString(),
+  hw_disk_bus: literal('virtio', 'ide'),
+  hw_vif_model: nonEmptyString(),
+  hw_firmware_type: literal('bios', 'uefi'),
+  /** Only when qemu-guest-agent is installed. */
+  hw_qemu_guest_agent: optional(literal('yes')),
+  /** Only with the agent: snapshots freeze the file systems first. */
+  os_require_quiesce: optional(literal('yes')),
+  hw_machine_type: nonEmptyString(),
+});
+export type ImageProperties = Infer<typeof ImageProperties>;
+
 export const Customize = object({
-  image: object({ path: absolutePath(), format: ImageFormat, bytesBefore: integer(0), bytesAfter: integer(0), compressed: boolean() }),
+  image: object({
+    path: absolutePath(),
+    format: OutputFormat,
+    /** The format's variant qemu-img wrote: vmdk streamOptimized, vpc fixed, vhdx dynamic. */
+    subformat: optional(string()),
+    /** Bytes the guest sees (vpc: rounded up to whole MiB). */
+    virtualSize: optional(integer(1)),
+    bytesBefore: integer(0),
+    bytesAfter: integer(0),
+    compressed: boolean(),
+    properties: optional(ImageProperties),
+  }),
   guest: object({
     id: string(),
     versionId: optional(string()),

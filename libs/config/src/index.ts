@@ -14,6 +14,7 @@ export {
   type LoadedConfig,
   type LoadConfigOptions,
   type ImageType,
+  type OutputFormat,
   type Accel,
   type DiskBus,
   type LintLevel,

@@ -6,6 +6,8 @@ import { parseIni, type IniDocument } from './ini.js';
 import { flagOfSetting } from './vocabulary.js';
 
 export type ImageType = 'qcow2' | 'raw';
+/** guest-customize's output (vmdk streamOptimized, vhdx, vpc fixed for clouds). */
+export type OutputFormat = 'qcow2' | 'raw' | 'vmdk' | 'vhdx' | 'vpc';
 export type Accel = 'auto' | 'kvm' | 'tcg';
 export type DiskBus = 'auto' | 'virtio' | 'ide';
 export type VirtType = 'kvm' | 'qemu';
@@ -22,6 +24,8 @@ export interface Settings {
   cpus: number;
   memoryMiB: number;
   imageType: ImageType;
+  /** guest-customize's output format; unset: the installed disk's (qcow2 when compressing). */
+  outputFormat: OutputFormat | undefined;
   accel: Accel;
   diskBus: DiskBus;
   cacheOriginalMedia: boolean;
@@ -130,6 +134,7 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   cpus: { env: 'OZKIT_CPUS', ini: [['qemu', 'cpus'], ['libvirt', 'cpus']], parse: positiveInteger, default: () => 1 },
   memoryMiB: { env: 'OZKIT_MEMORY', ini: [['qemu', 'memory'], ['libvirt', 'memory']], parse: positiveInteger, default: () => 2048 },
   imageType: { env: 'OZKIT_IMAGE_TYPE', ini: [['qemu', 'image_type'], ['libvirt', 'image_type']], parse: oneOf<ImageType>('qcow2', 'raw'), default: () => 'qcow2' },
+  outputFormat: { env: 'OZKIT_OUTPUT_FORMAT', ini: [['ozkit', 'output_format']], parse: (raw, where) => oneOf<OutputFormat>('qcow2', 'raw', 'vmdk', 'vhdx', 'vpc')(raw, where), default: () => undefined },
   accel: { env: 'OZKIT_ACCEL', ini: [['qemu', 'accel']], parse: oneOf<Accel>('auto', 'kvm', 'tcg'), default: () => 'auto' },
   diskBus: { env: 'OZKIT_DISK_BUS', ini: [['qemu', 'disk_bus']], parse: oneOf<DiskBus>('auto', 'virtio', 'ide'), default: () => 'auto' },
   cacheOriginalMedia: { env: 'OZKIT_CACHE_ORIGINAL_MEDIA', ini: [['cache', 'original_media']], parse: parseBoolean, default: () => true },

@@ -1,3 +1,3 @@
-export { Logger, silentLogger, type LoggerOptions, type LogFormat, type LogLevel } from './logger.js';
-export { ProgressBar, formatBytes, formatDuration, type ProgressOptions } from './progress.js';
+export { Logger, silentLogger, statusIntervalFromEnv, DEFAULT_STATUS_INTERVAL_MS, type LoggerOptions, type LogFormat, type LogLevel } from './logger.js';
+export { ProgressBar, formatBytes, formatDuration, formatElapsed, type ProgressOptions } from './progress.js';
 export { PhaseClock } from './phase-clock.js';

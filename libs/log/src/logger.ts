@@ -12,6 +12,20 @@ export interface LoggerOptions {
   /** -1 quiet (errors only), 0 normal, 1+ verbose (debug). */
   verbosity?: number;
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** How often a long wait writes a status line when stderr is not a terminal (default 30 s, or OZKIT_STATUS_INTERVAL). */
+  statusIntervalMs?: number;
+}
+
+export const DEFAULT_STATUS_INTERVAL_MS = 30_000;
+
+/**
+ * OZKIT_STATUS_INTERVAL: seconds between status lines of long waits in a CI log (tests make it
+ * short). Unset or not a positive number: the default 30 s.
+ */
+export function statusIntervalFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.OZKIT_STATUS_INTERVAL;
+  const seconds = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.max(10, Math.round(seconds * 1000)) : DEFAULT_STATUS_INTERVAL_MS;
 }
 
 export class Logger {
@@ -19,6 +33,7 @@ export class Logger {
   readonly format: LogFormat;
   readonly verbosity: number;
   readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly statusIntervalMs: number;
   /** Set by a live progress bar so a log line first clears the bar's line. */
   private liveLine: { clear(): void; redraw(): void } | undefined;
 
@@ -27,6 +42,7 @@ export class Logger {
     this.format = options.format ?? 'text';
     this.verbosity = options.verbosity ?? 0;
     this.stream = options.stream ?? process.stderr;
+    this.statusIntervalMs = options.statusIntervalMs ?? statusIntervalFromEnv(process.env);
   }
 
   get isTTY(): boolean {

@@ -5,10 +5,14 @@ export interface ProgressOptions {
   label: string;
   /** Total units (bytes), if known. */
   total?: number;
-  /** Units are bytes (formats as MiB/s) or plain counts. */
-  unit?: 'bytes' | 'count';
-  /** How often NDJSON progress events may be written, ms. */
+  /** Units are bytes (formats as MiB/s), plain counts, or none (a wait: only the time counts). */
+  unit?: 'bytes' | 'count' | 'none';
+  /** How often NDJSON progress events may be written on update(), ms. */
   eventIntervalMs?: number;
+  /** What happens to the units, for the status line: "612.0 MiB written" (default "done"). */
+  verb?: string;
+  /** What the status text is, for the status line: "console: <line>". */
+  statusLabel?: string;
 }
 
 export function formatBytes(n: number): string {
@@ -33,9 +37,22 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** Elapsed time in a CI log line: 45s, 3m00s, 1h02m03s. */
+export function formatElapsed(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m${sec}s`;
+  return m > 0 ? `${m}m${sec}s` : `${s % 60}s`;
+}
+
 /**
- * A progress line that draws only when stderr is a TTY (text format), emits throttled
- * NDJSON `progress` events with --log-format json, and is silent otherwise.
+ * A progress line that draws only when stderr is a TTY (text format) and emits throttled
+ * NDJSON `progress` events with --log-format json. When nobody watches a terminal (CI logs),
+ * a status line (`tool: installing: 3m00s, 612.0 MiB written, console: …`; with json a
+ * `progress` event carrying it) comes every `logger.statusIntervalMs`, whether or not update()
+ * was called, so a long wait is never silent.
  */
 export class ProgressBar {
   private readonly logger: Logger;
@@ -47,11 +64,17 @@ export class ProgressBar {
   private lastEvent = 0;
   private drawn = false;
   private finished = false;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(logger: Logger, options: ProgressOptions) {
     this.logger = logger;
     this.options = options;
     if (this.logger.isTTY) this.logger.attachLiveLine(this);
+    else {
+      this.ticker = setInterval(() => this.reportStatus(), logger.statusIntervalMs);
+      // A forgotten done() must not keep the process alive.
+      this.ticker.unref?.();
+    }
     this.logger.event('progress-start', { label: options.label, total: options.total ?? null });
   }
 
@@ -91,6 +114,31 @@ export class ProgressBar {
     };
   }
 
+  /** The status line's text: `installing: 3m00s, 612.0 MiB written, console: …`. */
+  statusLine(): string {
+    const elapsed = (Date.now() - this.startedAt) / 1000;
+    const parts = [formatElapsed(elapsed)];
+    const unit = this.options.unit ?? 'bytes';
+    const verb = this.options.verb ?? 'done';
+    const total = this.options.total;
+    if (unit !== 'none') {
+      const fmt = (n: number) => (unit === 'bytes' ? formatBytes(n) : String(n));
+      parts.push(
+        total !== undefined && total > 0
+          ? `${fmt(this.current)} of ${fmt(total)} ${verb} (${Math.min(100, (this.current / total) * 100).toFixed(0)}%)`
+          : `${fmt(this.current)} ${verb}`,
+      );
+    }
+    if (this.status) parts.push(this.options.statusLabel ? `${this.options.statusLabel}: ${this.status}` : this.status);
+    return `${this.options.label}: ${parts.join(', ')}`;
+  }
+
+  private reportStatus(): void {
+    if (this.finished) return;
+    if (this.logger.format === 'json') this.logger.event('progress', { ...this.snapshot(), message: this.statusLine() });
+    else this.logger.info(this.statusLine());
+  }
+
   render(width: number): string {
     const elapsed = (Date.now() - this.startedAt) / 1000;
     const bytes = (this.options.unit ?? 'bytes') === 'bytes';
@@ -105,6 +153,8 @@ export class ProgressBar {
       const eta = rate > 0 ? (total - this.current) / rate : Number.NaN;
       text += `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${(fraction * 100).toFixed(0)}% ${fmt(this.current)}/${fmt(total)}`;
       text += ` ${bytes ? formatBytes(rate) + '/s' : ''} ETA ${formatDuration(eta)}`;
+    } else if (this.options.unit === 'none') {
+      text += formatDuration(elapsed);
     } else {
       text += `${formatDuration(elapsed)} ${fmt(this.current)}${bytes ? ` (${formatBytes(rate)}/s)` : ''}`;
     }
@@ -130,6 +180,7 @@ export class ProgressBar {
     if (this.finished) return;
     this.clear();
     this.finished = true;
+    if (this.ticker) clearInterval(this.ticker);
     this.logger.attachLiveLine(undefined);
     this.logger.event('progress-end', this.snapshot());
     if (summary) this.logger.info(summary);

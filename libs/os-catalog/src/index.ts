@@ -14,3 +14,4 @@ export { diskBusFor } from './disk-bus.js';
 export { defaultCloudUser } from './cloud-user.js';
 export { readAptSources, parseOneLineSources, parseDeb822Sources, type AptSource } from './apt-sources.js';
 export { archiveMirror, hostArchiveMirror, type ArchiveMirror, type ArchiveDistro, type ArchiveMirrorOptions } from './archive-mirror.js';
+export { openstackImageProperties, type ImageFacts } from './openstack-properties.js';

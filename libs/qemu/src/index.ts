@@ -1,6 +1,6 @@
 export { QemuVm, describeExit, shellQuote, type VmExit, type VmActivity } from './qemu-vm.js';
 export type { VmOptions, VmDisk, VmPaths } from './vm-options.js';
-export { buildQemuArgs, qemuOptionValue, OVMF_CODE, OVMF_VARS } from './qemu-args.js';
+export { buildQemuArgs, defaultMachineType, qemuOptionValue, OVMF_CODE, OVMF_VARS } from './qemu-args.js';
 export { SerialConsole, cleanConsoleLine, type SerialConsoleOptions } from './serial-console.js';
 export { NetTrafficCounter } from './net-traffic.js';
 export { createDisk, diskInfo, type DiskFormat, type DiskInfo, type CreateDiskOptions } from './disk-image.js';

@@ -11,6 +11,11 @@ const machineFor: Record<string, string> = {
   s390x: 's390-ccw-virtio',
 };
 
+/** The machine type a guest of `arch` gets unless one is asked for (also what image properties report). */
+export function defaultMachineType(arch: string): string | undefined {
+  return machineFor[arch];
+}
+
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 

@@ -1,4 +1,5 @@
 import { OzkitError, toOzkitError } from '@ozkit/errors';
+import { ProgressBar } from '@ozkit/log';
 import { HostKeyPin, waitForSsh, type SshSession } from '@ozkit/ssh';
 import type { FailureReason } from './failure-evidence.js';
 import { startGuest, type StartGuestOptions, type WatchedGuest } from './start-guest.js';
@@ -28,9 +29,6 @@ export interface SshGuest {
   bootSeconds: number;
 }
 
-/** How often a long wait says what the guest's console shows (a TCG boot takes minutes). */
-const PROGRESS_EVERY_MS = 30_000;
-
 /**
  * The one boot path: starts the guest (its NIC forwarding a port to guest port 22), waits for an
  * SSH login with backoff, and ends the wait at once when the guest stops, panics or cannot boot.
@@ -44,7 +42,8 @@ export async function bootToSsh(options: BootToSshOptions): Promise<SshGuest> {
   const guest = await startGuest({ ...options, guest: description });
   const vm = guest.vm;
   const address = vm.ssh!;
-  let lastReport = Date.now();
+  // A TCG boot takes minutes: the wait says what the guest's console shows (a status line every 30 s in a CI log).
+  const waiting = new ProgressBar(logger, { label: 'waiting for SSH', unit: 'none', statusLabel: 'console' });
   try {
     const session = await waitForSsh({
       host: address.host,
@@ -57,15 +56,14 @@ export async function bootToSsh(options: BootToSshOptions): Promise<SshGuest> {
       ...(signal ? { signal } : {}),
       onAttempt: (n, e) => {
         logger.debug(`ssh attempt ${n}: ${e.message}`);
-        if (Date.now() - lastReport < PROGRESS_EVERY_MS) return;
-        lastReport = Date.now();
-        const last = vm.console.lastLine?.trim();
-        logger.info(`waiting for SSH (${Math.round(guest.seconds)} s)${last ? `; console: ${last.slice(0, 120)}` : ''}`);
+        waiting.update(0, vm.console.lastLine?.trim().slice(0, 120) ?? '');
       },
       stopIf: () => whyStopWaiting(guest),
     });
+    waiting.done();
     return { guest, session, bootSeconds: guest.seconds };
   } catch (error) {
+    waiting.done();
     if (signal?.aborted) {
       await guest.kill();
       throw signal.reason;

@@ -18,5 +18,8 @@ export { bootToSsh, type BootToSshOptions, type SshGuest } from './boot-to-ssh.j
 export { GuestFailure, formatEvidence, reasonFor, type ActivitySample, type FailureEvidence, type FailureReason } from './failure-evidence.js';
 export { bootTroubleIn, firstBootTrouble, isPanicLine, troubleHint, type BootTrouble } from './boot-trouble.js';
 export { createDisk, diskInfo, flushDiskImage, type CreateDiskOptions, type DiskFormat, type DiskInfo } from './disk-images.js';
+// What a guest is booted on when the description does not say: image properties report it.
+export { defaultMachineType } from '@ozkit/qemu';
+export { DEFAULT_NIC_MODEL } from './vm-backend.js';
 export { libvirtBackend, type LibvirtConnection } from './libvirt/libvirt-backend.js';
 export { parseLibvirtUri, type LibvirtUri } from './libvirt/libvirt-uri.js';

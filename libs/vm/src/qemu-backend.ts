@@ -1,7 +1,7 @@
 import type { Logger } from '@ozkit/log';
 import { QemuVm, findFreePort, probeAccel, requireQemuImg, requireQemuSystem, type VmOptions } from '@ozkit/qemu';
 import type { QmpEvent } from '@ozkit/qmp';
-import type { AccelChoice, GuestDescription, GuestEvent, GuestExit, GuestStats, RunningGuest, ShutdownReason, VmBackend } from './vm-backend.js';
+import { DEFAULT_NIC_MODEL, type AccelChoice, type GuestDescription, type GuestEvent, type GuestExit, type GuestStats, type RunningGuest, type ShutdownReason, type VmBackend } from './vm-backend.js';
 
 /** How long a QMP socket may take to deliver its last events after QEMU exited. */
 const LAST_EVENTS_MS = 2000;
@@ -40,7 +40,7 @@ export function vmOptions(description: GuestDescription, sshPort: number | undef
     ...(description.cdrom !== undefined ? { cdrom: description.cdrom } : {}),
     ...(description.kernel ? { kernel: description.kernel } : {}),
     ...(description.boot ? { boot: description.boot } : {}),
-    nic: network === false ? false : (network?.model ?? 'virtio-net-pci'),
+    nic: network === false ? false : (network?.model ?? DEFAULT_NIC_MODEL),
     hostForwards: sshPort !== undefined ? [{ hostPort: sshPort, guestPort: 22 }] : [],
     captureNetStats: network !== false && Boolean(network?.countBytes),
     runDir: description.runDir,

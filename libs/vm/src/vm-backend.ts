@@ -51,6 +51,9 @@ export interface GuestDisk {
   readonly?: boolean;
 }
 
+/** The NIC a guest gets unless its network says otherwise (both backends). */
+export const DEFAULT_NIC_MODEL = 'virtio-net-pci';
+
 export interface GuestNetwork {
   /** NIC model: virtio-net-pci (default); e1000 or rtl8139 for old guests. */
   model?: string;

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -47,5 +49,17 @@ describe('guest-customize CLI', () => {
     const cpus = run(['--cpus', 'two'], doc);
     expect(cpus.status).toBe(64);
     expect(cpus.stderr).toMatch(/^guest-customize: --cpus: "two" is not a positive whole number$/m);
+  });
+
+  it('refuses an output format it cannot write, from the flag (64) or the config file (65, named with its line)', () => {
+    const r = run(['--output-format', 'ova']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/output-format/);
+    const cfg = join(mkdtempSync(join(tmpdir(), 'ozkit-gc-cli-')), 'ozkit.cfg');
+    writeFileSync(cfg, '[ozkit]\noutput_format = vdi\n');
+    const bad = run(['--config', cfg], JSON.stringify({ ozkit: 1, stages: [] }));
+    expect(bad.status).toBe(65);
+    expect(bad.stderr).toMatch(new RegExp(`${cfg}:2.*"vdi" must be one of qcow2, raw, vmdk, vhdx, vpc`));
+    expect(bad.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
   });
 });

@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toOzkitError } from '@ozkit/errors';
-import type { BuildDocument, Customize, CustomizeStep } from '@ozkit/build-document';
+import type { BuildDocument, Customize, CustomizeStep, OutputFormat } from '@ozkit/build-document';
 import type { Settings } from '@ozkit/config';
 import { PhaseClock, type Logger } from '@ozkit/log';
 import { HostKeyPin, type SshSession } from '@ozkit/ssh';
 import type { WatchedGuest } from '@ozkit/vm';
 import { applyTemplate } from './apply-template.js';
 import { bootWorkingImage } from './boot-working-image.js';
+import { imagePropertiesFor, openstackCreateCommand } from './cloud-image.js';
 import { readCustomizeInputs } from './customize-inputs.js';
 import { detectGuest } from './detect-guest.js';
 import { GuestRunner } from './guest-runner.js';
@@ -17,7 +18,7 @@ import { takeInventory } from './take-inventory.js';
 import type { TemplateRun } from './template-run.js';
 import { copyInstalledDisk, finishImage } from './working-image.js';
 
-export type CustomizeSettings = Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
+export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat'>> & Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
 
 export interface CustomizeOptions {
   settings: CustomizeSettings;
@@ -27,8 +28,10 @@ export interface CustomizeOptions {
   seal?: boolean;
   /** Seal operations to run (default all), see SEAL_OPERATION_NAMES. */
   sealOps?: string[];
-  /** Write a compressed qcow2 (qemu-img convert -c). */
+  /** Compress the output where its format can be (qcow2: qemu-img convert -c; vmdk streamOptimized always is). */
   compress?: boolean;
+  /** The output's format (default: qcow2 when compressing, else the installed disk's). */
+  outputFormat?: OutputFormat;
   /** The customized image (default `<workdir>/<name>-customized.<format>`). */
   output?: string;
   /** On failure keep the partial image (and say where) instead of deleting it. */
@@ -59,7 +62,8 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   const inputs = await readCustomizeInputs(doc, options);
   const { template, workdir } = inputs;
   const phases = new PhaseClock(logger);
-  const image = await phases.run('image-copy', () => copyInstalledDisk(inputs.disk, { workdir, name: template.name, output: options.output, compress: options.compress }, logger, signal));
+  const outputFormat = options.outputFormat ?? settings.outputFormat;
+  const image = await phases.run('image-copy', () => copyInstalledDisk(inputs.disk, { workdir, name: template.name, output: options.output, compress: options.compress, outputFormat }, logger, signal));
 
   const runDir = await mkdtemp(join(workdir, '.customize-run-'));
   const hostKeys = new HostKeyPin();
@@ -89,10 +93,12 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     session = undefined;
     await powerOff(guest.vm, settings.timeoutShutdown, logger);
     guest = undefined;
-    const finished = await phases.run(options.compress ? 'compression' : 'image-finish', () => finishImage(image, Boolean(options.compress), logger, signal));
+    const finished = await phases.run(options.compress ? 'compression' : 'image-finish', () => finishImage(image, logger, signal));
     succeeded = true;
+    const properties = imagePropertiesFor({ template, disk: inputs.disk, guest: os.release, inventory });
+    logger.info(`upload to OpenStack with: ${openstackCreateCommand({ ...finished, properties }, template.name)}`);
     const customize: Customize = {
-      image: finished,
+      image: { ...finished, properties },
       guest: {
         id: os.release.id,
         ...(os.release.versionId ? { versionId: os.release.versionId } : {}),

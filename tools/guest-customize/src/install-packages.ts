@@ -1,4 +1,5 @@
 import type { Template } from '@ozkit/build-document';
+import { ProgressBar } from '@ozkit/log';
 import type { AddedRepositories } from './add-repositories.js';
 import { PACKAGE_FILE_DIR, planPackageTransaction } from './package-transaction.js';
 import { fetchUrl, type FetchOptions } from './template-content.js';
@@ -20,7 +21,9 @@ export async function installPackages(run: TemplateRun, template: Template, repo
       await runner.run('packages (apt-get update)', 'DEBIAN_FRONTEND=noninteractive apt-get update -o APT::Update::Error-Mode=any');
       run.phases?.enter('package-transaction');
     }
-    const result = await runner.run('packages', transaction.command);
+    // A transaction can be quiet for minutes (a big download): a CI log still gets a line every 30 s.
+    const waiting = new ProgressBar(run.logger, { label: 'package transaction', unit: 'none' });
+    const result = await runner.run('packages', transaction.command).finally(() => waiting.done());
     if (transaction.uploads.length) await runner.run('packages (clean up)', `rm -rf ${PACKAGE_FILE_DIR}`);
     return result.exitCode ?? undefined;
   });

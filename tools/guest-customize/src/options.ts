@@ -1,6 +1,7 @@
 import { defineCli } from '@ozkit/command';
 import { commonOptionNames, documentOptionNames, hypervisorOptionNames, vocabulary, vocabularyOptions } from '@ozkit/config';
 import { SEAL_OPERATIONS } from './seal-operations.js';
+import { OUTPUT_FORMATS } from './output-format.js';
 
 const sealList = SEAL_OPERATIONS.map((o) => `  ${o.op.padEnd(14)} ${o.description}`).join('\n');
 
@@ -13,7 +14,10 @@ export const cli = defineCli({
     `Oz's order: repositories, precommands, packages (one transaction), files, commands, then remove ` +
     `repositories with persisted=no. Then list every installed package (customize.inventory), seal ` +
     `the image and power it off over ACPI. The result is a copy in the workdir; the installed disk ` +
-    `is left as it was, so a re-run does not need a new install.`,
+    `is left as it was, so a re-run does not need a new install. ` +
+    `--output-format writes the result for a cloud (checked with qemu-img check and info), and the ` +
+    `stage prints the "openstack image create" line with the image's OpenStack properties ` +
+    `(customize.image.properties: os_distro, hw_disk_bus, hw_firmware_type, …).`,
   preformatted:
     `Seal operations (all by default; --seal-ops to choose, --no-seal for none):\n${sealList}\n\n` +
     `apt repositories: <url> may be a whole "deb [opts] URI suite comp…" line, "URI suite comp…", or a\n` +
@@ -24,7 +28,14 @@ export const cli = defineCli({
     ...vocabularyOptions(commonOptionNames, documentOptionNames, hypervisorOptionNames),
     seal: { kind: 'boolean', default: true, describe: 'seal the image (--no-seal keeps the build key and host keys, for debugging)' },
     'seal-ops': { kind: 'string', value: 'OPS', describe: 'comma-separated seal operations to run (default all, see above)' },
-    compress: { kind: 'boolean', default: false, describe: 'write a compressed qcow2 (qemu-img convert -c)' },
+    compress: { kind: 'boolean', default: false, describe: 'compress the output where the format can be (qcow2: qemu-img convert -c; vmdk always is)' },
+    'output-format': {
+      kind: 'string',
+      value: 'FORMAT',
+      choices: [...OUTPUT_FORMATS],
+      setting: 'outputFormat',
+      describe: "qcow2, raw, vmdk (streamOptimized: vSphere/OVA), vhdx (Hyper-V) or vpc (fixed VHD, MiB-aligned: Azure); default the installed disk's",
+    },
     output: { ...vocabulary.output, describe: 'customized image path (default <workdir>/<name>-customized.<format>)' },
     'keep-failed': { ...vocabulary['keep-failed'], describe: 'on failure keep the partial image for inspection' },
     'step-timeout': { kind: 'number', value: 'SECONDS', default: 1800, describe: 'seconds each remote step (command, package transaction) may run' },
@@ -44,5 +55,6 @@ export const cli = defineCli({
     ['$0 --in installed.json --out customized.json --console', 'one stage alone, watching the guest console'],
     ['$0 --in installed.json --no-seal --keep-failed -v', 'debugging: keep SSH access and the failed image'],
     ['$0 --in installed.json --seal-ops build-key,ssh-host-keys,machine-id,fstrim --compress', 'seal partly, compress'],
+    ['$0 --in installed.json --output-format vmdk', 'a streamOptimized vmdk for vSphere; prints the openstack image create line'],
   ],
 });

@@ -80,7 +80,7 @@ async function watchInstallVm(options: InstallRunOptions, phases: PhaseClock): P
     guest,
     markers,
     watchdog: new ActivityWatchdog({ inactivitySeconds: options.inactivitySeconds }),
-    progress: new ProgressBar(logger, { label: 'install', unit: 'bytes' }),
+    progress: new ProgressBar(logger, { label: 'installing', unit: 'bytes', verb: 'written', statusLabel: 'console' }),
     options,
     elapsed,
     lastWrite: 0,

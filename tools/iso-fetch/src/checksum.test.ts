@@ -16,7 +16,8 @@ describe('parseChecksumSpec', () => {
   it('rejects digests of the wrong length and unknown schemes', () => {
     expect(() => parseChecksumSpec('sha256:abcd', undefined, 'tdl:3:5')).toThrow(/tdl:3:5: sha256 digest must be 64 hex digits, got 4/);
     expect(() => parseChecksumSpec('abcd', 'sha256', 'x')).toThrow(/not a sha256 digest/);
-    expect(() => parseChecksumSpec('ftp://m/SUMS', undefined, 'x')).toThrow(/unsupported checksum/);
+    expect(() => parseChecksumSpec('gopher://m/SUMS', undefined, 'x')).toThrow(/unsupported checksum/);
+    expect(parseChecksumSpec('ftp://m/SUMS', undefined, 'x')).toEqual({ type: 'sums', algorithm: 'sha256', url: 'ftp://m/SUMS' });
   });
 });
 

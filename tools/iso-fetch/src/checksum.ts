@@ -40,9 +40,9 @@ export function parseChecksumSpec(value: string, kind: HashAlgorithm | undefined
       throw new OzkitError('BAD_TDL', `${where}: "${v}" is not a ${kind ?? 'md5/sha1/sha256/sha512'} digest (wrong length)`);
     return { type: 'inline', expected: { algorithm, hex: v.toLowerCase(), source: `${algorithm}:${v.toLowerCase()}` } };
   }
-  if (/^[a-z][a-z0-9+.-]*:/i.test(v) && !/^(https?|file):/i.test(v))
+  if (/^[a-z][a-z0-9+.-]*:/i.test(v) && !/^(https?|ftp|file):/i.test(v))
     throw new OzkitError('BAD_TDL', `${where}: unsupported checksum "${v}"`, {
-      hint: 'use sha256:<hex>, or the http(s)/file URL or path of a SUMS file',
+      hint: 'use sha256:<hex>, or the http(s)/ftp/file URL or path of a SUMS file',
     });
   return { type: 'sums', algorithm: kind ?? 'sha256', url: v };
 }

@@ -346,16 +346,17 @@ export async function urlExists(url: string, policy: RetryPolicy, signal?: Abort
   }
 }
 
-async function readValidator(path: string, url: string): Promise<Validator | undefined> {
+/** The sidecar of a partial download, if it is about `url` (http's and ftp's validators alike). */
+export async function readValidator<V extends { url: string } = Validator>(path: string, url: string): Promise<V | undefined> {
   try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as Validator;
+    const v = JSON.parse(await readFile(path, 'utf8')) as V;
     return v.url === url ? v : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function sizeOf(path: string): Promise<number> {
+export async function sizeOf(path: string): Promise<number> {
   try {
     return (await stat(path)).size;
   } catch {
@@ -371,7 +372,7 @@ async function truncateOrCreate(path: string): Promise<void> {
   }
 }
 
-async function hashExisting(path: string, bytes: number, hasher: MultiHash): Promise<void> {
+export async function hashExisting(path: string, bytes: number, hasher: MultiHash): Promise<void> {
   for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) hasher.update(chunk as Buffer);
 }
 

@@ -57,6 +57,8 @@ function treeinfoChecksum(ini: ReturnType<typeof parseIni>, rel: string, source:
  * through the d-i netboot layout (`…/<distro>-installer/<arch>/linux` + `initrd.gz`).
  */
 export async function fetchTreeBootFiles(url: string, family: OsFamily, arch: Arch, ctx: FetchContext): Promise<TreeBootFiles> {
+  // A tree is probed file by file (.treeinfo, pxeboot, netboot): that is http's HEAD, not ftp's.
+  if (/^ftp:/i.test(url)) throw new OzkitError('BAD_TDL', `install tree ${url}: ftp:// trees are not supported (ftp:// works for <iso> and checksum files)`, { hint: 'use the http(s):// address of the tree, or install from the ISO' });
   const base = url.endsWith('/') ? url : url + '/';
   let kernelRel: string | undefined;
   let initrdRel: string | undefined;

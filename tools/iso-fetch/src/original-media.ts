@@ -4,6 +4,7 @@ import type { ChecksumKind, Media } from '@ozkit/build-document';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
 import { ProgressBar, type Logger } from '@ozkit/log';
 import { findInSums, verifyDigest, type ChecksumSpec, type ExpectedChecksum, type HashAlgorithm } from './checksum.js';
+import { downloadFtp, fetchFtpText } from './ftp-download.js';
 import { download, fetchText, hashFile, type RetryPolicy } from './http-download.js';
 import { keyFor, parseMediaSource, type MediaSource } from './media-source.js';
 
@@ -54,7 +55,7 @@ export async function resolveChecksum(spec: ChecksumSpec, mediaName: string, ctx
       });
     return { algorithm: spec.algorithm, hex: ref.key, source: spec.url };
   } else {
-    text = await fetchText(source.url, ctx.policy, ctx.logger, ctx.signal);
+    text = await (source.kind === 'ftp' ? fetchFtpText : fetchText)(source.url, ctx.policy, ctx.logger, ctx.signal);
   }
   const hex = findInSums(text, mediaName, spec.algorithm);
   if (!hex)
@@ -67,7 +68,7 @@ export async function resolveChecksum(spec: ChecksumSpec, mediaName: string, ctx
 
 /** Fetches (or finds in the cache, or hashes in place) one piece of media, verified. */
 export async function fetchOriginal(source: MediaSource, expected: ExpectedChecksum | null, ctx: FetchContext, label = source.name): Promise<FetchedFile> {
-  return source.kind === 'file' ? useLocalFile(source, expected, ctx, label) : fetchHttp(source, expected, ctx, label);
+  return source.kind === 'file' ? useLocalFile(source, expected, ctx, label) : fetchRemote(source, expected, ctx, label);
 }
 
 async function useLocalFile(source: Extract<MediaSource, { kind: 'file' }>, expected: ExpectedChecksum | null, ctx: FetchContext, label: string): Promise<FetchedFile> {
@@ -94,7 +95,7 @@ async function useLocalFile(source: Extract<MediaSource, { kind: 'file' }>, expe
     }
   }
   if (!digests) {
-    const bar = new ProgressBar(ctx.logger, { label: `hash ${label}`, total: info.size });
+    const bar = new ProgressBar(ctx.logger, { label: `hashing ${label}`, total: info.size, verb: 'hashed' });
     try {
       digests = (await hashFile(source.path, algorithms, (n) => bar.update(n), ctx.signal)).digests;
     } finally {
@@ -106,7 +107,8 @@ async function useLocalFile(source: Extract<MediaSource, { kind: 'file' }>, expe
   return { url: source.url, path: source.path, sha256: digests.sha256!, bytes: info.size, digests, verified: expected, fromCache };
 }
 
-async function fetchHttp(source: Extract<MediaSource, { kind: 'http' }>, expected: ExpectedChecksum | null, ctx: FetchContext, label: string): Promise<FetchedFile> {
+/** An http(s) or ftp download: the same lock, cache, resume and verification rules for both. */
+async function fetchRemote(source: Extract<MediaSource, { kind: 'http' | 'ftp' }>, expected: ExpectedChecksum | null, ctx: FetchContext, label: string): Promise<FetchedFile> {
   const { store } = ctx;
   const urlKey = keyFor('url', source.url);
   const lock = await store.lock(urlKey, {
@@ -127,11 +129,11 @@ async function fetchHttp(source: Extract<MediaSource, { kind: 'http' }>, expecte
         hint: `run once without --offline to download it into ${store.root}`,
       });
     const partial = store.partialPath(urlKey);
-    const bar = new ProgressBar(ctx.logger, { label: `download ${label}`, total: undefined });
+    const bar = new ProgressBar(ctx.logger, { label: `downloading ${label}`, total: undefined, verb: 'downloaded' });
     let progress: ProgressBar = bar;
     let result;
     try {
-      result = await download({
+      result = await (source.kind === 'ftp' ? downloadFtp : download)({
         url: source.url,
         dest: partial,
         algorithms: expected ? [expected.algorithm] : [],
@@ -142,7 +144,7 @@ async function fetchHttp(source: Extract<MediaSource, { kind: 'http' }>, expecte
           if (remaining !== undefined) await ensureFreeSpace(store.root, remaining, `downloading ${source.name}`);
           if (total !== undefined) {
             progress.done();
-            progress = new ProgressBar(ctx.logger, { label: `download ${label}`, total });
+            progress = new ProgressBar(ctx.logger, { label: `downloading ${label}`, total, verb: 'downloaded' });
           }
         },
         onProgress: (current) => progress.update(current),

@@ -1,5 +1,5 @@
 import { qemuOptionValue } from '@ozkit/qemu';
-import type { GuestDescription } from '../vm-backend.js';
+import { DEFAULT_NIC_MODEL, type GuestDescription } from '../vm-backend.js';
 
 /** libvirt's namespace for QEMU command-line passthrough, and ozkit's own for the owner record. */
 export const QEMU_NS = 'http://libvirt.org/schemas/domain/qemu/1.0';
@@ -132,7 +132,7 @@ function userNetworkArgs(guest: GuestDescription, options: DomainXmlOptions): st
 }
 
 function qemuNicModel(guest: GuestDescription): string {
-  return (guest.network && guest.network.model) || 'virtio-net-pci';
+  return (guest.network && guest.network.model) || DEFAULT_NIC_MODEL;
 }
 
 /** libvirt's model names for the NIC models QEMU takes. */
