@@ -12,7 +12,7 @@ export const commonOptions = {
 /** For the stages that read and write a build document. */
 export const documentOptions = {
   in: { type: 'string', describe: 'read the build document from FILE instead of stdin', requiresArg: true },
-  out: { type: 'string', describe: 'write the build document to FILE (atomically) instead of stdout', requiresArg: true },
+  out: { type: 'string', describe: 'write the build document to FILE instead of stdout, atomically and only when the tool succeeds (a failed run writes FILE.failed.json)', requiresArg: true },
 } as const;
 
 /** For the stages that run a guest: which hypervisor runs it (libvirt when a URI is given). */
