@@ -17,32 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '@ozkit/qemu';
-import { INSTALLED_IMAGE_ROOT_PASSWORD, installedDebianImage, testCacheRoot } from '../support/installed-image.js';
+import { installedDebianImage, installedImageTdl as tdl, testCacheRoot } from '../support/installed-image.js';
 import { testInstallerIso } from '../support/test-installer.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'ozkit-makefile-vm-'));
 const tdls = join(work, 'tdls');
 
-/** The shared installed image's template (its answer-file key) plus a customization. */
-const tdl = (customization: string) => `<template>
-  <name>ozkit-test-debian-12</name>
-  <description>built by examples/Makefile</description>
-  <os>
-    <name>Debian</name>
-    <version>12</version>
-    <arch>x86_64</arch>
-    <rootpw>${INSTALLED_IMAGE_ROOT_PASSWORD}</rootpw>
-    <install type='iso'>
-      <iso>file:///replaced/by/iso-fetch--iso.iso</iso>
-    </install>
-  </os>
-  <disk>
-    <size>4G</size>
-  </disk>
-${customization}
-</template>
-`;
 const stamp = `  <commands>
     <command name='stamp'>echo made-by-make > /etc/ozkit-make</command>
   </commands>`;

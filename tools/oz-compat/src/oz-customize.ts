@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import type { BuildDocument } from '@ozkit/build-document';
-import { ozUsageError, type OzOption } from './oz-getopt.js';
+import { ozUsageError, type OzCommandLine, type OzOption } from './oz-getopt.js';
 import { ozSettings } from './oz-config.js';
 import { readDomainXml } from './libvirt-xml.js';
 import { runStageCli } from './stage-cli.js';
@@ -34,22 +34,27 @@ export function buildOfDomain(xmlFile: string): { doc: BuildDocument; documentPa
   return { doc, documentPath: document, disk };
 }
 
+/** The two arguments of oz-customize and oz-generate-icicle, read: the config, the TDL, and the build the XML names. */
+export function openDomainBuild(tool: string, line: OzCommandLine) {
+  if (line.positionals.length !== 2) throw ozUsageError(tool, `a TDL and a libvirt XML file expected, got ${line.positionals.length} arguments`);
+  const settings = ozSettings(line.options.get('config') as string | undefined);
+  const [tdl, xmlFile] = line.positionals.map((p) => resolve(p));
+  const found = buildOfDomain(xmlFile);
+  return { settings, tdl, xmlFile, ...found, build: found.doc.workdir ?? resolve(found.documentPath, '..') };
+}
+
 export const ozCustomize: OzCommand = {
   tool: 'oz-customize',
   synopsis: 'oz-customize [OPTIONS] <tdl> <libvirt_xml_file>',
   options: ozCustomizeOptions,
   footer: 'Customizes the image the libvirt XML names, in place (guest-customize --output <that image>).',
   async run(line, ctx, verbosity) {
-    if (line.positionals.length !== 2) throw ozUsageError('oz-customize', `a TDL and a libvirt XML file expected, got ${line.positionals.length} arguments`);
     if (line.options.has('mac-address')) ctx.logger.warn('--mac-address: ignored (guests get QEMU user-mode networking)');
-    const settings = ozSettings(line.options.get('config') as string | undefined);
-    const [tdl, xmlFile] = line.positionals.map((p) => resolve(p));
-    const { doc, documentPath, disk } = buildOfDomain(xmlFile);
+    const { settings, tdl, doc, disk, build } = openDomainBuild('oz-customize', line);
     if (doc.customize?.seal?.operations.some((o) => o.op === 'build-key' && o.done))
       throw new OzkitError('BAD_IMAGE', `${disk.path}: already customized and sealed (its build key was removed), so it cannot be logged into again`, {
         hint: 'customize an image oz-install made without -u, or run oz-install -p -u with the new TDL',
       });
-    const build = doc.workdir ?? resolve(documentPath, '..');
     const flags = stageFlags(verbosity, settings);
     // The TDL given now says what to customize; the rest of the build is the one that installed the image.
     const validated = await runStageCli('tdl-validate', [...flags, '--workdir', build, tdl], join(build, 'customize-template.json'), ctx.signal);

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ozUsageError, type OzOption } from './oz-getopt.js';
-import { ozSettings } from './oz-config.js';
+import type { OzOption } from './oz-getopt.js';
 import { runStageCli } from './stage-cli.js';
-import { buildOfDomain } from './oz-customize.js';
+import { openDomainBuild } from './oz-customize.js';
 import { stageFlags } from './oz-install.js';
 import type { OzCommand } from './oz-command.js';
 
@@ -20,11 +19,7 @@ export const ozGenerateIcicle: OzCommand = {
   options: ozGenerateIcicleOptions,
   footer: 'A customized (sealed) image: the inventory its customization took; otherwise the image is booted on a throw-away overlay and listed (icicle-gen --live --image).',
   async run(line, ctx, verbosity) {
-    if (line.positionals.length !== 2) throw ozUsageError('oz-generate-icicle', `a TDL and a libvirt XML file expected, got ${line.positionals.length} arguments`);
-    const settings = ozSettings(line.options.get('config') as string | undefined);
-    const xmlFile = resolve(line.positionals[1]);
-    const { doc, documentPath, disk } = buildOfDomain(xmlFile);
-    const build = doc.workdir ?? resolve(documentPath, '..');
+    const { settings, doc, documentPath, disk, build } = openDomainBuild('oz-generate-icicle', line);
     const icicleFile = line.options.get('icicle') as string | undefined;
     const xml = icicleFile !== undefined ? resolve(icicleFile) : join(build, 'icicle.xml');
     // A sealed image cannot be logged into; its inventory was taken just before sealing.
