@@ -15,6 +15,8 @@ export default defineConfig({
           exclude: [...ignored, ...vmTests],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // The unit tests run first and alone, so they never slow a guest into a timeout.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,8 +25,11 @@ export default defineConfig({
           name: 'vm',
           include: vmTests,
           exclude: ignored,
-          // QEMU under TCG on 2 shared cores: one VM test file at a time.
-          fileParallelism: false,
+          // QEMU under TCG on 2 shared cores: two VM test files at a time. Most of a VM test's time is
+          // a guest waiting (on a boot, a stall, a timeout), so two overlap well; the shared installer
+          // and installed images are built once under their own locks. Timeouts are set for this load.
+          sequence: { groupOrder: 1 },
+          maxWorkers: 2,
           testTimeout: 30 * 60_000,
           hookTimeout: 30 * 60_000,
         },
