@@ -71,6 +71,7 @@ jeos = yes
 [timeouts]
 install = 1800
 inactivity = 600
+boot = 900
 `,
   );
   writeFileSync(
