@@ -66,6 +66,7 @@ describe('the Oz commands without a VM', () => {
     expect(r.code).toBe(66);
     expect(r.stderr).toMatch(/oz-install: warning: --mac-address 52:54:00:00:00:01: ignored/);
     expect(r.stderr).toMatch(/^ks-render: .*missing\.preseed/m);
+    expect(r.stderr).toContain(`oz-install: stopped: ks-render failed (exit 66); the build's document: ${work}/data/oz-compat/web/answer.failed.json\n`);
     expect(existsSync(join(work, 'images', 'web.dsk'))).toBe(false);
     expect(existsSync(join(work, 'data', 'oz-compat', 'web', 'template.json'))).toBe(true);
     expect(existsSync(join(work, 'data', 'oz-compat', 'web', 'answer.json'))).toBe(false);

@@ -36,7 +36,10 @@ export async function runOzCommand(command: OzCommand, argv = process.argv.slice
     try {
       return await command.run(line!, ctx, verbosity);
     } catch (error) {
-      if (error instanceof StageFailed) return error.exitCode;
+      if (error instanceof StageFailed) {
+        ctx.logger.error(`stopped: ${error.tool} failed (exit ${error.exitCode}); the build's document: ${error.document}`);
+        return error.exitCode;
+      }
       throw error;
     }
   });

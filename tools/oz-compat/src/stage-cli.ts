@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { OzkitError, type ExitCodeValue } from '@ozkit/errors';
 import type { BuildDocument } from '@ozkit/build-document';
+import { failedDocumentPath } from '@ozkit/command';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,6 +27,8 @@ export class StageFailed extends Error {
   constructor(
     readonly tool: string,
     readonly exitCode: number,
+    /** Where the stage left the failed build's document (error, console tail, screenshots). */
+    readonly document: string,
   ) {
     super(`${tool} exited with ${exitCode}`);
   }
@@ -39,7 +42,7 @@ export async function runStageCli(tool: string, args: string[], out: string, sig
   const program = stageProgram(tool);
   const result = await execa(program.file, [...program.args, ...args, '--out', out], { stdin: 'ignore', stdout: 'ignore', stderr: 'inherit', reject: false, cancelSignal: signal, forceKillAfterDelay: 30_000 });
   if (signal.aborted) throw signal.reason;
-  if (result.exitCode !== 0) throw new StageFailed(tool, result.exitCode ?? 70);
+  if (result.exitCode !== 0) throw new StageFailed(tool, result.exitCode ?? 70, failedDocumentPath(out));
   return JSON.parse(readFileSync(out, 'utf8')) as BuildDocument;
 }
 
