@@ -76,7 +76,8 @@ function serveEmptyRepository(port: number): Promise<Server> {
   ].join('\n');
   const files: Record<string, string> = { '/repo/Release': release, '/repo/Packages': packages };
   const server = createServer((req, res) => {
-    const body = files[req.url ?? ''];
+    // apt asks for a flat repository's files as /repo/./Packages.
+    const body = files[(req.url ?? '').replace(/\/\.\//g, '/')];
     res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/plain' });
     res.end(body ?? 'not found\n');
   });
