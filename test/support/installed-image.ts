@@ -42,6 +42,12 @@ const TDL = `<template>
 </template>
 `;
 
+/**
+ * The shared image's template with `customization` (repositories, packages, files, commands) added:
+ * a TDL whose default answer file has the shared install's key, so guest-install reuses it.
+ */
+export const installedImageTdl = (customization: string) => TDL.replace('</template>', `${customization}\n</template>`);
+
 export interface InstalledImage {
   /** The installed qcow2 in the cache. Treat it as read-only: boot it with snapshot=on or through overlayOf(). */
   disk: string;

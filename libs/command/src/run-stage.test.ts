@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import { defineStage, runCommand, runStage } from './index.js';
+import { defineStage, failedDocumentPath, runCommand, runStage } from './index.js';
 import { FailureWithEvidence, type BuildDocument } from '@ozkit/build-document';
 
 function capture() {
@@ -86,7 +86,9 @@ describe('runStage', () => {
         { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') },
       ),
     ).rejects.toThrow(/no disk activity/);
-    const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    // --out FILE only ever holds a successful run's document: the failed one is FILE.failed.json.
+    expect(existsSync(join(dir, 'out.json'))).toBe(false);
+    const out = JSON.parse(readFileSync(join(dir, 'out.failed.json'), 'utf8'));
     expect(out.failure).toMatchObject({ stage: 'stage-x', code: 'INACTIVITY', exitCode: 75, consoleTail: ['a', 'b'], screenshots: ['/x.png'] });
     expect(out.stages[0].failed).toBe(true);
 
@@ -99,11 +101,44 @@ describe('runStage', () => {
           return doc;
         }),
         {},
-        { ctx, in: join(dir, 'out.json'), out: join(dir, 'next.json') },
+        { ctx, in: join(dir, 'out.failed.json'), out: join(dir, 'next.json') },
       ),
     ).rejects.toMatchObject({ exitCode: 75, message: expect.stringMatching(/stage-x failed earlier: no disk activity/) });
     expect(ran).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, 'next.json'), 'utf8')).failure.code).toBe('INACTIVITY');
+    expect(existsSync(join(dir, 'next.json'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'next.failed.json'), 'utf8')).failure.code).toBe('INACTIVITY');
+  });
+
+  it('a failed run removes a stale --out FILE (not an in-place input); a later success removes FILE.failed.json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
+    writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
+    writeFileSync(join(dir, 'out.json'), '{"ozkit":1,"stages":[],"stale":true}');
+    const ctx = await ctxFor(capture());
+    let fail = true;
+    const flaky = stageX(async (doc) => {
+      if (fail) throw new OzkitError('TIMEOUT', 'mirror down');
+      return { ...doc, mine: 1 };
+    });
+    await expect(runStage(flaky, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toMatchObject({ exitCode: 75 });
+    expect(existsSync(join(dir, 'out.json'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'out.failed.json'), 'utf8')).failure.message).toBe('mirror down');
+
+    // In place: the input stays as it was, the failure goes next to it.
+    await expect(runStage(flaky, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'in.json') })).rejects.toMatchObject({ exitCode: 75 });
+    expect(readFileSync(join(dir, 'in.json'), 'utf8')).toBe('{"ozkit":1,"stages":[]}');
+    expect(existsSync(join(dir, 'in.failed.json'))).toBe(true);
+
+    fail = false;
+    await runStage(flaky, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') });
+    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).mine).toBe(1);
+    expect(existsSync(join(dir, 'out.failed.json'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['in.failed.json', 'in.json', 'out.json']);
+  });
+
+  it('names the failed document after --out', () => {
+    expect(failedDocumentPath('/b/x/image.json')).toBe('/b/x/image.failed.json');
+    expect(failedDocumentPath('doc')).toBe('doc.failed.json');
+    expect(failedDocumentPath('/b/x.failed.json')).toBe('/b/x.failed.json');
   });
 
   it('checks the keys a stage needs before it runs, and what it wrote after', async () => {
@@ -117,7 +152,7 @@ describe('runStage', () => {
       message: 'workdir: must be an absolute path (got "relative") (written by tdl-validate)',
     });
     expect(ran).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).failure).toMatchObject({ stage: 'stage-x', code: 'BAD_DOCUMENT', exitCode: 65 });
+    expect(JSON.parse(readFileSync(join(dir, 'out.failed.json'), 'utf8')).failure).toMatchObject({ stage: 'stage-x', code: 'BAD_DOCUMENT', exitCode: 65 });
 
     writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
     const writesJunk = defineStage({ name: 'stage-x', needs: [], produces: 'media', run: async (doc) => ({ ...doc, media: { boot: 1 } as never }) });
@@ -138,13 +173,15 @@ describe('runStage', () => {
       run: async (doc) => ({ doc: { ...doc, failure: { ...doc.failure!, screenshots: ['a.png'] } }, record: { converted: ['a.png'] }, errorAfterWrite: new OzkitError('INPUT_MISSING', 'b.ppm: no such file') }),
     });
     await expect(runStage(converts, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toMatchObject({ exitCode: 66 });
-    const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    // It exited non-zero, so its document is not FILE either.
+    expect(existsSync(join(dir, 'out.json'))).toBe(false);
+    const out = JSON.parse(readFileSync(join(dir, 'out.failed.json'), 'utf8'));
     expect(out.failure).toMatchObject({ stage: 'guest-install', exitCode: 75, screenshots: ['a.png'] });
     expect(out.stages[0]).toMatchObject({ tool: 'stage-x', produced: ['failure.screenshots'], converted: ['a.png'] });
 
     const breaks = defineStage({ name: 'stage-x', needs: [], produces: [], readsFailures: true, run: async () => Promise.reject(new OzkitError('IO', 'disk full')) });
     await expect(runStage(breaks, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toThrow('disk full');
-    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).failure).toMatchObject({ stage: 'guest-install', code: 'TIMEOUT' });
+    expect(JSON.parse(readFileSync(join(dir, 'out.failed.json'), 'utf8')).failure).toMatchObject({ stage: 'guest-install', code: 'TIMEOUT' });
   });
 
   it('with documentToStdout false the document goes only to --out', async () => {

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { OzkitError, toOzkitError, type ExitCodeValue } from '@ozkit/errors';
 import {
   appendStage,
@@ -81,12 +83,28 @@ export interface RunStageOptions {
 export async function runStage<Opts, Needs extends DocumentKey>(stage: StageDeclaration<Opts, Needs>, opts: Opts, options: RunStageOptions): Promise<void> {
   const { ctx } = options;
   const doc = options.createDocument ? newBuildDocument() : await readBuildDocument({ in: options.in, emptyStartsNew: options.emptyStartsNew, stdin: options.stdin, label: options.label });
+  const toFile = options.out !== undefined && options.out !== '-';
   const write = async (d: BuildDocument) => {
-    if (options.documentToStdout === false && (options.out === undefined || options.out === '-')) return;
+    if (options.documentToStdout === false && !toFile) return;
     await writeBuildDocument(d, { out: options.out, stdout: options.stdout });
   };
+  const writeSucceeded = async (d: BuildDocument) => {
+    await write(d);
+    // The failure of an earlier run is over once FILE is there.
+    if (toFile && failedDocumentPath(options.out!) !== options.out) await rm(failedDocumentPath(options.out!), { force: true });
+  };
+  // --out FILE is written only when the tool exits 0 (writeBuildDocument renames a complete temp
+  // file into place), so make and scripts can trust FILE; a failed run's document goes to
+  // FILE.failed.json instead and a stale FILE from an earlier run is removed.
+  const writeFailed = async (d: BuildDocument) => {
+    if (!toFile) return write(d);
+    const out = options.out!;
+    await writeBuildDocument(d, { out: failedDocumentPath(out) });
+    // An in-place update (--in FILE --out FILE) keeps its input as it was.
+    if (options.in === undefined || resolve(options.in) !== resolve(out)) await rm(out, { force: true });
+  };
   if (doc.failure !== undefined && !stage.readsFailures) {
-    await write(doc);
+    await writeFailed(doc);
     throw earlierFailure(doc);
   }
   const startedAt = new Date();
@@ -106,7 +124,7 @@ export async function runStage<Opts, Needs extends DocumentKey>(stage: StageDecl
     checkStageOutput(outcome.doc, produced, stage.name);
     appendStage(outcome.doc, record({ produced: [...produced], ...outcome.record }));
     errorAfterWrite = outcome.errorAfterWrite;
-    await write(outcome.doc);
+    await (errorAfterWrite ? writeFailed(outcome.doc) : writeSucceeded(outcome.doc));
   } catch (thrown) {
     const error = ctx.signal.aborted ? (ctx.signal.reason as OzkitError) : toOzkitError(thrown);
     const stdout = options.stdout ?? process.stdout;
@@ -124,7 +142,7 @@ export async function runStage<Opts, Needs extends DocumentKey>(stage: StageDecl
       if (doc.failure === undefined) doc.failure = failure;
       appendStage(doc, record({ failed: true }));
       try {
-        await write(doc);
+        await writeFailed(doc);
       } catch {
         // The original error matters more than a closed pipe.
       }
@@ -132,6 +150,13 @@ export async function runStage<Opts, Needs extends DocumentKey>(stage: StageDecl
     throw thrown;
   }
   if (errorAfterWrite) throw errorAfterWrite;
+}
+
+/** Where `--out FILE` puts the document of a run that failed: `x.json` → `x.failed.json`. */
+export function failedDocumentPath(out: string): string {
+  const name = basename(out);
+  if (name.endsWith('.failed.json')) return out;
+  return join(dirname(out), name.endsWith('.json') ? `${name.slice(0, -'.json'.length)}.failed.json` : `${name}.failed.json`);
 }
 
 /** Why a stage did not run on a failed document, with the exit code the failure recorded (never 0). */

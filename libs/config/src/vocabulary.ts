@@ -40,7 +40,7 @@ export const vocabulary = {
   quiet: { kind: 'boolean', short: 'q', describe: 'errors only' },
   'log-format': { kind: 'string', value: 'FORMAT', choices: ['text', 'json'], default: 'text', describe: 'stderr as text or NDJSON events' },
   in: { kind: 'string', value: 'FILE', describe: 'read the build document from FILE instead of stdin' },
-  out: { kind: 'string', value: 'FILE', describe: 'write the build document to FILE (atomically) instead of stdout' },
+  out: { kind: 'string', value: 'FILE', describe: 'write the build document to FILE instead of stdout, atomically and only when the tool succeeds (a failed run writes FILE.failed.json)' },
 
   workdir: { kind: 'string', value: 'DIR', setting: 'workdir', describe: 'build directory' },
   'cache-dir': { kind: 'string', value: 'DIR', setting: 'cacheDir', describe: 'cache directory (media, JEOS images, url contents)' },

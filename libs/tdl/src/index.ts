@@ -5,3 +5,5 @@ export { parseDiskSize, DEFAULT_DISK_BYTES, MAX_QEMU_DISK_BYTES, type DiskSizeRe
 export { parseChecksum, type ChecksumResult } from './checksum.js';
 export { MAX_TDL_BYTES } from './source-text.js';
 export { MAX_REPORTED_PROBLEMS, type TdlProblem } from './problems.js';
+export { readXml, type XmlElement, type XmlNode } from './xml-reader.js';
+export { decodeSource, SourceSyntaxError, SourceDecodeError, type SourceText } from './source-text.js';

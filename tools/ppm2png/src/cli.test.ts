@@ -210,7 +210,9 @@ describe('ppm2png on a build document', () => {
     const r = await run(['--in', join(dir, 'doc.json'), '--out', join(dir, 'doc2.json')]);
     expect(r.code).toBe(66);
     expect(r.stderr).toContain('gone.ppm: no such file');
-    const out = JSON.parse(readFileSync(join(dir, 'doc2.json'), 'utf8'));
+    // A run that exits non-zero never writes --out FILE (make trusts it): the document is FILE.failed.json.
+    expect(existsSync(join(dir, 'doc2.json'))).toBe(false);
+    const out = JSON.parse(readFileSync(join(dir, 'doc2.failed.json'), 'utf8'));
     expect(out.failure.screenshots).toEqual(['shot.ppm', 'shot.png', 'gone.ppm']);
     expect(out.stages.at(-1).failed).toEqual([join(dir, 'gone.ppm')]);
   });

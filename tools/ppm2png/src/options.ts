@@ -21,7 +21,8 @@ Input is IN or stdin; its first bytes tell a netpbm image from a build document.
   file is reported, the others are still converted, and the exit status is 65.
 * A build document: the netpbm files listed under failure.screenshots (relative
   to its workdir) become PNGs beside them; the document is printed (stdout or
-  --out) with each PNG path added after its source, exit 0.
+  --out) with each PNG path added after its source, exit 0 (a screenshot that
+  cannot be converted: exit 66/65, and --out FILE becomes FILE.failed.json).
 PNGs are written under a temporary name and renamed when complete, so an error
 leaves no partial file. A bad image exits 65 with one line saying what is wrong.`,
   positional: { name: 'IN', describe: 'netpbm file (or build document) to read; default stdin' },

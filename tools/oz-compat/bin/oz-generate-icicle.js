@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+import "../dist/oz-generate-icicle-cli.js";
