@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/oz-cleanup-cache-cli.js";
+import '../dist/oz-cleanup-cache-cli.js';

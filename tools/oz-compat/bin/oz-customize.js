@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/oz-customize-cli.js";
+import '../dist/oz-customize-cli.js';

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/oz-generate-icicle-cli.js";
+import '../dist/oz-generate-icicle-cli.js';

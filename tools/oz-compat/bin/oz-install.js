@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/oz-install-cli.js";
+import '../dist/oz-install-cli.js';

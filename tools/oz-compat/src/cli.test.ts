@@ -37,7 +37,10 @@ describe('the Oz commands without a VM', () => {
     expect(run('oz-install', [])).toMatchObject({ code: 1, stderr: 'oz-install: no TDL given\noz-install: hint: see oz-install -h\n' });
     expect(run('oz-install', ['-q', tdl])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^oz-install: option -q not recognized\n/) });
     expect(run('oz-install', ['-d', 'loud', tdl]).code).toBe(1);
-    expect(run('oz-install', ['-i', 'x.xml', tdl])).toMatchObject({ code: 3, stderr: expect.stringMatching(/^oz-install: The -i option must be combined with the -g option\n/) });
+    expect(run('oz-install', ['-i', 'x.xml', tdl])).toMatchObject({
+      code: 3,
+      stderr: expect.stringMatching(/^oz-install: The -i option must be combined with the -g option\n/),
+    });
     expect(run('oz-install', ['-s', 'relative.dsk', '-c', config, tdl])).toMatchObject({ code: 1, stderr: expect.stringMatching(/must be an absolute path/) });
     expect(run('oz-customize', [tdl]).code).toBe(1);
     expect(run('oz-cleanup-cache', ['extra']).code).toBe(1);
@@ -61,7 +64,7 @@ describe('the Oz commands without a VM', () => {
     expect(r.stderr).toMatch(/hint: .*-p/);
   });
 
-  it('-p removes the earlier image, runs the stages, and passes a failing stage\'s exit code and error through; -m is warned about', () => {
+  it("-p removes the earlier image, runs the stages, and passes a failing stage's exit code and error through; -m is warned about", () => {
     const r = run('oz-install', ['-p', '-d2', '-m', '52:54:00:00:00:01', '-c', config, '-a', join(work, 'missing.preseed'), tdl]);
     expect(r.code).toBe(66);
     expect(r.stderr).toMatch(/oz-install: warning: --mac-address 52:54:00:00:00:01: ignored/);
@@ -75,7 +78,10 @@ describe('the Oz commands without a VM', () => {
 
   it("oz-customize and oz-generate-icicle refuse Oz's own libvirt XML (no ozkit build metadata) with exit 65", () => {
     const xml = join(work, 'oz.xml');
-    writeFileSync(xml, "<domain type='kvm'><name>web</name><devices><disk type='file' device='disk'><source file='/var/lib/libvirt/images/web.dsk'/></disk></devices></domain>\n");
+    writeFileSync(
+      xml,
+      "<domain type='kvm'><name>web</name><devices><disk type='file' device='disk'><source file='/var/lib/libvirt/images/web.dsk'/></disk></devices></domain>\n",
+    );
     for (const tool of ['oz-customize', 'oz-generate-icicle']) {
       const r = run(tool, ['-c', config, tdl, xml]);
       expect(r.code, tool).toBe(65);
@@ -94,7 +100,9 @@ describe('the Oz commands without a VM', () => {
     fill();
     const no = run('oz-cleanup-cache', ['-c', config], 'maybe\nn\n');
     expect(no.code).toBe(0);
-    expect(no.stdout).toMatch(new RegExp(`^Going to remove all content from ${cache}/isos, ${cache}/modified, ${cache}/jeos, .*; continue\\? \\(y/N\\) Please enter 'y' or 'n'\\n`));
+    expect(no.stdout).toMatch(
+      new RegExp(`^Going to remove all content from ${cache}/isos, ${cache}/modified, ${cache}/jeos, .*; continue\\? \\(y/N\\) Please enter 'y' or 'n'\\n`),
+    );
     expect(readdirSync(join(cache, 'jeos'))).toEqual(['entry']);
     expect(run('oz-cleanup-cache', ['-c', config], '').code).toBe(0);
     expect(readdirSync(join(cache, 'jeos'))).toEqual(['entry']);

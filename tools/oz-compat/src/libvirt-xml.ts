@@ -12,7 +12,8 @@ export const OZKIT_METADATA_NS = 'urn:ozkit:oz-compat:1';
 
 export interface DomainDescription {
   name: string;
-  disk: { path: string; format: 'raw' | 'qcow2'; bus: 'virtio' | 'ide' };
+  /** libvirt's <driver type> names the formats as qemu-img does. */
+  disk: { path: string; format: 'raw' | 'qcow2' | 'vmdk' | 'vhdx' | 'vpc'; bus: 'virtio' | 'ide' };
   memoryMiB: number;
   cpus: number;
   /** The build document whose disk.buildKey reaches the guest. */
@@ -64,7 +65,11 @@ const MAX_XML_BYTES = 5 * 1024 * 1024;
 
 const childElements = (el: XmlElement, name: string) => el.children.filter((c): c is XmlElement => c.kind === 'element' && c.name.replace(/^.*:/, '') === name);
 const attr = (el: XmlElement | undefined, name: string) => el?.attributes.find((a) => a.name === name)?.value;
-const text = (el: XmlElement) => el.children.map((c) => (c.kind === 'text' ? c.text : '')).join('').trim();
+const text = (el: XmlElement) =>
+  el.children
+    .map((c) => (c.kind === 'text' ? c.text : ''))
+    .join('')
+    .trim();
 
 /** The disk and the ozkit build document a domain XML (from oz-install) names. */
 export function readDomainXml(path: string): { disk: { path: string; format: 'raw' | 'qcow2' }; document: string } {
@@ -100,6 +105,6 @@ export function readDomainXml(path: string): { disk: { path: string; format: 'ra
   const build = childElements(root, 'metadata').flatMap((m) => childElements(m, 'build').filter((b) => b.namespace === OZKIT_METADATA_NS));
   const document = build[0] && childElements(build[0], 'document')[0];
   if (!document || text(document) === '')
-    throw bad('no ozkit build metadata: written by Oz itself, not by ozkit\'s oz-install, so the key that reaches the guest is unknown');
+    throw bad("no ozkit build metadata: written by Oz itself, not by ozkit's oz-install, so the key that reaches the guest is unknown");
   return { disk: { path: file, format }, document: text(document) };
 }

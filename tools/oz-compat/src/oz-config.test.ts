@@ -41,14 +41,17 @@ describe('Oz config and paths', () => {
     expect(() => ozSettings(join(h, 'rel.cfg'), { env, home: h, isRoot: false })).toThrow(/output_dir/);
   });
 
-  it("names the libvirt XML as Oz does", () => {
+  it('names the libvirt XML as Oz does', () => {
     expect(ozLibvirtXmlName('web', new Date(2026, 0, 5, 7, 8, 9))).toBe('webJan_05_2026-07:08:09');
   });
 
-  it('writes a domain XML that names the disk and the build, and reads it back; refuses Oz\'s own', () => {
+  it("writes a domain XML that names the disk and the build, and reads it back; refuses Oz's own", () => {
     const h = home();
     const file = join(h, 'web.xml');
-    writeFileSync(file, domainXml({ name: 'a&b', disk: { path: '/i/a&b.dsk', format: 'raw', bus: 'virtio' }, memoryMiB: 1024, cpus: 1, document: '/d/installed.json' }));
+    writeFileSync(
+      file,
+      domainXml({ name: 'a&b', disk: { path: '/i/a&b.dsk', format: 'raw', bus: 'virtio' }, memoryMiB: 1024, cpus: 1, document: '/d/installed.json' }),
+    );
     expect(readDomainXml(file)).toEqual({ disk: { path: '/i/a&b.dsk', format: 'raw' }, document: '/d/installed.json' });
     writeFileSync(file, "<domain type='kvm'><name>x</name><devices><disk type='file' device='disk'><source file='/i/x.dsk'/></disk></devices></domain>");
     expect(() => readDomainXml(file)).toThrow(/no ozkit build metadata/);

@@ -26,9 +26,13 @@ export function buildOfDomain(xmlFile: string): { doc: BuildDocument; documentPa
   try {
     doc = JSON.parse(readFileSync(document, 'utf8')) as BuildDocument;
   } catch (error) {
-    throw new OzkitError('INPUT_MISSING', `${document}: the build document ${xmlFile} names cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      hint: 'oz-install keeps it in <data_dir>/oz-compat/<name>; run oz-install again',
-    });
+    throw new OzkitError(
+      'INPUT_MISSING',
+      `${document}: the build document ${xmlFile} names cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        hint: 'oz-install keeps it in <data_dir>/oz-compat/<name>; run oz-install again',
+      },
+    );
   }
   if (!doc.disk?.buildKey) throw new OzkitError('BAD_DOCUMENT', `${document}: no disk.buildKey: not an installed image's build`);
   return { doc, documentPath: document, disk };
@@ -58,7 +62,12 @@ export const ozCustomize: OzCommand = {
     const flags = stageFlags(verbosity, settings);
     // The TDL given now says what to customize; the rest of the build is the one that installed the image.
     const validated = await runStageCli('tdl-validate', [...flags, '--workdir', build, tdl], join(build, 'customize-template.json'), ctx.signal);
-    const input: BuildDocument = { ...doc, template: validated.template, stages: [...(doc.stages ?? []), ...(validated.stages ?? [])], disk: { ...doc.disk!, ...disk } };
+    const input: BuildDocument = {
+      ...doc,
+      template: validated.template,
+      stages: [...(doc.stages ?? []), ...(validated.stages ?? [])],
+      disk: { ...doc.disk!, ...disk },
+    };
     const inputPath = join(build, 'customize-in.json');
     writeFileSync(inputPath, JSON.stringify(input) + '\n');
     await runStageCli('guest-customize', [...flags, '--in', inputPath, '--output', disk.path], join(build, 'customized.json'), ctx.signal);

@@ -17,7 +17,8 @@ export const ozGenerateIcicle: OzCommand = {
   tool: 'oz-generate-icicle',
   synopsis: 'oz-generate-icicle [OPTIONS] <tdl> <libvirt_xml_file>',
   options: ozGenerateIcicleOptions,
-  footer: 'A customized (sealed) image: the inventory its customization took; otherwise the image is booted on a throw-away overlay and listed (icicle-gen --live --image).',
+  footer:
+    'A customized (sealed) image: the inventory its customization took; otherwise the image is booted on a throw-away overlay and listed (icicle-gen --live --image).',
   async run(line, ctx, verbosity) {
     const { settings, doc, documentPath, disk, build } = openDomainBuild('oz-generate-icicle', line);
     const icicleFile = line.options.get('icicle') as string | undefined;

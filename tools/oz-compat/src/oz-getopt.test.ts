@@ -29,7 +29,7 @@ describe('ozGetopt (Python getopt.gnu_getopt, as Oz parses)', () => {
       expect(() => parse(...argv)).toThrow(expect.objectContaining({ message, exitCode: 1 }));
   });
 
-  it('maps -d levels to ozkit verbosity and the stages\' flags', () => {
+  it("maps -d levels to ozkit verbosity and the stages' flags", () => {
     expect([undefined, '0', '1', '2', '3', '4', '9'].map((d) => verbosityFromDebugLevel('oz-install', d))).toEqual([-1, -1, 0, 0, 1, 2, 2]);
     expect(() => verbosityFromDebugLevel('oz-install', 'loud')).toThrow(expect.objectContaining({ exitCode: 1 }));
     expect([-1, 0, 1, 2].map(verbosityFlags)).toEqual([['-q'], [], ['-v'], ['-vv']]);

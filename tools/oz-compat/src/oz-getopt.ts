@@ -46,8 +46,7 @@ export function ozGetopt(tool: string, argv: readonly string[], spec: readonly O
       const [name, attached] = word.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
       const matches = [...byLong.keys()].filter((l) => l === name || l.startsWith(name));
       const long = matches.includes(name) ? name : matches.length === 1 ? matches[0] : undefined;
-      if (long === undefined)
-        throw ozUsageError(tool, matches.length > 1 ? `option --${name} not a unique prefix` : `option --${name} not recognized`);
+      if (long === undefined) throw ozUsageError(tool, matches.length > 1 ? `option --${name} not a unique prefix` : `option --${name} not recognized`);
       const option = byLong.get(long)!;
       if (!option.value) {
         if (attached !== undefined) throw ozUsageError(tool, `option --${long} must not have an argument`);

@@ -3,7 +3,6 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { OzkitError, type ExitCodeValue } from '@ozkit/errors';
 import type { BuildDocument } from '@ozkit/build-document';
-import type { CommandContext } from '@ozkit/command';
 import { parseTdl, readTdlBytes } from '@ozkit/tdl';
 import { ozUsageError, verbosityFlags, type OzCommandLine, type OzOption } from './oz-getopt.js';
 import { ozBuildDir, ozImagePath, ozLibvirtXmlName, ozSettings, type OzSettings } from './oz-config.js';
@@ -50,7 +49,8 @@ export const ozInstall: OzCommand = {
   footer: 'Runs tdl-validate | ks-render | iso-fetch | guest-install [| guest-customize] [| icicle-gen]; see README "Coming from Oz".',
   async run(line, ctx, verbosity) {
     const tool = 'oz-install';
-    if (line.positionals.length !== 1) throw ozUsageError(tool, line.positionals.length === 0 ? 'no TDL given' : `one TDL expected, got ${line.positionals.length} arguments`);
+    if (line.positionals.length !== 1)
+      throw ozUsageError(tool, line.positionals.length === 0 ? 'no TDL given' : `one TDL expected, got ${line.positionals.length} arguments`);
     const generate = line.options.has('generate-icicle');
     const customize = line.options.has('customize');
     const icicleFile = opt(line, 'icicle');
@@ -67,7 +67,8 @@ export const ozInstall: OzCommand = {
     const tdl = resolve(line.positionals[0]);
     const name = await templateName(tdl);
     const disk = opt(line, 'disk');
-    if (disk !== undefined && !isAbsolute(disk)) throw new OzkitError('USAGE', `-s ${disk}: the output disk image must be an absolute path`, { exitCode: 1 as ExitCodeValue });
+    if (disk !== undefined && !isAbsolute(disk))
+      throw new OzkitError('USAGE', `-s ${disk}: the output disk image must be an absolute path`, { exitCode: 1 as ExitCodeValue });
     const image = disk ?? ozImagePath(settings, name);
     const build = ozBuildDir(settings.config, name);
     if (line.options.has('cleanup')) {
@@ -89,7 +90,15 @@ export const ozInstall: OzCommand = {
     await step('iso-fetch', [...(force ? ['--force'] : []), '--in', join(build, 'answer.json')], 'media.json');
     const installed = await step(
       'guest-install',
-      ['--image-type', settings.imageType, ...(timeout ? ['--timeout', timeout] : []), ...(bus ? ['--disk-bus', bus] : []), ...(force ? ['--no-jeos-cache'] : []), '--in', join(build, 'media.json')],
+      [
+        '--image-type',
+        settings.imageType,
+        ...(timeout ? ['--timeout', timeout] : []),
+        ...(bus ? ['--disk-bus', bus] : []),
+        ...(force ? ['--no-jeos-cache'] : []),
+        '--in',
+        join(build, 'media.json'),
+      ],
       'disk.json',
     );
     let last: { doc: BuildDocument; path: string };
@@ -122,7 +131,16 @@ export const ozInstall: OzCommand = {
     const xmlFile = opt(line, 'xmlfile') ?? ozLibvirtXmlName(name);
     const d = last.doc.disk!;
     const format = last.doc.customize?.image.format ?? d.format;
-    writeFileSync(xmlFile, domainXml({ name, disk: { path: image, format, bus: d.bus }, memoryMiB: settings.config.settings.memoryMiB, cpus: settings.config.settings.cpus, document: last.path }));
+    writeFileSync(
+      xmlFile,
+      domainXml({
+        name,
+        disk: { path: image, format, bus: d.bus },
+        memoryMiB: settings.config.settings.memoryMiB,
+        cpus: settings.config.settings.cpus,
+        document: last.path,
+      }),
+    );
     process.stdout.write(`Libvirt XML was written to ${xmlFile}\n`);
   },
 };

@@ -40,7 +40,14 @@ export class StageFailed extends Error {
  */
 export async function runStageCli(tool: string, args: string[], out: string, signal: AbortSignal): Promise<BuildDocument> {
   const program = stageProgram(tool);
-  const result = await execa(program.file, [...program.args, ...args, '--out', out], { stdin: 'ignore', stdout: 'ignore', stderr: 'inherit', reject: false, cancelSignal: signal, forceKillAfterDelay: 30_000 });
+  const result = await execa(program.file, [...program.args, ...args, '--out', out], {
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'inherit',
+    reject: false,
+    cancelSignal: signal,
+    forceKillAfterDelay: 30_000,
+  });
   if (signal.aborted) throw signal.reason;
   if (result.exitCode !== 0) throw new StageFailed(tool, result.exitCode ?? 70, failedDocumentPath(out));
   return JSON.parse(readFileSync(out, 'utf8')) as BuildDocument;
