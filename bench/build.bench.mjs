@@ -30,9 +30,22 @@ function stage(name, args, input, output, env) {
     child.on('error', reject);
     child.on('exit', (code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const events = err.split('\n').filter((l) => l.startsWith('{')).map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).filter(Boolean);
+      const events = err
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            return undefined;
+          }
+        })
+        .filter(Boolean);
       if (code !== 0) {
-        const last = events.filter((e) => e.level === 'error').map((e) => e.msg).join('; ');
+        const last = events
+          .filter((e) => e.level === 'error')
+          .map((e) => e.msg)
+          .join('; ');
         return reject(new Error(`${name} exited ${code}: ${last || err.slice(-2000)}`));
       }
       writeFileSync(output, Buffer.concat(out));
@@ -44,7 +57,10 @@ function stage(name, args, input, output, env) {
 const dir = mkdtempSync(join(tmpdir(), 'ozkit-bench-build-'));
 try {
   console.log('building or reusing the test installer ISO…');
-  const iso = execFileSync('bash', [join(root, 'test/installer/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+  const iso = execFileSync('bash', [join(root, 'test/installer/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop();
   const sha = execFileSync('sha256sum', [iso], { encoding: 'utf8' }).split(' ')[0];
   const env = { OZKIT_CACHE_JEOS: 'no', OZKIT_CPUS: process.env.OZKIT_CPUS ?? '2' };
   const builds = [];
@@ -74,7 +90,12 @@ try {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, TCG unless KVM is usable; load average at the end ${load}`);
   console.log('');
   const header = ['stage', 'phase', ...builds.map((_, i) => `build ${i + 1} s`)];
-  console.log(`| ${header[0].padEnd(15)} | ${header[1].padEnd(20)} | ${header.slice(2).map((h) => h.padStart(10)).join(' | ')} |`);
+  console.log(
+    `| ${header[0].padEnd(15)} | ${header[1].padEnd(20)} | ${header
+      .slice(2)
+      .map((h) => h.padStart(10))
+      .join(' | ')} |`,
+  );
   console.log(`|${'-'.repeat(17)}|${'-'.repeat(22)}|${builds.map(() => '-'.repeat(11) + ':').join('|')}|`);
   const keys = [];
   for (const r of builds[0].rows) if (!keys.some((k) => k.stage === r.stage && k.phase === r.phase)) keys.push({ stage: r.stage, phase: r.phase });

@@ -90,8 +90,12 @@ try {
   console.log('');
   console.log('| method                      | median s | GiB/s | runs |');
   console.log('|-----------------------------|---------:|------:|-----:|');
-  console.log(`| iso-fetch (download+verify) | ${mOurs.toFixed(2).padStart(8)} | ${(gib / mOurs).toFixed(2).padStart(5)} | ${ours.map((s) => s.toFixed(2)).join(' ')} |`);
-  console.log(`| curl -o + sha256sum         | ${mPair.toFixed(2).padStart(8)} | ${(gib / mPair).toFixed(2).padStart(5)} | ${pair.map((s) => s.toFixed(2)).join(' ')} |`);
+  console.log(
+    `| iso-fetch (download+verify) | ${mOurs.toFixed(2).padStart(8)} | ${(gib / mOurs).toFixed(2).padStart(5)} | ${ours.map((s) => s.toFixed(2)).join(' ')} |`,
+  );
+  console.log(
+    `| curl -o + sha256sum         | ${mPair.toFixed(2).padStart(8)} | ${(gib / mPair).toFixed(2).padStart(5)} | ${pair.map((s) => s.toFixed(2)).join(' ')} |`,
+  );
   console.log('');
   console.log(`ratio: iso-fetch is ${(mPair / mOurs).toFixed(2)}x the speed of curl + sha256sum (goal: > 1.00)`);
 } finally {

@@ -50,7 +50,10 @@ function screenshot(width, height) {
       else set(x, y, 0x1e, 0x2a, 0x3a);
     }
   }
-  const dx = Math.floor(width / 8), dy = Math.floor(height / 6), dw = Math.floor((width * 3) / 4), dh = Math.floor((height * 2) / 3);
+  const dx = Math.floor(width / 8),
+    dy = Math.floor(height / 6),
+    dw = Math.floor((width * 3) / 4),
+    dh = Math.floor((height * 2) / 3);
   for (let y = dy; y < dy + dh; y++) for (let x = dx; x < dx + dw; x++) set(x, y, 0xee, 0xee, 0xec);
   // Text: rows of glyph-sized blocks with anti-aliasing greys.
   const grey = [0x2e, 0x55, 0x88, 0xbb];
@@ -60,12 +63,18 @@ function screenshot(width, height) {
     while (x < dx + dw - 40) {
       const word = 2 + (rnd() % 9);
       for (let c = 0; c < word && x < dx + dw - 40; c++, x += 9)
-        for (let gy = 0; gy < 14; gy++) for (let gx = 0; gx < 7; gx++) if (rnd() < 90) { const g = grey[rnd() & 3]; set(x + gx, ty + gy, g, g, g); }
+        for (let gy = 0; gy < 14; gy++)
+          for (let gx = 0; gx < 7; gx++)
+            if (rnd() < 90) {
+              const g = grey[rnd() & 3];
+              set(x + gx, ty + gy, g, g, g);
+            }
       x += 9;
     }
   }
   const py = dy + dh - 40;
-  for (let y = py; y < py + 16; y++) for (let x = dx + 20; x < dx + dw - 20; x++) set(x, y, x < dx + dw / 2 ? 0x34 : 0xcc, x < dx + dw / 2 ? 0x65 : 0xcc, x < dx + dw / 2 ? 0xa4 : 0xcc);
+  for (let y = py; y < py + 16; y++)
+    for (let x = dx + 20; x < dx + dw - 20; x++) set(x, y, x < dx + dw / 2 ? 0x34 : 0xcc, x < dx + dw / 2 ? 0x65 : 0xcc, x < dx + dw / 2 ? 0xa4 : 0xcc);
   return px;
 }
 

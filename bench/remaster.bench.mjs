@@ -47,7 +47,11 @@ function makeIso() {
   copyFileSync('/usr/lib/syslinux/modules/bios/ldlinux.c32', join(tree, 'isolinux/ldlinux.c32'));
   put(tree, 'install.amd/vmlinuz', 'kernel');
   put(tree, 'install.amd/initrd.gz', tinyInitrd());
-  put(tree, 'boot/grub/grub.cfg', "set timeout=30\nmenuentry 'Install' {\n    linux    /install.amd/vmlinuz vga=788 --- quiet\n    initrd   /install.amd/initrd.gz\n}\n");
+  put(
+    tree,
+    'boot/grub/grub.cfg',
+    "set timeout=30\nmenuentry 'Install' {\n    linux    /install.amd/vmlinuz vga=788 --- quiet\n    initrd   /install.amd/initrd.gz\n}\n",
+  );
   const esp = join(tree, 'boot/grub/efi.img');
   execFileSync('mkfs.fat', ['-C', esp, '8192'], { stdio: 'ignore' });
   execFileSync('mmd', ['-i', esp, '::/EFI', '::/EFI/BOOT']);
@@ -66,7 +70,37 @@ function makeIso() {
     closeSync(fd);
   }
   const iso = join(dir, 'debian.iso');
-  execFileSync('xorriso', ['-as', 'mkisofs', '-r', '-V', VOLID, '-o', iso, '-J', '-joliet-long', '-isohybrid-mbr', '/usr/lib/ISOLINUX/isohdpfx.bin', '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-boot-load-size', '4', '-boot-info-table', '-no-emul-boot', '-eltorito-alt-boot', '-e', 'boot/grub/efi.img', '-no-emul-boot', '-isohybrid-gpt-basdat', tree], { stdio: 'ignore' });
+  execFileSync(
+    'xorriso',
+    [
+      '-as',
+      'mkisofs',
+      '-r',
+      '-V',
+      VOLID,
+      '-o',
+      iso,
+      '-J',
+      '-joliet-long',
+      '-isohybrid-mbr',
+      '/usr/lib/ISOLINUX/isohdpfx.bin',
+      '-b',
+      'isolinux/isolinux.bin',
+      '-c',
+      'isolinux/boot.cat',
+      '-boot-load-size',
+      '4',
+      '-boot-info-table',
+      '-no-emul-boot',
+      '-eltorito-alt-boot',
+      '-e',
+      'boot/grub/efi.img',
+      '-no-emul-boot',
+      '-isohybrid-gpt-basdat',
+      tree,
+    ],
+    { stdio: 'ignore' },
+  );
   rmSync(tree, { recursive: true, force: true });
   return iso;
 }
@@ -95,8 +129,31 @@ try {
     ozkit: 1,
     workdir: work,
     stages: [],
-    template: { source: { path: '/x.tdl', sha256: '0' }, name: 'bench', os: { name: 'Debian', version: '12', arch: 'x86_64', install: { type: 'iso', iso, extras: [] } }, disk: { sizeBytes: 1 }, packages: [], repositories: [], files: [], commands: [], precommands: [] },
-    answer: { format: 'preseed', family: 'debian', path: seed, sha256: '0', stableSha256: '0', kernelArgs: ['priority=critical'], placement: { onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' }, marker: 'x', buildKey: { privateKey: '/k', publicKey: '/k.pub' }, rootPassword: { generated: true, file: '/p' }, user: false, sshd: true },
+    template: {
+      source: { path: '/x.tdl', sha256: '0' },
+      name: 'bench',
+      os: { name: 'Debian', version: '12', arch: 'x86_64', install: { type: 'iso', iso, extras: [] } },
+      disk: { sizeBytes: 1 },
+      packages: [],
+      repositories: [],
+      files: [],
+      commands: [],
+      precommands: [],
+    },
+    answer: {
+      format: 'preseed',
+      family: 'debian',
+      path: seed,
+      sha256: '0',
+      stableSha256: '0',
+      kernelArgs: ['priority=critical'],
+      placement: { onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' },
+      marker: 'x',
+      buildKey: { privateKey: '/k', publicKey: '/k.pub' },
+      rootPassword: { generated: true, file: '/p' },
+      user: false,
+      sshd: true,
+    },
   };
   writeFileSync(join(work, 'in.json'), JSON.stringify(doc));
   const scriptFor = (tree) => `
@@ -139,14 +196,17 @@ try {
     // Oz: copy the whole tree out, edit, build a new ISO with genisoimage.
     const ozTree = join(dir, 'oz-tree');
     const ozIso = join(dir, 'oz.iso');
-    const b = await timeChild('sh', ['-c', [
-      ...(verify ? [`sha256sum "${iso}" >/dev/null`] : []),
-      `xorriso -osirrox on -indev "${iso}" -extract / "${ozTree}" >/dev/null 2>&1`,
-      `chmod -R u+w "${ozTree}"`,
-      `mkdir -p "${ozTree}/preseed" && cp "${seed}" "${ozTree}/preseed/customiso.seed"`,
-      `printf 'default customiso\\ntimeout 1\\nprompt 0\\nlabel customiso\\n  kernel /install.amd/vmlinuz\\n  append file=/cdrom/preseed/customiso.seed priority=critical initrd=/install.amd/initrd.gz --\\n' > "${ozTree}/isolinux/isolinux.cfg"`,
-      `genisoimage -r -V "${VOLID}" -J -l -cache-inodes -no-emul-boot -b isolinux/isolinux.bin -c isolinux/boot.cat -boot-load-size 4 -boot-info-table -o "${ozIso}" "${ozTree}" >/dev/null 2>&1`,
-    ].join(' && ')]);
+    const b = await timeChild('sh', [
+      '-c',
+      [
+        ...(verify ? [`sha256sum "${iso}" >/dev/null`] : []),
+        `xorriso -osirrox on -indev "${iso}" -extract / "${ozTree}" >/dev/null 2>&1`,
+        `chmod -R u+w "${ozTree}"`,
+        `mkdir -p "${ozTree}/preseed" && cp "${seed}" "${ozTree}/preseed/customiso.seed"`,
+        `printf 'default customiso\\ntimeout 1\\nprompt 0\\nlabel customiso\\n  kernel /install.amd/vmlinuz\\n  append file=/cdrom/preseed/customiso.seed priority=critical initrd=/install.amd/initrd.gz --\\n' > "${ozTree}/isolinux/isolinux.cfg"`,
+        `genisoimage -r -V "${VOLID}" -J -l -cache-inodes -no-emul-boot -b isolinux/isolinux.bin -c isolinux/boot.cat -boot-load-size 4 -boot-info-table -o "${ozIso}" "${ozTree}" >/dev/null 2>&1`,
+      ].join(' && '),
+    ]);
     (verify ? firstOz : oz).push(b.seconds);
     rmSync(ozTree, { recursive: true, force: true });
     rmSync(ozIso, { force: true });

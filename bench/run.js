@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const all = readdirSync(here).filter((f) => f.endsWith('.bench.mjs')).sort();
+const all = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.mjs'))
+  .sort();
 // Benchmarks that boot VMs for many minutes run only when named (`npm run bench -- build`).
 const namedOnly = ['build.bench.mjs'];
 const chosen = wanted.length ? all.filter((f) => wanted.some((w) => f.startsWith(w))) : all.filter((f) => !namedOnly.includes(f));

@@ -44,7 +44,28 @@ writeFileSync(
 const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)], { stdio: 'ignore' });
 while (!(await accepts(port))) await new Promise((r) => setTimeout(r, 50));
 
-const ozSshArgs = ['-i', join(dir, 'client'), '-F', '/dev/null', '-o', 'ServerAliveInterval=30', '-o', 'StrictHostKeyChecking=no', '-o', 'ConnectTimeout=30', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'PasswordAuthentication=no', '-o', 'IdentitiesOnly yes', '-o', 'LogLevel=ERROR', '-p', String(port)];
+const ozSshArgs = [
+  '-i',
+  join(dir, 'client'),
+  '-F',
+  '/dev/null',
+  '-o',
+  'ServerAliveInterval=30',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'ConnectTimeout=30',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'PasswordAuthentication=no',
+  '-o',
+  'IdentitiesOnly yes',
+  '-o',
+  'LogLevel=ERROR',
+  '-p',
+  String(port),
+];
 const time = async (fn) => {
   const t0 = process.hrtime.bigint();
   await fn();
@@ -97,7 +118,9 @@ try {
   console.log('| case                 | ozkit                          | seconds | baseline                  | seconds | ozkit/baseline | goal  |');
   console.log('|----------------------|--------------------------------|--------:|---------------------------|--------:|---------------:|------:|');
   for (const [name, ours, t1, base, t2, goal] of rows)
-    console.log(`| ${name.padEnd(20)} | ${ours.padEnd(30)} | ${t1.toFixed(2).padStart(7)} | ${base.padEnd(25)} | ${t2.toFixed(2).padStart(7)} | ${(t1 / t2).toFixed(2).padStart(14)} | ≤ ${goal.toFixed(1)} |`);
+    console.log(
+      `| ${name.padEnd(20)} | ${ours.padEnd(30)} | ${t1.toFixed(2).padStart(7)} | ${base.padEnd(25)} | ${t2.toFixed(2).padStart(7)} | ${(t1 / t2).toFixed(2).padStart(14)} | ≤ ${goal.toFixed(1)} |`,
+    );
 } finally {
   sshd.kill();
   rmSync(dir, { recursive: true, force: true });

@@ -12,5 +12,7 @@ export default function checkSystemPackages(): void {
     throw new Error('cannot check system packages (needs bash and dpkg-query, i.e. Debian or Ubuntu); run scripts/setup.sh');
   }
   if (missing)
-    throw new Error(`missing system packages: ${missing.split('\n').join(' ')} — run scripts/test.sh (installs them as root) or: sudo apt-get install ${missing.split('\n').join(' ')}`);
+    throw new Error(
+      `missing system packages: ${missing.split('\n').join(' ')} — run scripts/test.sh (installs them as root) or: sudo apt-get install ${missing.split('\n').join(' ')}`,
+    );
 }

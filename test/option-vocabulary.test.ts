@@ -19,7 +19,11 @@ async function toolSpecs(): Promise<CliSpec[]> {
 describe('one option vocabulary', () => {
   it('every tool declares its options in src/options.ts', async () => {
     const specs = await toolSpecs();
-    expect(specs.map((s) => s.tool)).toEqual(readdirSync(join(root, 'tools')).filter((t) => existsSync(join(root, 'tools', t, 'src', 'cli.ts'))).sort());
+    expect(specs.map((s) => s.tool)).toEqual(
+      readdirSync(join(root, 'tools'))
+        .filter((t) => existsSync(join(root, 'tools', t, 'src', 'cli.ts')))
+        .sort(),
+    );
   });
 
   it('a flag with a vocabulary name means what the vocabulary says in every tool (kind, alias, setting, choices, old names)', async () => {

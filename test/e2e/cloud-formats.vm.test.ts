@@ -108,7 +108,9 @@ describe('converted images boot under QEMU', () => {
     });
     const line = stderr.split('\n').find((l) => l.includes('openstack image create'));
     expect(line).toBeDefined();
-    expect(line).toContain(`openstack image create --disk-format vmdk --container-format bare --file ${out.path} --property os_distro=debian --property os_version=12`);
+    expect(line).toContain(
+      `openstack image create --disk-format vmdk --container-format bare --file ${out.path} --property os_distro=debian --property os_version=12`,
+    );
     expect(line).toMatch(/ ozkit-test-debian-12$/);
   });
 
@@ -123,7 +125,12 @@ describe('converted images boot under QEMU', () => {
   it('a vhdx written by the same output step boots to an SSH login', async () => {
     const vhdx = join(work, 'converted.vhdx');
     const conversion = conversionFor('vhdx', false, image.virtualSize);
-    await writeOutputImage({ path: image.disk, format: 'qcow2', virtualSize: image.virtualSize }, vhdx, conversion, new Logger({ tool: 'convert', stream: process.stderr }));
+    await writeOutputImage(
+      { path: image.disk, format: 'qcow2', virtualSize: image.virtualSize },
+      vhdx,
+      conversion,
+      new Logger({ tool: 'convert', stream: process.stderr }),
+    );
     const info = imageInfo(vhdx, 'vhdx');
     expect(info).toMatchObject({ format: 'vhdx', 'virtual-size': image.virtualSize });
     const osRelease = await bootConverted(vhdx, 'vhdx', 'vhdx');

@@ -40,7 +40,13 @@ async function testImage(): Promise<TestImage> {
     return { disk: installed.disk, virtualSize: installed.virtualSize, privateKey: installed.privateKey, publicKey: installed.publicKey };
   }
   const d = debianTestDisk();
-  return { disk: d.disk, virtualSize: 4 * 1024 ** 3, privateKey: d.privateKey, publicKey: d.publicKey, kernel: { kernel: d.kernel, initrd: d.initrd, append: d.append } };
+  return {
+    disk: d.disk,
+    virtualSize: 4 * 1024 ** 3,
+    privateKey: d.privateKey,
+    publicKey: d.publicKey,
+    kernel: { kernel: d.kernel, initrd: d.initrd, append: d.append },
+  };
 }
 
 interface Run {
@@ -236,7 +242,9 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
       } finally {
         await session.close();
       }
-      const refused = (await SshSession.connect({ host: '127.0.0.1', port, privateKey: await loadPrivateKey(image.privateKey), hostKeys: pin }).catch((e: unknown) => e)) as OzkitError;
+      const refused = (await SshSession.connect({ host: '127.0.0.1', port, privateKey: await loadPrivateKey(image.privateKey), hostKeys: pin }).catch(
+        (e: unknown) => e,
+      )) as OzkitError;
       expect(refused.details?.reason).toBe('auth');
     } finally {
       await vm.kill();
@@ -254,7 +262,9 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
     );
     const result = await runTool('guest-customize', ['--in', docPath, ...kernelArgs()]);
     expect(result.code).toBe(65);
-    expect(result.stderr).toMatch(/guest-customize: command 2 \(breaks\) failed with exit status 7; last output:\nguest-customize: {3}about to fail\nguest-customize: {3}something broke/);
+    expect(result.stderr).toMatch(
+      /guest-customize: command 2 \(breaks\) failed with exit status 7; last output:\nguest-customize: {3}about to fail\nguest-customize: {3}something broke/,
+    );
     expect(result.doc.failure).toMatchObject({ stage: 'guest-customize', code: 'COMMAND_FAILED' });
     expect(result.doc.failure.consoleTail.length).toBeGreaterThan(0);
     expect(readdirSync(join(work, 'failing')).filter((f) => f.endsWith('.partial') || f.endsWith('.qcow2'))).toEqual([]);
@@ -280,7 +290,18 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
     // A guest that boots and talks on its console but never starts sshd: the wait must time out
     // whatever the machine's speed (the real image reaches sshd in ~25 s on a quiet machine).
     const tiny = buildTinyGuest(mkdtempSync(join(work, 'tiny-')));
-    const result = await runTool('guest-customize', ['--in', docPath, '--boot-timeout', '25', '--kernel', tiny.kernel, '--initrd', tiny.initrd, '--append', tinyGuestAppend('sleep')]);
+    const result = await runTool('guest-customize', [
+      '--in',
+      docPath,
+      '--boot-timeout',
+      '25',
+      '--kernel',
+      tiny.kernel,
+      '--initrd',
+      tiny.initrd,
+      '--append',
+      tinyGuestAppend('sleep'),
+    ]);
     expect(result.code).toBe(75);
     expect(result.stderr).toMatch(/the guest's sshd did not answer within 25 s of boot/);
     expect(result.stderr).toMatch(/console tail \(.*customize-console\.log\):\nguest-customize: {3}\| /);

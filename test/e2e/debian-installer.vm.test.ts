@@ -68,59 +68,67 @@ function qemuProcessesFor(dir: string): number[] {
 }
 
 describe('guest-install on the real Debian installer', () => {
-  test('d-i consumes the preseed unattended up to the archive, and the stall is reported with screenshot and console tail', async () => {
-    const tdl = join(work, 'd-i.tdl');
-    writeFileSync(
-      tdl,
-      `<template><name>d-i-e2e</name><os><name>Debian</name><version>12</version><arch>x86_64</arch>` +
-        `<rootpw>ozkit-test-root</rootpw><install type='url'><url>http://127.0.0.1:${port}/</url></install></os>` +
-        `<disk><size>4G</size></disk></template>\n`,
-    );
-    const workdir = join(work, 'build');
-    const env = { ...process.env, OZKIT_CACHE_DIR: join(work, 'cache'), OZKIT_ACCEL: 'tcg', OZKIT_MEMORY: '1024' };
-    let doc = '';
-    for (const [tool, args] of [['tdl-validate', ['--workdir', workdir, tdl]], ['ks-render', []], ['iso-fetch', []]] as [string, string[]][]) {
-      const r = await runStageCli(tool, args, doc, env);
-      expect(r.code, `${tool}: ${r.stderr}`).toBe(0);
-      doc = r.stdout;
-    }
-    const fetched = JSON.parse(doc);
-    expect(fetched.media.boot.method).toBe('kernel');
-    expect(fetched.media.boot.append).toMatch(/priority=critical/);
-    expect(fetched.media.boot.append).not.toMatch(/auto=true/);
+  test(
+    'd-i consumes the preseed unattended up to the archive, and the stall is reported with screenshot and console tail',
+    async () => {
+      const tdl = join(work, 'd-i.tdl');
+      writeFileSync(
+        tdl,
+        `<template><name>d-i-e2e</name><os><name>Debian</name><version>12</version><arch>x86_64</arch>` +
+          `<rootpw>ozkit-test-root</rootpw><install type='url'><url>http://127.0.0.1:${port}/</url></install></os>` +
+          `<disk><size>4G</size></disk></template>\n`,
+      );
+      const workdir = join(work, 'build');
+      const env = { ...process.env, OZKIT_CACHE_DIR: join(work, 'cache'), OZKIT_ACCEL: 'tcg', OZKIT_MEMORY: '1024' };
+      let doc = '';
+      for (const [tool, args] of [
+        ['tdl-validate', ['--workdir', workdir, tdl]],
+        ['ks-render', []],
+        ['iso-fetch', []],
+      ] as [string, string[]][]) {
+        const r = await runStageCli(tool, args, doc, env);
+        expect(r.code, `${tool}: ${r.stderr}`).toBe(0);
+        doc = r.stdout;
+      }
+      const fetched = JSON.parse(doc);
+      expect(fetched.media.boot.method).toBe('kernel');
+      expect(fetched.media.boot.append).toMatch(/priority=critical/);
+      expect(fetched.media.boot.append).not.toMatch(/auto=true/);
 
-    const started = Date.now();
-    const r = await runStageCli('guest-install', ['--inactivity', '600', '--timeout', '2400'], doc, env);
-    const seconds = (Date.now() - started) / 1000;
-    expect([75]).toContain(r.code);
-    const out = JSON.parse(r.stdout);
-    expect(['INACTIVITY', 'TIMEOUT']).toContain(out.failure.code);
+      const started = Date.now();
+      const r = await runStageCli('guest-install', ['--inactivity', '600', '--timeout', '2400'], doc, env);
+      const seconds = (Date.now() - started) / 1000;
+      expect([75]).toContain(r.code);
+      const out = JSON.parse(r.stdout);
+      expect(['INACTIVITY', 'TIMEOUT']).toContain(out.failure.code);
 
-    // d-i read the preseed and ran its early_command …
-    const raw = readFileSync(join(workdir, 'install-console.log'), 'latin1');
-    expect(raw, plainText(raw).slice(-3000)).toContain(fetched.answer.loadedMarker);
-    expect(r.stderr).toMatch(/the installer read the answer file/);
-    const text = plainText(raw);
-    expect(text).not.toMatch(/Failed to process the preconfiguration file|Failed to retrieve the preconfiguration file/);
-    // … configured the network and reached the archive with no question asked on the way.
-    expect(text).toContain('Configuring the network with DHCP');
-    const reached = text.search(/Downloading Release files|Loading additional components|Retrieving Release|Download installer components/);
-    expect(reached, text.slice(-3000)).toBeGreaterThan(0);
-    expect(text.slice(0, reached)).not.toContain('<Go Back>');
+      // d-i read the preseed and ran its early_command …
+      const raw = readFileSync(join(workdir, 'install-console.log'), 'latin1');
+      expect(raw, plainText(raw).slice(-3000)).toContain(fetched.answer.loadedMarker);
+      expect(r.stderr).toMatch(/the installer read the answer file/);
+      const text = plainText(raw);
+      expect(text).not.toMatch(/Failed to process the preconfiguration file|Failed to retrieve the preconfiguration file/);
+      // … configured the network and reached the archive with no question asked on the way.
+      expect(text).toContain('Configuring the network with DHCP');
+      const reached = text.search(/Downloading Release files|Loading additional components|Retrieving Release|Download installer components/);
+      expect(reached, text.slice(-3000)).toBeGreaterThan(0);
+      expect(text.slice(0, reached)).not.toContain('<Go Back>');
 
-    // The failure: a real PNG screenshot, the console tail, the watchdog's samples, in the message too.
-    const failure = out.failure;
-    expect(failure.screenshots).toHaveLength(1);
-    expect(readFileSync(failure.screenshots[0]).subarray(1, 4).toString()).toBe('PNG');
-    expect(failure.consoleTail.length).toBeGreaterThan(0);
-    expect(failure.consoleTail.length).toBeLessThanOrEqual(40);
-    expect(failure.watchdog.length).toBeGreaterThan(3);
-    expect(r.stderr).toMatch(/guest-install: install failed after \d+ s: (no disk activity|the install did not finish)/);
-    expect(r.stderr).toContain(`screenshot: ${failure.screenshots[0]}`);
-    expect(r.stderr).toMatch(/guest-install:\s+\| /);
-    // Nothing left behind.
-    expect(qemuProcessesFor(workdir)).toEqual([]);
-    expect(readdirSync(workdir).filter((f) => f.endsWith('.qcow2') || f.includes('.partial-'))).toEqual([]);
-    expect(seconds).toBeLessThan(2400);
-  }, 40 * 60_000);
+      // The failure: a real PNG screenshot, the console tail, the watchdog's samples, in the message too.
+      const failure = out.failure;
+      expect(failure.screenshots).toHaveLength(1);
+      expect(readFileSync(failure.screenshots[0]).subarray(1, 4).toString()).toBe('PNG');
+      expect(failure.consoleTail.length).toBeGreaterThan(0);
+      expect(failure.consoleTail.length).toBeLessThanOrEqual(40);
+      expect(failure.watchdog.length).toBeGreaterThan(3);
+      expect(r.stderr).toMatch(/guest-install: install failed after \d+ s: (no disk activity|the install did not finish)/);
+      expect(r.stderr).toContain(`screenshot: ${failure.screenshots[0]}`);
+      expect(r.stderr).toMatch(/guest-install:\s+\| /);
+      // Nothing left behind.
+      expect(qemuProcessesFor(workdir)).toEqual([]);
+      expect(readdirSync(workdir).filter((f) => f.endsWith('.qcow2') || f.includes('.partial-'))).toEqual([]);
+      expect(seconds).toBeLessThan(2400);
+    },
+    40 * 60_000,
+  );
 });

@@ -18,80 +18,98 @@ const work = mkdtempSync(join(tmpdir(), 'ozkit-install-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('install on the test installer', () => {
-  test('the shared installed image boots to a login prompt with sshd accepting the build key', async () => {
-    const image = await installedDebianImage();
-    expect(image.document.disk).toMatchObject({ format: 'qcow2', markerSeen: true, bus: 'virtio' });
-    expect(readFileSync(image.consoleLog, 'utf8')).toMatch(/OZKIT-INSTALL-COMPLETE/);
-    const disk = await overlayOf(image, join(work, 'boot.qcow2'));
-    const port = await findFreePort();
-    const vm = await QemuVm.start({
-      arch: 'x86_64',
-      accel: 'tcg',
-      cpus: 2,
-      memoryMiB: 1024,
-      disks: [{ path: disk, format: 'qcow2', bus: 'virtio' }],
-      hostForwards: [{ hostPort: port, guestPort: 22 }],
-      runDir: join(work, 'boot-run'),
-      consoleLog: join(work, 'boot-console.log'),
-    });
-    try {
-      await vm.console.waitFor(/login:/, 240_000);
-      const session = await waitForSsh({
-        host: '127.0.0.1',
-        port,
-        username: 'root',
-        privateKey: await loadPrivateKey(image.privateKey),
-        hostKeys: new HostKeyPin(),
-        timeoutMs: 120_000,
+  test(
+    'the shared installed image boots to a login prompt with sshd accepting the build key',
+    async () => {
+      const image = await installedDebianImage();
+      expect(image.document.disk).toMatchObject({ format: 'qcow2', markerSeen: true, bus: 'virtio' });
+      expect(readFileSync(image.consoleLog, 'utf8')).toMatch(/OZKIT-INSTALL-COMPLETE/);
+      const disk = await overlayOf(image, join(work, 'boot.qcow2'));
+      const port = await findFreePort();
+      const vm = await QemuVm.start({
+        arch: 'x86_64',
+        accel: 'tcg',
+        cpus: 2,
+        memoryMiB: 1024,
+        disks: [{ path: disk, format: 'qcow2', bus: 'virtio' }],
+        hostForwards: [{ hostPort: port, guestPort: 22 }],
+        runDir: join(work, 'boot-run'),
+        consoleLog: join(work, 'boot-console.log'),
       });
       try {
-        const r = await session.exec('systemctl is-active ssh; cat /etc/debian_version; findmnt -n -o SOURCE,FSTYPE /', { timeoutMs: 60_000, captureStdout: true });
-        expect(r.exitCode).toBe(0);
-        const [active, version, root] = r.stdout.trim().split('\n');
-        expect(active).toBe('active');
-        expect(version).toMatch(/^12\./);
-        expect(root).toMatch(/^\/dev\/vda1\s+ext4$/);
+        await vm.console.waitFor(/login:/, 240_000);
+        const session = await waitForSsh({
+          host: '127.0.0.1',
+          port,
+          username: 'root',
+          privateKey: await loadPrivateKey(image.privateKey),
+          hostKeys: new HostKeyPin(),
+          timeoutMs: 120_000,
+        });
+        try {
+          const r = await session.exec('systemctl is-active ssh; cat /etc/debian_version; findmnt -n -o SOURCE,FSTYPE /', {
+            timeoutMs: 60_000,
+            captureStdout: true,
+          });
+          expect(r.exitCode).toBe(0);
+          const [active, version, root] = r.stdout.trim().split('\n');
+          expect(active).toBe('active');
+          expect(version).toMatch(/^12\./);
+          expect(root).toMatch(/^\/dev\/vda1\s+ext4$/);
+        } finally {
+          await session.close();
+        }
       } finally {
-        await session.close();
+        await vm.kill();
       }
-    } finally {
-      await vm.kill();
-    }
-  }, 40 * 60_000);
+    },
+    40 * 60_000,
+  );
 
-  test('a second run with the same media and answer file is a JEOS cache hit in seconds', async () => {
-    const image = await installedDebianImage();
-    const started = Date.now();
-    const { installed, stderr } = await runInstallPipeline({
-      tdlPath: join(testCacheRoot(), 'installed-image', 'ozkit-test-debian-12.tdl'),
-      workdir: join(work, 'rerun'),
-      iso: await testInstallerIso(),
-      env: { ...process.env, OZKIT_CACHE_DIR: join(testCacheRoot(), 'installed-image', 'ozkit-cache'), OZKIT_CACHE_JEOS: 'yes' },
-    });
-    const seconds = (Date.now() - started) / 1000;
-    expect(installed.disk!.jeos).toMatchObject({ hit: true, key: image.key, path: image.disk });
-    expect(stderr).toMatch(/JEOS cache hit .* install skipped/);
-    expect(seconds).toBeLessThan(60);
-    expect(existsSync(installed.disk!.path)).toBe(true);
-  }, 10 * 60_000);
+  test(
+    'a second run with the same media and answer file is a JEOS cache hit in seconds',
+    async () => {
+      const image = await installedDebianImage();
+      const started = Date.now();
+      const { installed, stderr } = await runInstallPipeline({
+        tdlPath: join(testCacheRoot(), 'installed-image', 'ozkit-test-debian-12.tdl'),
+        workdir: join(work, 'rerun'),
+        iso: await testInstallerIso(),
+        env: { ...process.env, OZKIT_CACHE_DIR: join(testCacheRoot(), 'installed-image', 'ozkit-cache'), OZKIT_CACHE_JEOS: 'yes' },
+      });
+      const seconds = (Date.now() - started) / 1000;
+      expect(installed.disk!.jeos).toMatchObject({ hit: true, key: image.key, path: image.disk });
+      expect(stderr).toMatch(/JEOS cache hit .* install skipped/);
+      expect(seconds).toBeLessThan(60);
+      expect(existsSync(installed.disk!.path)).toBe(true);
+    },
+    10 * 60_000,
+  );
 
-  test('the user-facing example (examples/debian-12) installs fresh through the pipeline', async () => {
-    const iso = await testInstallerIso();
-    const workdir = join(work, 'example');
-    const { installed, stderr } = await runInstallPipeline({
-      tdlPath: join(repoRoot, 'examples/debian-12/debian-12.tdl'),
-      workdir,
-      iso,
-      env: { ...process.env, OZKIT_CACHE_DIR: join(work, 'cache'), OZKIT_CACHE_JEOS: 'no', OZKIT_CPUS: '2' },
-      guestInstallArgs: ['--require-marker', '--log-format', 'json'],
-    });
-    const disk = installed.disk!;
-    expect(disk).toMatchObject({ path: join(workdir, 'debian-12-web.qcow2'), format: 'qcow2', virtualSize: 4 * 2 ** 30, markerSeen: true, ending: 'poweroff' });
-    expect(disk.installSeconds).toBeGreaterThan(30);
-    expect(readFileSync(disk.consoleLog, 'utf8')).toContain(installed.answer!.marker);
-    const events = stderr.split('\n').filter((l) => l.startsWith('{"time"')).map((l) => JSON.parse(l));
-    expect(events.some((e) => e.event === 'answer-file-loaded')).toBe(true);
-    expect(events.some((e) => e.event === 'progress' && e.current > 100 << 20)).toBe(true);
-    expect(installed.stages.map((s) => s.tool)).toEqual(['tdl-validate', 'ks-render', 'iso-fetch', 'guest-install']);
-  }, 40 * 60_000);
+  test(
+    'the user-facing example (examples/debian-12) installs fresh through the pipeline',
+    async () => {
+      const iso = await testInstallerIso();
+      const workdir = join(work, 'example');
+      const { installed, stderr } = await runInstallPipeline({
+        tdlPath: join(repoRoot, 'examples/debian-12/debian-12.tdl'),
+        workdir,
+        iso,
+        env: { ...process.env, OZKIT_CACHE_DIR: join(work, 'cache'), OZKIT_CACHE_JEOS: 'no', OZKIT_CPUS: '2' },
+        guestInstallArgs: ['--require-marker', '--log-format', 'json'],
+      });
+      const disk = installed.disk!;
+      expect(disk).toMatchObject({ path: join(workdir, 'debian-12-web.qcow2'), format: 'qcow2', virtualSize: 4 * 2 ** 30, markerSeen: true, ending: 'poweroff' });
+      expect(disk.installSeconds).toBeGreaterThan(30);
+      expect(readFileSync(disk.consoleLog, 'utf8')).toContain(installed.answer!.marker);
+      const events = stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{"time"'))
+        .map((l) => JSON.parse(l));
+      expect(events.some((e) => e.event === 'answer-file-loaded')).toBe(true);
+      expect(events.some((e) => e.event === 'progress' && e.current > 100 << 20)).toBe(true);
+      expect(installed.stages.map((s) => s.tool)).toEqual(['tdl-validate', 'ks-render', 'iso-fetch', 'guest-install']);
+    },
+    40 * 60_000,
+  );
 });

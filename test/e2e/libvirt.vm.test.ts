@@ -49,27 +49,36 @@ describe('guest-install --connect qemu:///system (tiny guest)', () => {
     guest = buildTinyGuest(root);
   });
 
-  it('installs through a transient libvirt domain and hands on the disk', async () => {
-    const run = await tinyInstall('install-ok', 'success', ['--connect', uri]);
-    expect(run.exitCode, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout);
-    expect(out.disk).toMatchObject({ markerSeen: true, accel: 'tcg', format: 'qcow2' });
-    expect(existsSync(out.disk.path)).toBe(true);
-    expect(ozkitDomains(uri)).toEqual([]);
-  }, 10 * 60_000);
+  it(
+    'installs through a transient libvirt domain and hands on the disk',
+    async () => {
+      const run = await tinyInstall('install-ok', 'success', ['--connect', uri]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.disk).toMatchObject({ markerSeen: true, accel: 'tcg', format: 'qcow2' });
+      expect(existsSync(out.disk.path)).toBe(true);
+      expect(ozkitDomains(uri)).toEqual([]);
+    },
+    10 * 60_000,
+  );
 
-  it('SIGINT mid-install: exit 130, the domain destroyed, no partial disk', async () => {
-    const workdir = join(root, 'install-int');
-    const child = tinyInstall('install-int', 'sleep', ['--connect', uri]);
-    const deadline = Date.now() + 5 * 60_000;
-    while (!ozkitDomains(uri).some((n) => n.startsWith('ozkit-tiny-install-int-guest-install-')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    expect(ozkitDomains(uri).length).toBe(1);
-    child.kill('SIGINT');
-    const run = await child;
-    expect(run.exitCode, run.stderr).toBe(130);
-    expect(ozkitDomains(uri)).toEqual([]);
-    expect(readdirSync(workdir).filter((f) => f.includes('.partial-') || f.startsWith('.guest-install-run-'))).toEqual([]);
-  }, 10 * 60_000);
+  it(
+    'SIGINT mid-install: exit 130, the domain destroyed, no partial disk',
+    async () => {
+      const workdir = join(root, 'install-int');
+      const child = tinyInstall('install-int', 'sleep', ['--connect', uri]);
+      const deadline = Date.now() + 5 * 60_000;
+      while (!ozkitDomains(uri).some((n) => n.startsWith('ozkit-tiny-install-int-guest-install-')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+      expect(ozkitDomains(uri).length).toBe(1);
+      child.kill('SIGINT');
+      const run = await child;
+      expect(run.exitCode, run.stderr).toBe(130);
+      expect(ozkitDomains(uri)).toEqual([]);
+      expect(readdirSync(workdir).filter((f) => f.includes('.partial-') || f.startsWith('.guest-install-run-'))).toEqual([]);
+    },
+    10 * 60_000,
+  );
 });
 
 describe('guest-customize --connect qemu+ssh://… (the shared installed image on a remote hypervisor)', () => {
@@ -90,62 +99,70 @@ describe('guest-customize --connect qemu+ssh://… (the shared installed image o
     await sshd?.stop();
   });
 
-  it('two builds at once on two URIs (the local daemon and the remote one) do not collide', async () => {
-    const [local, far] = await Promise.all([
-      tinyInstall('farm-local', 'success', ['--connect', uri]),
-      tinyInstall('farm-remote', 'success', ['--connect', remote, '--pool', pool]),
-    ]);
-    expect(local.exitCode, local.stderr).toBe(0);
-    expect(far.exitCode, far.stderr).toBe(0);
-    expect(JSON.parse(far.stdout).disk.markerSeen).toBe(true);
-    expect(ozkitDomains(uri)).toEqual([]);
-    expect(poolVolumes(uri, pool)).toEqual([]);
-  }, 15 * 60_000);
+  it(
+    'two builds at once on two URIs (the local daemon and the remote one) do not collide',
+    async () => {
+      const [local, far] = await Promise.all([
+        tinyInstall('farm-local', 'success', ['--connect', uri]),
+        tinyInstall('farm-remote', 'success', ['--connect', remote, '--pool', pool]),
+      ]);
+      expect(local.exitCode, local.stderr).toBe(0);
+      expect(far.exitCode, far.stderr).toBe(0);
+      expect(JSON.parse(far.stdout).disk.markerSeen).toBe(true);
+      expect(ozkitDomains(uri)).toEqual([]);
+      expect(poolVolumes(uri, pool)).toEqual([]);
+    },
+    15 * 60_000,
+  );
 
-  it('customizes and seals through the remote URI; the image comes back; no domain or volume is left', async () => {
-    const image = await installedDebianImage();
-    const workdir = join(root, 'customize');
-    mkdirSync(workdir);
-    const disk = await overlayOf(image, join(workdir, 'installed.qcow2'));
-    const tdlPath = join(root, 'remote.tdl');
-    writeFileSync(
-      tdlPath,
-      `<template><name>remote-customize</name>
+  it(
+    'customizes and seals through the remote URI; the image comes back; no domain or volume is left',
+    async () => {
+      const image = await installedDebianImage();
+      const workdir = join(root, 'customize');
+      mkdirSync(workdir);
+      const disk = await overlayOf(image, join(workdir, 'installed.qcow2'));
+      const tdlPath = join(root, 'remote.tdl');
+      writeFileSync(
+        tdlPath,
+        `<template><name>remote-customize</name>
   <os><name>Debian</name><version>12</version><arch>x86_64</arch>
     <install type='url'><url>http://127.0.0.1/debian/</url></install></os>
   <files><file name='/etc/ozkit-remote'>made through libvirt</file></files>
   <commands><command name='mark'>echo customized-remotely > /etc/ozkit-remote-command</command></commands>
 </template>
 `,
-    );
-    const validated = await execa(process.execPath, [bin('tdl-validate'), tdlPath, '--workdir', workdir], { reject: false });
-    expect(validated.exitCode, validated.stderr).toBe(0);
-    const doc = JSON.parse(validated.stdout);
-    doc.disk = {
-      path: disk,
-      format: 'qcow2',
-      virtualSize: image.virtualSize,
-      bus: 'virtio',
-      accel: 'tcg',
-      installSeconds: 0,
-      consoleLog: '',
-      markerSeen: true,
-      buildKey: { privateKey: image.privateKey, publicKey: image.publicKey },
-    };
-    // Measured: sshd after ~4 min with eight other jobs on the two cores; 15 min leaves room.
-    const run = await execa(process.execPath, [bin('guest-customize'), '--connect', remote, '--pool', pool, '--boot-timeout', '900'], {
-      input: JSON.stringify(doc) + '\n',
-      reject: false,
-      env: { OZKIT_CACHE_DIR: join(root, 'cache') },
-    });
-    expect(run.exitCode, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout);
-    expect(out.customize.steps.map((s: { step: string }) => s.step)).toEqual(expect.arrayContaining(['files', 'commands']));
-    expect(out.customize.seal.operations.every((o: { done: boolean }) => o.done !== undefined)).toBe(true);
-    expect(existsSync(out.customize.image.path)).toBe(true);
-    expect(out.customize.inventory.packages.length).toBeGreaterThan(50);
-    expect(run.stderr).toMatch(/libvirt|ssh on 127\.0\.0\.1/i);
-    expect(ozkitDomains(uri)).toEqual([]);
-    expect(poolVolumes(uri, pool)).toEqual([]);
-  }, 30 * 60_000);
+      );
+      const validated = await execa(process.execPath, [bin('tdl-validate'), tdlPath, '--workdir', workdir], { reject: false });
+      expect(validated.exitCode, validated.stderr).toBe(0);
+      const doc = JSON.parse(validated.stdout);
+      doc.disk = {
+        path: disk,
+        format: 'qcow2',
+        virtualSize: image.virtualSize,
+        bus: 'virtio',
+        accel: 'tcg',
+        installSeconds: 0,
+        consoleLog: '',
+        markerSeen: true,
+        buildKey: { privateKey: image.privateKey, publicKey: image.publicKey },
+      };
+      // Measured: sshd after ~4 min with eight other jobs on the two cores; 15 min leaves room.
+      const run = await execa(process.execPath, [bin('guest-customize'), '--connect', remote, '--pool', pool, '--boot-timeout', '900'], {
+        input: JSON.stringify(doc) + '\n',
+        reject: false,
+        env: { OZKIT_CACHE_DIR: join(root, 'cache') },
+      });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.customize.steps.map((s: { step: string }) => s.step)).toEqual(expect.arrayContaining(['files', 'commands']));
+      expect(out.customize.seal.operations.every((o: { done: boolean }) => o.done !== undefined)).toBe(true);
+      expect(existsSync(out.customize.image.path)).toBe(true);
+      expect(out.customize.inventory.packages.length).toBeGreaterThan(50);
+      expect(run.stderr).toMatch(/libvirt|ssh on 127\.0\.0\.1/i);
+      expect(ozkitDomains(uri)).toEqual([]);
+      expect(poolVolumes(uri, pool)).toEqual([]);
+    },
+    30 * 60_000,
+  );
 });

@@ -58,7 +58,10 @@ const ran = (r: MakeRun) =>
     .map((m) => `${m[1]} ${m[2]}`);
 
 const doc = (path: string) => JSON.parse(readFileSync(join(work, 'build', path), 'utf8'));
-const qemuLeft = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.includes('qemu-system') && l.includes(work));
+const qemuLeft = () =>
+  execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .some((l) => l.includes('qemu-system') && l.includes(work));
 
 let repoPort: number;
 let repoServer: Server | undefined;

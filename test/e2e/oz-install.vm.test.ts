@@ -45,7 +45,10 @@ function oz(tool: string, args: string[]): Promise<Run> {
   });
 }
 
-const qemuLeft = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.includes('qemu-system') && l.includes(work));
+const qemuLeft = () =>
+  execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .some((l) => l.includes('qemu-system') && l.includes(work));
 
 beforeAll(async () => {
   const iso = await testInstallerIso();

@@ -72,7 +72,11 @@ describe('test/installer/build.sh', () => {
     mkdirSync(join(root, 'etc/apt/sources.list.d'), { recursive: true });
     writeFileSync(join(root, 'etc/os-release'), 'ID=debian\nVERSION_CODENAME=bookworm\n');
     const stanza = (uri: string, suites: string) => `Types: deb\nURIs: ${uri}\nSuites: ${suites}\nComponents: main\n`;
-    if (archive) writeFileSync(join(root, 'etc/apt/sources.list.d/debian.sources'), [stanza(archive, 'bookworm bookworm-updates'), ...(security ? [stanza(security, 'bookworm-security')] : [])].join('\n'));
+    if (archive)
+      writeFileSync(
+        join(root, 'etc/apt/sources.list.d/debian.sources'),
+        [stanza(archive, 'bookworm bookworm-updates'), ...(security ? [stanza(security, 'bookworm-security')] : [])].join('\n'),
+      );
     return root;
   }
 
@@ -86,7 +90,9 @@ describe('test/installer/build.sh', () => {
     const fromHost = key({});
     expect(fromHost).toBe(key({ OZKIT_TEST_MIRROR: 'http://mirror.example/debian', OZKIT_TEST_SECURITY_MIRROR: 'http://mirror.example/debian-security' }));
     expect(fromHost).not.toBe(key({ OZKIT_TEST_MIRROR: 'http://mirror.example/debian' }));
-    expect(key({ OZKIT_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' })).toBe(key({ OZKIT_TEST_MIRROR: 'http://127.0.0.1:9/debian', OZKIT_TEST_SECURITY_MIRROR: 'http://mirror.example/debian-security' }));
+    expect(key({ OZKIT_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' })).toBe(
+      key({ OZKIT_TEST_MIRROR: 'http://127.0.0.1:9/debian', OZKIT_TEST_SECURITY_MIRROR: 'http://mirror.example/debian-security' }),
+    );
   });
 
   it('stops with exit 64 saying what to set when no mirror is set and the host names none', () => {
@@ -95,7 +101,9 @@ describe('test/installer/build.sh', () => {
       expect(result.status).toBe(64);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^test-installer: no Debian archive mirror: OZKIT_DEBIAN_MIRROR is not set and /m);
-      expect(result.stderr).toMatch(/^test-installer: hint: set OZKIT_TEST_MIRROR=http:\/\/<your mirror>\/debian \(or: set OZKIT_DEBIAN_MIRROR=.* or \[ozkit\] debian_mirror in the config file\)$/m);
+      expect(result.stderr).toMatch(
+        /^test-installer: hint: set OZKIT_TEST_MIRROR=http:\/\/<your mirror>\/debian \(or: set OZKIT_DEBIAN_MIRROR=.* or \[ozkit\] debian_mirror in the config file\)$/m,
+      );
     }
     const bad = build(['--key'], { PATH: process.env.PATH ?? '', OZKIT_TEST_MIRROR: 'http://mirror.example/a b' });
     expect(bad.status).toBe(64);

@@ -66,13 +66,20 @@ async function install(name: string, args: string[], expectPowerOff: boolean, ke
  * Boots the installed disk: login prompt on ttyS0, an SSH banner on the forwarded port, then a
  * root login on the serial console with `password`; returns the output of `commands`.
  */
-async function bootAndLogin(name: string, disk: string, diskBus: 'virtio' | 'ide', password: string, commands: string): Promise<{ console: string; banner: string; output: string }> {
+async function bootAndLogin(
+  name: string,
+  disk: string,
+  diskBus: 'virtio' | 'ide',
+  password: string,
+  commands: string,
+): Promise<{ console: string; banner: string; output: string }> {
   const port = await freePort();
   const started = Date.now();
-  const guest = new QemuGuest(work, [
-    '-drive', `file=${disk},if=${diskBus},format=qcow2`,
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0',
-  ], name);
+  const guest = new QemuGuest(
+    work,
+    ['-drive', `file=${disk},if=${diskBus},format=qcow2`, '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0'],
+    name,
+  );
   await guest.waitFor(/login: $/m, BOOT_TIMEOUT);
   timings[`boot ${name} to login prompt`] = (Date.now() - started) / 1000;
   const banner = await readBanner(port, 120_000);
@@ -115,7 +122,18 @@ const checks = [
 describe('test installer', () => {
   it('has the layout of a Debian netinst ISO', () => {
     const listing = spawnSync('xorriso', ['-indev', iso, '-find', '/', '-type', 'f'], { encoding: 'utf8' }).stdout;
-    for (const path of ['/install.amd/vmlinuz', '/install.amd/initrd.gz', '/isolinux/isolinux.bin', '/isolinux/isolinux.cfg', '/isolinux/txt.cfg', '/isolinux/menu.cfg', '/boot/grub/grub.cfg', '/boot/grub/efi.img', '/.disk/info', '/md5sum.txt']) {
+    for (const path of [
+      '/install.amd/vmlinuz',
+      '/install.amd/initrd.gz',
+      '/isolinux/isolinux.bin',
+      '/isolinux/isolinux.cfg',
+      '/isolinux/txt.cfg',
+      '/isolinux/menu.cfg',
+      '/boot/grub/grub.cfg',
+      '/boot/grub/efi.img',
+      '/.disk/info',
+      '/md5sum.txt',
+    ]) {
       expect(listing, path).toContain(`'${path}'`);
     }
     const pvd = spawnSync('xorriso', ['-indev', iso, '-pvd_info'], { encoding: 'utf8' }).stdout;
@@ -131,195 +149,297 @@ describe('test installer', () => {
     expect(readFileSync(extractedGrub, 'utf8')).toMatch(/linux\s+\/install\.amd\/vmlinuz .*\n\s+initrd\s+\/install\.amd\/initrd\.gz/);
   });
 
-  it('installs from file=/cdrom/preseed/ozkit.seed on a remastered ISO onto virtio /dev/vda, and the disk boots to login and sshd', async () => {
-    const remastered = join(work, 'remastered.iso');
-    await remasterWithPreseed({
-      iso,
-      out: remastered,
-      preseed: testPreseed({
-        hostname: 'ozkit-vda',
-        domain: 'example.test',
-        rootPassword: 's3cret-Pw',
-        timezone: 'Europe/Paris',
-        packages: ['tree'],
-        lateCommands: ["in-target sh -c 'echo late-ok > /root/late-command-ran'"],
-        marker: 'OZKIT-INSTALL-COMPLETE vda-run',
-      }),
-      kernelArgs: ['console=ttyS0,115200n8'],
-    });
-    const disk = join(work, 'vda.qcow2');
-    createDisk(disk);
-    const console = await install('vda', [
-      '-cdrom', remastered, '-boot', 'd',
-      '-drive', `file=${disk},if=virtio,format=qcow2,discard=unmap`,
-      '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
-    ], true);
-    expect(console).toContain(`preseed: /cdrom/preseed/ozkit.seed`);
-    expect(console).toMatch(new RegExp(`^${PRESEED_LOADED_MARKER}$`, 'm'));
-    expect(console).toMatch(/^OZKIT-INSTALL-COMPLETE vda-run$/m);
-    expect(console).toContain('/dev/vda (4096 MiB): one ext4 root filling the disk');
-    expect(console).not.toContain('s3cret-Pw');
-
-    const { banner, output } = await bootAndLogin('vda-boot', disk, 'virtio', 's3cret-Pw', checks);
-    expect(banner).toMatch(/^SSH-2\.0-OpenSSH_/);
-    expect(outputLine(output, 'late')).toBe('late-ok');
-    expect(outputLine(output, 'pkg')).toBe('install ok installed');
-    expect(outputLine(output, 'sshd')).toBe('active');
-    expect(outputLine(output, 'sshd-enabled')).toBe('enabled');
-    expect(outputLine(output, 'cmdline')).toContain('console=ttyS0,115200n8');
-    // Root by UUID, so the disk boots on another bus (guest-customize may attach it differently).
-    expect(outputLine(output, 'cmdline')).toMatch(/root=UUID=[0-9a-f-]{36} /);
-    expect(outputLine(output, 'hostname')).toBe('ozkit-vda');
-    expect(outputLine(output, 'tz')).toBe('Europe/Paris');
-    expect(outputLine(output, 'machine-id')).toMatch(/^[0-9a-f]{32}$/);
-    expect(outputLine(output, 'root')).toBe('ext4');
-    expect(outputLine(output, 'getty')).toBe('active');
-    expect(Number(outputLine(output, 'installer-log'))).toBeGreaterThan(5);
-    expect(outputLine(output, 'password-in-log')).toMatch(/^(\/[^:]+:0,?)+$/);
-  }, TEST_TIMEOUT);
-
-  it('installs from /preseed.cfg appended to the initrd onto IDE /dev/sda with a crypted root password, then reboots', async () => {
-    const hash = spawnSync('busybox', ['mkpasswd', '-m', 'sha512', 'Crypt3d-pw'], { encoding: 'utf8' }).stdout.trim();
-    expect(hash).toMatch(/^\$6\$/);
-    const { kernel, initrd } = await extractInstallerKernel(iso, join(work, 'kernel'));
-    const withPreseed = join(work, 'kernel', 'initrd-preseed.gz');
-    await appendPreseedToInitrd(
-      initrd,
-      testPreseed({
-        hostname: 'ozkit-sda',
-        rootPasswordCrypted: hash,
-        packages: ['tree'],
-        lateCommands: ["in-target sh -c 'echo late-ok > /root/late-command-ran'"],
-        poweroff: false,
-        disk: '/dev/sda',
-      }),
-      withPreseed,
-    );
-    const disk = join(work, 'sda.qcow2');
-    createDisk(disk);
-    const console = await install('sda', [
-      '-kernel', kernel, '-initrd', withPreseed, '-append', 'console=ttyS0,115200n8 priority=critical',
-      '-cdrom', iso,
-      '-drive', `file=${disk},if=ide,format=qcow2`,
-      '-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0',
-    ], false);
-    expect(console).toContain('preseed: initrd:/preseed.cfg');
-    expect(console).toContain('/dev/sda (4096 MiB)');
-    expect(console).toContain('root password set (crypted)');
-    expect(console).toContain('installation complete; rebooting');
-
-    const { output } = await bootAndLogin('sda-boot', disk, 'ide', 'Crypt3d-pw', checks);
-    expect(outputLine(output, 'late')).toBe('late-ok');
-    expect(outputLine(output, 'pkg')).toBe('install ok installed');
-    expect(outputLine(output, 'sshd')).toBe('active');
-    expect(outputLine(output, 'hostname')).toBe('ozkit-sda');
-  }, TEST_TIMEOUT);
-
-  it("takes Oz's Debian preseed with Oz's boot line (file=/cdrom/preseed/customiso.seed) and reboots at the end", async () => {
-    // Oz's own file where Debian's oz package (or an unpacked copy) is on this machine, else a
-    // preseed of the same shape.
-    const ozAuto = process.env.OZ_AUTO_DIR ?? '/usr/lib/python3/dist-packages/oz/auto';
-    const ozFile = existsSync(ozAuto)
-      ? join(ozAuto, readdirSync(ozAuto).filter((f) => /^Debian\d+\.auto$/.test(f)).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6))).pop()!)
-      : resolve(import.meta.dirname, 'fixtures/oz-style-debian.seed');
-    const preseed = readFileSync(ozFile, 'utf8').replaceAll('%ROOTPW%', 'ozrootpw');
-    const remastered = join(work, 'oz.iso');
-    // Oz's isolinux.cfg: no serial console argument; the installer logs to ttyS0 regardless.
-    await remasterWithPreseed({ iso, out: remastered, preseed, seedPath: '/preseed/customiso.seed' });
-    const disk = join(work, 'oz.qcow2');
-    createDisk(disk);
-    const console = await install('oz', [
-      '-cdrom', remastered, '-boot', 'd',
-      '-drive', `file=${disk},if=virtio,format=qcow2`,
-      '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
-    ], false, false);
-    expect(console).toContain('file=/cdrom/preseed/customiso.seed debian-installer/locale=en_US console-setup/layoutcode=us netcfg/choose_interface=auto priority=critical');
-    expect(console).toContain('preseed: /cdrom/preseed/customiso.seed');
-    expect(console).toContain('== running preseed/late_command');
-    expect(console).toContain('installation complete; rebooting');
-  }, TEST_TIMEOUT);
-
-  it('fetches the preseed from preseed/url over the guest network (url=HOST:PORT, d-i\'s short form)', async () => {
-    const requests: string[] = [];
-    const preseed = testPreseed({ hostname: 'ozkit-url', marker: 'OZKIT-INSTALL-COMPLETE url-run' });
-    const server = createServer((request, response) => {
-      requests.push(request.url ?? '');
-      response.writeHead(200, { 'content-type': 'text/plain' }).end(preseed);
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    try {
-      const port = (server.address() as AddressInfo).port;
-      const { kernel, initrd } = await extractInstallerKernel(iso, join(work, 'kernel-url'));
-      const disk = join(work, 'url.qcow2');
+  it(
+    'installs from file=/cdrom/preseed/ozkit.seed on a remastered ISO onto virtio /dev/vda, and the disk boots to login and sshd',
+    async () => {
+      const remastered = join(work, 'remastered.iso');
+      await remasterWithPreseed({
+        iso,
+        out: remastered,
+        preseed: testPreseed({
+          hostname: 'ozkit-vda',
+          domain: 'example.test',
+          rootPassword: 's3cret-Pw',
+          timezone: 'Europe/Paris',
+          packages: ['tree'],
+          lateCommands: ["in-target sh -c 'echo late-ok > /root/late-command-ran'"],
+          marker: 'OZKIT-INSTALL-COMPLETE vda-run',
+        }),
+        kernelArgs: ['console=ttyS0,115200n8'],
+      });
+      const disk = join(work, 'vda.qcow2');
       createDisk(disk);
-      // QEMU user networking shows the host's 127.0.0.1 to the guest as 10.0.2.2.
-      const console = await install('url', [
-        '-kernel', kernel, '-initrd', initrd,
-        '-append', `console=ttyS0,115200n8 auto=true priority=critical url=10.0.2.2:${port}`,
-        '-cdrom', iso,
-        '-drive', `file=${disk},if=virtio,format=qcow2`,
-        '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
-      ], true);
-      expect(requests).toHaveLength(1);
-      expect(requests[0]).toMatch(/^\/d-i\/bookworm\/(\.\/)?preseed\.cfg$/);
-      expect(console).toContain(`preseed: http://10.0.2.2:${port}/d-i/bookworm/./preseed.cfg`);
-      expect(console).toMatch(/^OZKIT-INSTALL-COMPLETE url-run$/m);
-    } finally {
-      await new Promise((done) => server.close(done));
-    }
-  }, TEST_TIMEOUT);
+      const console = await install(
+        'vda',
+        [
+          '-cdrom',
+          remastered,
+          '-boot',
+          'd',
+          '-drive',
+          `file=${disk},if=virtio,format=qcow2,discard=unmap`,
+          '-netdev',
+          'user,id=n0',
+          '-device',
+          'virtio-net-pci,netdev=n0',
+        ],
+        true,
+      );
+      expect(console).toContain(`preseed: /cdrom/preseed/ozkit.seed`);
+      expect(console).toMatch(new RegExp(`^${PRESEED_LOADED_MARKER}$`, 'm'));
+      expect(console).toMatch(/^OZKIT-INSTALL-COMPLETE vda-run$/m);
+      expect(console).toContain('/dev/vda (4096 MiB): one ext4 root filling the disk');
+      expect(console).not.toContain('s3cret-Pw');
 
-  it('stops with a clear error on a missing preseed file or target disk (powering off when told to)', async () => {
-    const { kernel, initrd } = await extractInstallerKernel(iso, join(work, 'kernel-fail'));
-    const cases = [
-      { name: 'no-seed', args: 'file=/cdrom/preseed/missing.seed', error: 'ERROR: loading the preseed: preseed file /cdrom/preseed/missing.seed (from the kernel command line) does not exist' },
-      { name: 'no-disk', args: 'partman-auto/disk=/dev/vdz', error: 'ERROR: partitioning: partman-auto/disk /dev/vdz is not a block device' },
-    ];
-    for (const c of cases) {
-      const disk = join(work, `${c.name}.qcow2`);
+      const { banner, output } = await bootAndLogin('vda-boot', disk, 'virtio', 's3cret-Pw', checks);
+      expect(banner).toMatch(/^SSH-2\.0-OpenSSH_/);
+      expect(outputLine(output, 'late')).toBe('late-ok');
+      expect(outputLine(output, 'pkg')).toBe('install ok installed');
+      expect(outputLine(output, 'sshd')).toBe('active');
+      expect(outputLine(output, 'sshd-enabled')).toBe('enabled');
+      expect(outputLine(output, 'cmdline')).toContain('console=ttyS0,115200n8');
+      // Root by UUID, so the disk boots on another bus (guest-customize may attach it differently).
+      expect(outputLine(output, 'cmdline')).toMatch(/root=UUID=[0-9a-f-]{36} /);
+      expect(outputLine(output, 'hostname')).toBe('ozkit-vda');
+      expect(outputLine(output, 'tz')).toBe('Europe/Paris');
+      expect(outputLine(output, 'machine-id')).toMatch(/^[0-9a-f]{32}$/);
+      expect(outputLine(output, 'root')).toBe('ext4');
+      expect(outputLine(output, 'getty')).toBe('active');
+      expect(Number(outputLine(output, 'installer-log'))).toBeGreaterThan(5);
+      expect(outputLine(output, 'password-in-log')).toMatch(/^(\/[^:]+:0,?)+$/);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'installs from /preseed.cfg appended to the initrd onto IDE /dev/sda with a crypted root password, then reboots',
+    async () => {
+      const hash = spawnSync('busybox', ['mkpasswd', '-m', 'sha512', 'Crypt3d-pw'], { encoding: 'utf8' }).stdout.trim();
+      expect(hash).toMatch(/^\$6\$/);
+      const { kernel, initrd } = await extractInstallerKernel(iso, join(work, 'kernel'));
+      const withPreseed = join(work, 'kernel', 'initrd-preseed.gz');
+      await appendPreseedToInitrd(
+        initrd,
+        testPreseed({
+          hostname: 'ozkit-sda',
+          rootPasswordCrypted: hash,
+          packages: ['tree'],
+          lateCommands: ["in-target sh -c 'echo late-ok > /root/late-command-ran'"],
+          poweroff: false,
+          disk: '/dev/sda',
+        }),
+        withPreseed,
+      );
+      const disk = join(work, 'sda.qcow2');
       createDisk(disk);
+      const console = await install(
+        'sda',
+        [
+          '-kernel',
+          kernel,
+          '-initrd',
+          withPreseed,
+          '-append',
+          'console=ttyS0,115200n8 priority=critical',
+          '-cdrom',
+          iso,
+          '-drive',
+          `file=${disk},if=ide,format=qcow2`,
+          '-netdev',
+          'user,id=n0',
+          '-device',
+          'e1000,netdev=n0',
+        ],
+        false,
+      );
+      expect(console).toContain('preseed: initrd:/preseed.cfg');
+      expect(console).toContain('/dev/sda (4096 MiB)');
+      expect(console).toContain('root password set (crypted)');
+      expect(console).toContain('installation complete; rebooting');
+
+      const { output } = await bootAndLogin('sda-boot', disk, 'ide', 'Crypt3d-pw', checks);
+      expect(outputLine(output, 'late')).toBe('late-ok');
+      expect(outputLine(output, 'pkg')).toBe('install ok installed');
+      expect(outputLine(output, 'sshd')).toBe('active');
+      expect(outputLine(output, 'hostname')).toBe('ozkit-sda');
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "takes Oz's Debian preseed with Oz's boot line (file=/cdrom/preseed/customiso.seed) and reboots at the end",
+    async () => {
+      // Oz's own file where Debian's oz package (or an unpacked copy) is on this machine, else a
+      // preseed of the same shape.
+      const ozAuto = process.env.OZ_AUTO_DIR ?? '/usr/lib/python3/dist-packages/oz/auto';
+      const ozFile = existsSync(ozAuto)
+        ? join(
+            ozAuto,
+            readdirSync(ozAuto)
+              .filter((f) => /^Debian\d+\.auto$/.test(f))
+              .sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)))
+              .pop()!,
+          )
+        : resolve(import.meta.dirname, 'fixtures/oz-style-debian.seed');
+      const preseed = readFileSync(ozFile, 'utf8').replaceAll('%ROOTPW%', 'ozrootpw');
+      const remastered = join(work, 'oz.iso');
+      // Oz's isolinux.cfg: no serial console argument; the installer logs to ttyS0 regardless.
+      await remasterWithPreseed({ iso, out: remastered, preseed, seedPath: '/preseed/customiso.seed' });
+      const disk = join(work, 'oz.qcow2');
+      createDisk(disk);
+      const console = await install(
+        'oz',
+        ['-cdrom', remastered, '-boot', 'd', '-drive', `file=${disk},if=virtio,format=qcow2`, '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'],
+        false,
+        false,
+      );
+      expect(console).toContain(
+        'file=/cdrom/preseed/customiso.seed debian-installer/locale=en_US console-setup/layoutcode=us netcfg/choose_interface=auto priority=critical',
+      );
+      expect(console).toContain('preseed: /cdrom/preseed/customiso.seed');
+      expect(console).toContain('== running preseed/late_command');
+      expect(console).toContain('installation complete; rebooting');
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "fetches the preseed from preseed/url over the guest network (url=HOST:PORT, d-i's short form)",
+    async () => {
+      const requests: string[] = [];
+      const preseed = testPreseed({ hostname: 'ozkit-url', marker: 'OZKIT-INSTALL-COMPLETE url-run' });
+      const server = createServer((request, response) => {
+        requests.push(request.url ?? '');
+        response.writeHead(200, { 'content-type': 'text/plain' }).end(preseed);
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const { kernel, initrd } = await extractInstallerKernel(iso, join(work, 'kernel-url'));
+        const disk = join(work, 'url.qcow2');
+        createDisk(disk);
+        // QEMU user networking shows the host's 127.0.0.1 to the guest as 10.0.2.2.
+        const console = await install(
+          'url',
+          [
+            '-kernel',
+            kernel,
+            '-initrd',
+            initrd,
+            '-append',
+            `console=ttyS0,115200n8 auto=true priority=critical url=10.0.2.2:${port}`,
+            '-cdrom',
+            iso,
+            '-drive',
+            `file=${disk},if=virtio,format=qcow2`,
+            '-netdev',
+            'user,id=n0',
+            '-device',
+            'virtio-net-pci,netdev=n0',
+          ],
+          true,
+        );
+        expect(requests).toHaveLength(1);
+        expect(requests[0]).toMatch(/^\/d-i\/bookworm\/(\.\/)?preseed\.cfg$/);
+        expect(console).toContain(`preseed: http://10.0.2.2:${port}/d-i/bookworm/./preseed.cfg`);
+        expect(console).toMatch(/^OZKIT-INSTALL-COMPLETE url-run$/m);
+      } finally {
+        await new Promise((done) => server.close(done));
+      }
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'stops with a clear error on a missing preseed file or target disk (powering off when told to)',
+    async () => {
+      const { kernel, initrd } = await extractInstallerKernel(iso, join(work, 'kernel-fail'));
+      const cases = [
+        {
+          name: 'no-seed',
+          args: 'file=/cdrom/preseed/missing.seed',
+          error: 'ERROR: loading the preseed: preseed file /cdrom/preseed/missing.seed (from the kernel command line) does not exist',
+        },
+        { name: 'no-disk', args: 'partman-auto/disk=/dev/vdz', error: 'ERROR: partitioning: partman-auto/disk /dev/vdz is not a block device' },
+      ];
+      for (const c of cases) {
+        const disk = join(work, `${c.name}.qcow2`);
+        createDisk(disk);
+        const started = Date.now();
+        const guest = new QemuGuest(
+          work,
+          [
+            '-no-reboot',
+            '-kernel',
+            kernel,
+            '-initrd',
+            initrd,
+            '-append',
+            `console=ttyS0,115200n8 priority=critical ozkit-installer/on-error=poweroff ${c.args}`,
+            '-cdrom',
+            iso,
+            '-drive',
+            `file=${disk},if=virtio,format=qcow2`,
+            '-netdev',
+            'user,id=n0',
+            '-device',
+            'virtio-net-pci,netdev=n0',
+          ],
+          c.name,
+        );
+        const exit = await guest.waitForExit(10 * 60_000);
+        timings[`failing install ${c.name}`] = (Date.now() - started) / 1000;
+        expect(exit.code).toBe(0);
+        expect(guest.console()).toContain(`ozkit-installer: ${c.error}`);
+        expect(guest.console()).toContain('INSTALLATION FAILED');
+        expect(guest.console()).not.toContain('installation complete');
+      }
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'boots under UEFI (OVMF, q35/SATA) through efi.img into the installer, which reads file=/cdrom/… from grub.cfg',
+    async () => {
+      const code = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+      const vars = join(work, 'OVMF_VARS.fd');
+      spawnSync('cp', ['/usr/share/OVMF/OVMF_VARS_4M.fd', vars]);
+      const remastered = join(work, 'efi.iso');
+      // A disk that does not exist ends the run right after the preseed and network steps.
+      await remasterWithPreseed({
+        iso,
+        out: remastered,
+        preseed: testPreseed({ hostname: 'ozkit-efi' }),
+        kernelArgs: ['console=ttyS0,115200n8', 'ozkit-installer/on-error=poweroff', 'partman-auto/disk=/dev/vdz'],
+      });
       const started = Date.now();
-      const guest = new QemuGuest(work, [
-        '-no-reboot', '-kernel', kernel, '-initrd', initrd,
-        '-append', `console=ttyS0,115200n8 priority=critical ozkit-installer/on-error=poweroff ${c.args}`,
-        '-cdrom', iso, '-drive', `file=${disk},if=virtio,format=qcow2`,
-        '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
-      ], c.name);
+      const guest = new QemuGuest(
+        work,
+        [
+          '-no-reboot',
+          '-machine',
+          'q35,accel=tcg',
+          '-drive',
+          `if=pflash,format=raw,readonly=on,file=${code}`,
+          '-drive',
+          `if=pflash,format=raw,file=${vars}`,
+          '-cdrom',
+          remastered,
+          '-netdev',
+          'user,id=n0',
+          '-device',
+          'virtio-net-pci,netdev=n0',
+        ],
+        'efi',
+      );
       const exit = await guest.waitForExit(10 * 60_000);
-      timings[`failing install ${c.name}`] = (Date.now() - started) / 1000;
+      timings['UEFI boot to installer error'] = (Date.now() - started) / 1000;
       expect(exit.code).toBe(0);
-      expect(guest.console()).toContain(`ozkit-installer: ${c.error}`);
-      expect(guest.console()).toContain('INSTALLATION FAILED');
-      expect(guest.console()).not.toContain('installation complete');
-    }
-  }, TEST_TIMEOUT);
-
-  it('boots under UEFI (OVMF, q35/SATA) through efi.img into the installer, which reads file=/cdrom/… from grub.cfg', async () => {
-    const code = '/usr/share/OVMF/OVMF_CODE_4M.fd';
-    const vars = join(work, 'OVMF_VARS.fd');
-    spawnSync('cp', ['/usr/share/OVMF/OVMF_VARS_4M.fd', vars]);
-    const remastered = join(work, 'efi.iso');
-    // A disk that does not exist ends the run right after the preseed and network steps.
-    await remasterWithPreseed({
-      iso,
-      out: remastered,
-      preseed: testPreseed({ hostname: 'ozkit-efi' }),
-      kernelArgs: ['console=ttyS0,115200n8', 'ozkit-installer/on-error=poweroff', 'partman-auto/disk=/dev/vdz'],
-    });
-    const started = Date.now();
-    const guest = new QemuGuest(work, [
-      '-no-reboot', '-machine', 'q35,accel=tcg',
-      '-drive', `if=pflash,format=raw,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,file=${vars}`,
-      '-cdrom', remastered,
-      '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
-    ], 'efi');
-    const exit = await guest.waitForExit(10 * 60_000);
-    timings['UEFI boot to installer error'] = (Date.now() - started) / 1000;
-    expect(exit.code).toBe(0);
-    const console = guest.console();
-    expect(console).toContain('preseed: /cdrom/preseed/ozkit.seed');
-    expect(console).toMatch(new RegExp(`^${PRESEED_LOADED_MARKER}$`, 'm'));
-    expect(console).toContain('ERROR: partitioning: partman-auto/disk /dev/vdz is not a block device');
-  }, TEST_TIMEOUT);
+      const console = guest.console();
+      expect(console).toContain('preseed: /cdrom/preseed/ozkit.seed');
+      expect(console).toMatch(new RegExp(`^${PRESEED_LOADED_MARKER}$`, 'm'));
+      expect(console).toContain('ERROR: partitioning: partman-auto/disk /dev/vdz is not a block device');
+    },
+    TEST_TIMEOUT,
+  );
 });
-

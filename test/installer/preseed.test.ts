@@ -31,22 +31,33 @@ function seed(name: string, text: string): string {
 
 describe('preseed_parse', () => {
   it('reads the preseed contract ks-render emits, continuation lines joined', () => {
-    const file = seed('contract.seed', testPreseed({ hostname: 'web1', mirrorHost: 'mirror.example', mirrorDirectory: '/debian', packages: ['tree', 'curl'], lateCommands: ["in-target sh -c 'touch /root/x'"], marker: 'OZKIT-INSTALL-COMPLETE abc' }));
+    const file = seed(
+      'contract.seed',
+      testPreseed({
+        hostname: 'web1',
+        mirrorHost: 'mirror.example',
+        mirrorDirectory: '/debian',
+        packages: ['tree', 'curl'],
+        lateCommands: ["in-target sh -c 'touch /root/x'"],
+        marker: 'OZKIT-INSTALL-COMPLETE abc',
+      }),
+    );
     const get = (q: string) => sh(`preseed_load ${file} && preseed_get ${q}`);
     expect(get('netcfg/get_hostname').stdout).toBe('web1\n');
     expect(get('mirror/http/hostname').stdout).toBe('mirror.example\n');
     expect(get('passwd/root-password').stdout).toBe('ozkit\n');
     expect(get('pkgsel/include').stdout).toBe('openssh-server tree curl\n');
     expect(get('partman-auto/expert_recipe').stdout).toContain('$primary{ } $bootable{ } method{ format }');
-    expect(get('preseed/late_command').stdout).toBe(
-      "in-target sh -c 'touch /root/x';     echo 'OZKIT-INSTALL-COMPLETE abc' > /dev/ttyS0\n",
-    );
+    expect(get('preseed/late_command').stdout).toBe("in-target sh -c 'touch /root/x';     echo 'OZKIT-INSTALL-COMPLETE abc' > /dev/ttyS0\n");
     expect(sh(`preseed_load ${file} && preseed_true debian-installer/exit/poweroff`).status).toBe(0);
     expect(get('preseed/early_command').stdout).toBe('echo OZKIT-PRESEED-LOADED > /dev/ttyS0\n');
   });
 
   it('skips comments and blank lines, accepts CRLF, keeps the last answer, allows empty values', () => {
-    const file = seed('misc.seed', '# comment\r\n\r\nd-i time/zone string UTC\r\n  # indented comment\nd-i mirror/http/proxy string\nd-i time/zone string Europe/Paris  \n');
+    const file = seed(
+      'misc.seed',
+      '# comment\r\n\r\nd-i time/zone string UTC\r\n  # indented comment\nd-i mirror/http/proxy string\nd-i time/zone string Europe/Paris  \n',
+    );
     expect(sh(`preseed_load ${file} && preseed_get time/zone`).stdout).toBe('Europe/Paris\n');
     const proxy = sh(`preseed_load ${file} && preseed_get mirror/http/proxy`);
     expect(proxy.status).toBe(0);
@@ -83,7 +94,12 @@ describe('preseed_parse', () => {
     const files = [join(fixtures, 'oz-style-debian.seed')];
     // Oz's own preseeds, where Debian's oz package (or an unpacked copy) is on this machine.
     const ozAuto = process.env.OZ_AUTO_DIR ?? '/usr/lib/python3/dist-packages/oz/auto';
-    if (existsSync(ozAuto)) files.push(...readdirSync(ozAuto).filter((f) => /^Debian\d+\.auto$/.test(f)).map((f) => join(ozAuto, f)));
+    if (existsSync(ozAuto))
+      files.push(
+        ...readdirSync(ozAuto)
+          .filter((f) => /^Debian\d+\.auto$/.test(f))
+          .map((f) => join(ozAuto, f)),
+      );
     for (const file of files) {
       const late = sh(`preseed_load ${file} && preseed_get preseed/late_command`);
       expect(late.status, file).toBe(0);
@@ -112,10 +128,20 @@ function configureApt(preseed: string, conf: string): string {
   writeFileSync(join(root, 'etc/ozkit-installer.conf'), conf);
   writeFileSync(join(root, 'rootfs/etc/os-release'), 'ID=debian\nVERSION_CODENAME=bookworm\n');
   writeFileSync(join(root, 'tmp/answers.seed'), preseed);
-  const r = spawnSync(which('chroot'), [root, '/bin/busybox', 'sh', '-c', '/bin/busybox --install -s /bin && . /lib/ozinst/log.sh && . /lib/ozinst/preseed.sh && . /lib/ozinst/target.sh && preseed_load /tmp/answers.seed && configure_apt'], {
-    encoding: 'utf8',
-    env: { PATH: '/bin', PRESEED_DB: '/run/preseed.db' },
-  });
+  const r = spawnSync(
+    which('chroot'),
+    [
+      root,
+      '/bin/busybox',
+      'sh',
+      '-c',
+      '/bin/busybox --install -s /bin && . /lib/ozinst/log.sh && . /lib/ozinst/preseed.sh && . /lib/ozinst/target.sh && preseed_load /tmp/answers.seed && configure_apt',
+    ],
+    {
+      encoding: 'utf8',
+      env: { PATH: '/bin', PRESEED_DB: '/run/preseed.db' },
+    },
+  );
   expect(r.status, r.stderr + r.stdout).toBe(0);
   expect(r.stderr).toBe('');
   return readFileSync(join(root, 'target/etc/apt/sources.list'), 'utf8');
@@ -126,7 +152,8 @@ describe('configure_apt', () => {
   const root = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v chroot && command -v busybox']).status === 0;
 
   it.runIf(root)("names the preseed's mirror, with the security host it gives", () => {
-    const preseed = 'd-i mirror/http/hostname string mirror.example\nd-i mirror/http/directory string /pub/debian\nd-i apt-setup/security_host string security.mirror.example\n';
+    const preseed =
+      'd-i mirror/http/hostname string mirror.example\nd-i mirror/http/directory string /pub/debian\nd-i apt-setup/security_host string security.mirror.example\n';
     expect(configureApt(preseed, conf)).toBe(
       'deb http://mirror.example/pub/debian bookworm main non-free-firmware\n' +
         'deb http://security.mirror.example/debian-security bookworm-security main non-free-firmware\n' +
@@ -140,7 +167,9 @@ describe('configure_apt', () => {
         'deb http://built.example/debian-security bookworm-security main non-free-firmware\n' +
         'deb http://built.example/debian bookworm-updates main non-free-firmware\n',
     );
-    expect(configureApt('d-i apt-setup/security_host string\n', conf)).toBe('deb http://built.example/debian bookworm main non-free-firmware\ndeb http://built.example/debian bookworm-updates main non-free-firmware\n');
+    expect(configureApt('d-i apt-setup/security_host string\n', conf)).toBe(
+      'deb http://built.example/debian bookworm main non-free-firmware\ndeb http://built.example/debian bookworm-updates main non-free-firmware\n',
+    );
     expect(configureApt('d-i time/zone string UTC\n', 'SUITE=bookworm\nARCHIVE=http://built.example/debian\nSECURITY_ARCHIVE=\n')).not.toMatch(/security/);
   });
 });
@@ -172,7 +201,17 @@ describe('cmdline_parse', () => {
 
 describe('the initrd scripts', () => {
   it('parse as shell under busybox sh', () => {
-    for (const file of ['init', 'lib/preseed.sh', 'lib/cmdline.sh', 'lib/log.sh', 'lib/hardware.sh', 'lib/network.sh', 'lib/target.sh', 'lib/udhcpc.script', 'lib/in-target']) {
+    for (const file of [
+      'init',
+      'lib/preseed.sh',
+      'lib/cmdline.sh',
+      'lib/log.sh',
+      'lib/hardware.sh',
+      'lib/network.sh',
+      'lib/target.sh',
+      'lib/udhcpc.script',
+      'lib/in-target',
+    ]) {
       const path = resolve(import.meta.dirname, 'initrd', file);
       const result = spawnSync('busybox', ['sh', '-n', path], { encoding: 'utf8' });
       expect(result.status, `${file}: ${result.stderr}`).toBe(0);

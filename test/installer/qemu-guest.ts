@@ -33,9 +33,21 @@ export class QemuGuest {
     this.child = spawn(
       'qemu-system-x86_64',
       [
-        '-machine', 'pc,accel=tcg', '-m', '1024', '-smp', '2', '-display', 'none', '-nodefaults', '-vga', 'std',
-        '-chardev', `socket,id=ser0,path=${this.socketPath},server=on,wait=off,logfile=${this.consoleLog},logappend=off`,
-        '-serial', 'chardev:ser0',
+        '-machine',
+        'pc,accel=tcg',
+        '-m',
+        '1024',
+        '-smp',
+        '2',
+        '-display',
+        'none',
+        '-nodefaults',
+        '-vga',
+        'std',
+        '-chardev',
+        `socket,id=ser0,path=${this.socketPath},server=on,wait=off,logfile=${this.consoleLog},logappend=off`,
+        '-serial',
+        'chardev:ser0',
         ...args,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -100,9 +112,19 @@ export class QemuGuest {
       const check = () => {
         const match = pattern.exec(this.console().slice(from));
         if (match) return finish(() => resolve(match));
-        if (this.exit) return finish(() => reject(new Error(`QEMU exited (${JSON.stringify(this.exit)}) before ${pattern} appeared; stderr: ${this.stderr.trim()}\n--- console tail ---\n${this.tail()}`)));
+        if (this.exit)
+          return finish(() =>
+            reject(
+              new Error(
+                `QEMU exited (${JSON.stringify(this.exit)}) before ${pattern} appeared; stderr: ${this.stderr.trim()}\n--- console tail ---\n${this.tail()}`,
+              ),
+            ),
+          );
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`${pattern} did not appear within ${timeoutMs / 1000} s\n--- console tail ---\n${this.tail()}`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`${pattern} did not appear within ${timeoutMs / 1000} s\n--- console tail ---\n${this.tail()}`))),
+        timeoutMs,
+      );
       const finish = (settle: () => void) => {
         clearTimeout(timer);
         this.waiters.delete(check);

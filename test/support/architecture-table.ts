@@ -11,7 +11,15 @@ export function documentKeyTable(): string {
     const produces = (s: (typeof STAGES)[number]) => (typeof s.produces === 'string' ? [s.produces] : [...s.produces]);
     const writers =
       key === 'failure'
-        ? ['any stage that fails', ...STAGES.filter((s) => produces(s).some((p) => top(p) === key)).map((s) => `${s.name} (${produces(s).filter((p) => top(p) === key).join(', ')})`)]
+        ? [
+            'any stage that fails',
+            ...STAGES.filter((s) => produces(s).some((p) => top(p) === key)).map(
+              (s) =>
+                `${s.name} (${produces(s)
+                  .filter((p) => top(p) === key)
+                  .join(', ')})`,
+            ),
+          ]
         : STAGES.filter((s) => produces(s).includes(key as never)).map((s) => s.name);
     const needers = STAGES.filter((s) => s.needs.includes(key)).map((s) => s.name);
     const users = STAGES.flatMap((s) => {

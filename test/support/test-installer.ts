@@ -97,10 +97,7 @@ export function testPreseed(options: TestPreseedOptions = {}): string {
   const mirror = options.mirrorHost === undefined || options.mirrorDirectory === undefined ? testMirror() : undefined;
   const password = options.rootPasswordCrypted
     ? [`d-i passwd/root-password-crypted password ${options.rootPasswordCrypted}`]
-    : [
-        `d-i passwd/root-password password ${options.rootPassword ?? 'ozkit'}`,
-        `d-i passwd/root-password-again password ${options.rootPassword ?? 'ozkit'}`,
-      ];
+    : [`d-i passwd/root-password password ${options.rootPassword ?? 'ozkit'}`, `d-i passwd/root-password-again password ${options.rootPassword ?? 'ozkit'}`];
   return [
     'd-i debian-installer/locale string en_US.UTF-8',
     'd-i keyboard-configuration/xkb-keymap select us',
@@ -188,11 +185,22 @@ export async function remasterWithPreseed(options: RemasterOptions): Promise<voi
   await writeFile(join(scratch, 'isolinux.cfg'), preseedIsolinuxConfig(seedPath, args));
   await writeFile(join(scratch, 'grub.cfg'), preseedGrubConfig(seedPath, args));
   await run('xorriso', [
-    '-indev', options.iso, '-outdev', options.out,
-    '-map', join(scratch, 'preseed'), seedPath,
-    '-map', join(scratch, 'isolinux.cfg'), '/isolinux/isolinux.cfg',
-    '-map', join(scratch, 'grub.cfg'), '/boot/grub/grub.cfg',
-    '-boot_image', 'any', 'replay',
+    '-indev',
+    options.iso,
+    '-outdev',
+    options.out,
+    '-map',
+    join(scratch, 'preseed'),
+    seedPath,
+    '-map',
+    join(scratch, 'isolinux.cfg'),
+    '/isolinux/isolinux.cfg',
+    '-map',
+    join(scratch, 'grub.cfg'),
+    '/boot/grub/grub.cfg',
+    '-boot_image',
+    'any',
+    'replay',
   ]);
   await run('rm', ['-rf', scratch]);
 }

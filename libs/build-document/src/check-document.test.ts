@@ -24,7 +24,9 @@ describe('document shapes', () => {
       'media.original.fromCache',
       'media.boot.iso',
     ]);
-    expect(problemsOf(Media.props.boot, { method: 'floppy' }, 'media.boot')).toEqual([{ path: 'media.boot.method', message: 'must be one of "iso", "kernel" (got "floppy")' }]);
+    expect(problemsOf(Media.props.boot, { method: 'floppy' }, 'media.boot')).toEqual([
+      { path: 'media.boot.method', message: 'must be one of "iso", "kernel" (got "floppy")' },
+    ]);
   });
 
   it('a failure exits 1..255', () => {
@@ -40,7 +42,11 @@ describe('document shapes', () => {
 });
 
 describe('checkStageInput', () => {
-  const doc = (): BuildDocument => ({ ...newBuildDocument(), workdir: 7 as never, stages: [{ tool: 'tdl-validate', version: '1', startedAt: 'x', seconds: 0, produced: ['workdir', 'template'] }] });
+  const doc = (): BuildDocument => ({
+    ...newBuildDocument(),
+    workdir: 7 as never,
+    stages: [{ tool: 'tdl-validate', version: '1', startedAt: 'x', seconds: 0, produced: ['workdir', 'template'] }],
+  });
 
   it('a missing key names the stage to run', () => {
     const e = thrown(() => checkStageInput(newBuildDocument(), ['answer']));

@@ -23,8 +23,7 @@ async function readAll(stream: AsyncIterable<Buffer | string>, label: string): P
   for await (const chunk of stream) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     total += buf.length;
-    if (total > MAX_DOCUMENT_BYTES)
-      throw new OzkitError('BAD_DOCUMENT', `${label}: build document larger than ${MAX_DOCUMENT_BYTES} bytes`);
+    if (total > MAX_DOCUMENT_BYTES) throw new OzkitError('BAD_DOCUMENT', `${label}: build document larger than ${MAX_DOCUMENT_BYTES} bytes`);
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -76,14 +75,16 @@ export function parseBuildDocument(text: string, label: string): BuildDocument {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new OzkitError('BAD_DOCUMENT', `${label}: not a build document: expected a JSON object`);
   const doc = value as Record<string, unknown>;
-  if (!('ozkit' in doc))
-    throw new OzkitError('BAD_DOCUMENT', `${label}: not a build document: no "ozkit" version key`);
+  if (!('ozkit' in doc)) throw new OzkitError('BAD_DOCUMENT', `${label}: not a build document: no "ozkit" version key`);
   if (doc.ozkit !== DOCUMENT_VERSION)
-    throw new OzkitError('BAD_DOCUMENT', `${label}: build document version ${JSON.stringify(doc.ozkit)} is not supported (this ozkit reads version ${DOCUMENT_VERSION})`, {
-      hint: 'use the same ozkit release for every stage of a pipeline',
-    });
-  if (doc.stages !== undefined && !Array.isArray(doc.stages))
-    throw new OzkitError('BAD_DOCUMENT', `${label}: "stages" must be an array`);
+    throw new OzkitError(
+      'BAD_DOCUMENT',
+      `${label}: build document version ${JSON.stringify(doc.ozkit)} is not supported (this ozkit reads version ${DOCUMENT_VERSION})`,
+      {
+        hint: 'use the same ozkit release for every stage of a pipeline',
+      },
+    );
+  if (doc.stages !== undefined && !Array.isArray(doc.stages)) throw new OzkitError('BAD_DOCUMENT', `${label}: "stages" must be an array`);
   if (doc.stages === undefined) doc.stages = [];
   return doc as BuildDocument;
 }
@@ -163,11 +164,7 @@ export function appendStage(doc: BuildDocument, record: StageRecord): BuildDocum
 }
 
 /** Throws a clear error when a stage's required input key is missing. */
-export function requireKey<K extends keyof BuildDocument>(
-  doc: BuildDocument,
-  key: K,
-  producer: string,
-): NonNullable<BuildDocument[K]> {
+export function requireKey<K extends keyof BuildDocument>(doc: BuildDocument, key: K, producer: string): NonNullable<BuildDocument[K]> {
   const value = doc[key];
   if (value === undefined || value === null)
     throw new OzkitError('BAD_DOCUMENT', `build document has no "${String(key)}"`, {

@@ -30,16 +30,22 @@ export type Infer<S> = S extends Shape<infer T> ? T : never;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type Props = Record<string, Shape<unknown>>;
 type OptionalKeys<P extends Props> = { [K in keyof P]: P[K] extends OptionalShape<unknown> ? K : never }[keyof P];
-type ObjectOf<P extends Props> = Simplify<
-  { -readonly [K in Exclude<keyof P, OptionalKeys<P>>]: Infer<P[K]> } & { -readonly [K in OptionalKeys<P>]?: Infer<P[K]> }
->;
+type ObjectOf<P extends Props> = Simplify<{ -readonly [K in Exclude<keyof P, OptionalKeys<P>>]: Infer<P[K]> } & { -readonly [K in OptionalKeys<P>]?: Infer<P[K]> }>;
 
 function shape<T>(expected: string, check: (value: unknown, path: string, problems: Problem[]) => void): Shape<T> {
   return { expected, check, optional: false };
 }
 
 const describeValue = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value) : typeof value === 'object' ? 'an object' : String(value);
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'string'
+        ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)
+        : typeof value === 'object'
+          ? 'an object'
+          : String(value);
 
 function simple<T>(expected: string, test: (value: unknown) => boolean): Shape<T> {
   return shape<T>(expected, (value, path, problems) => {
@@ -53,7 +59,11 @@ export const absolutePath = (): Shape<string> => simple('an absolute path', (v) 
 export const number = (): Shape<number> => simple('a number', (v) => typeof v === 'number' && Number.isFinite(v));
 export const integer = (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Shape<number> =>
   simple(
-    min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER ? 'an integer' : max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`,
+    min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER
+      ? 'an integer'
+      : max === Number.MAX_SAFE_INTEGER
+        ? `an integer ≥ ${min}`
+        : `an integer from ${min} to ${max}`,
     (v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max,
   );
 export const boolean = (): Shape<boolean> => simple('true or false', (v) => typeof v === 'boolean');

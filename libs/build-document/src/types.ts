@@ -7,7 +7,6 @@
  */
 import {
   absolutePath,
-
   array,
   boolean,
   integer,
@@ -188,9 +187,7 @@ export const Answer = object({
   /** The per-build id inside the marker lines. */
   buildId: optional(string()),
   /** The operating system the answer file was made for (`requested`: the newer one asked for). */
-  os: optional(
-    object({ distro: string(), label: string(), major: optional(integer()), minor: optional(integer()), requested: optional(string()) }),
-  ),
+  os: optional(object({ distro: string(), label: string(), major: optional(integer()), minor: optional(integer()), requested: optional(string()) })),
   /** The --auto file it was adapted from. */
   source: optional(absolutePath()),
   /** True when the template has packages, files, commands or repositories for guest-customize. */
@@ -301,7 +298,10 @@ export const Inventory = refine(
   }),
   (inventory, path) =>
     inventory.extra !== undefined && inventory.extra.length !== inventory.packages.length
-      ? { path: `${path}.extra`, message: `has ${inventory.extra.length} line(s) for ${inventory.packages.length} package(s); extra_command must print one line per package` }
+      ? {
+          path: `${path}.extra`,
+          message: `has ${inventory.extra.length} line(s) for ${inventory.packages.length} package(s); extra_command must print one line per package`,
+        }
       : undefined,
 );
 export type Inventory = Infer<typeof Inventory>;
@@ -478,4 +478,3 @@ export type DocumentKey = keyof typeof DOCUMENT_KEYS;
 
 /** A document that has these keys (what a stage's `run` gets once its needs are checked). */
 export type DocumentWith<K extends DocumentKey> = BuildDocument & { [P in K]-?: NonNullable<BuildDocument[P]> };
-

@@ -51,12 +51,20 @@ describe('acquireLock', () => {
 
   it('lets a process that only awaits release() finish normally (the holder does not keep it alive, nor lets it exit early)', async () => {
     const path = join(tmp(), 'k.lock');
-    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { acquireLock } = await import(${JSON.stringify(distIndex)});
       const lock = await acquireLock(${JSON.stringify(path)});
       await lock.release();
       console.log('released');
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -66,12 +74,20 @@ describe('acquireLock', () => {
 
   it('frees the lock when the holding process is killed (no stale lock)', async () => {
     const path = join(tmp(), 'k.lock');
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { acquireLock } = await import(${JSON.stringify(distIndex)});
       await acquireLock(${JSON.stringify(path)});
       console.log('held');
       setInterval(() => {}, 1000);
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
       await expect(acquireLock(path, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });

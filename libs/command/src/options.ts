@@ -19,8 +19,6 @@ export function verbosityOf(args: CommonArgs): number {
 export function logSettingsFromArgv(argv: readonly string[]): { verbosity: number; logFormat: 'text' | 'json' } {
   const json = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
   const quiet = argv.some((a) => a === '-q' || a === '--quiet');
-  const verbosity = quiet
-    ? -1
-    : argv.filter((a) => a === '--verbose' || /^-v+$/.test(a)).reduce((n, a) => n + (a === '--verbose' ? 1 : a.length - 1), 0);
+  const verbosity = quiet ? -1 : argv.filter((a) => a === '--verbose' || /^-v+$/.test(a)).reduce((n, a) => n + (a === '--verbose' ? 1 : a.length - 1), 0);
   return { verbosity, logFormat: json ? 'json' : 'text' };
 }

@@ -27,14 +27,20 @@ describe('runCli pieces', () => {
   });
 
   it('hands numbers to yargs as text, so a bad one is refused in its own words', () => {
-    expect(yargsOptions(cli.options)).toMatchObject({ memory: { type: 'string', requiresArg: true }, 'step-timeout': { type: 'string', default: 30 }, verbose: { type: 'count', alias: 'v' } });
+    expect(yargsOptions(cli.options)).toMatchObject({
+      memory: { type: 'string', requiresArg: true },
+      'step-timeout': { type: 'string', default: 30 },
+      verbose: { type: 'count', alias: 'v' },
+    });
   });
 
   it('renders help within 100 columns, with each setting flag its config key, variable, default and old name', () => {
     const help = renderHelp(cli, '1.2.3');
     for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
     expect(help.startsWith('Usage: demo [options]\n')).toBe(true);
-    expect(help.replace(/\s+/g, ' ')).toContain('--boot-timeout SECONDS seconds to wait for SSH after boot [config [timeouts] boot; $OZKIT_TIMEOUT_BOOT; default 300; old name --timeout-boot still accepted]');
+    expect(help.replace(/\s+/g, ' ')).toContain(
+      '--boot-timeout SECONDS seconds to wait for SSH after boot [config [timeouts] boot; $OZKIT_TIMEOUT_BOOT; default 300; old name --timeout-boot still accepted]',
+    );
     expect(help).toMatch(/Examples:\n {2}demo --memory 512\n {6}small guest/);
   });
 });

@@ -102,7 +102,8 @@ export async function runCli<O extends OptionSet>(
     const { default: yargs } = await run.yargs();
     let parser = (yargs(renameDeprecated(argv, spec.options, ctx.logger)) as OptionParser).scriptName(spec.tool).locale('en').options(yargsOptions(spec.options));
     const positional = spec.positional;
-    if (positional) parser = parser.command(`$0 [${positional.name}]`, false, (y) => y.positional(positional.name, { type: 'string', describe: positional.describe }));
+    if (positional)
+      parser = parser.command(`$0 [${positional.name}]`, false, (y) => y.positional(positional.name, { type: 'string', describe: positional.describe }));
     const args = await applyCliConventions(parser, spec.tool, run.version).parseAsync();
     if (args.help || args.version) return;
     convertNumbers(spec.options, args, spec.tool);

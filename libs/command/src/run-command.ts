@@ -23,10 +23,7 @@ export interface RunCommandOptions {
  * errors as one line each (stack only with -v), and sets process.exitCode (never exit()).
  * `body` may return an exit code; thrown errors map through their code.
  */
-export async function runCommand(
-  options: RunCommandOptions,
-  body: (ctx: CommandContext) => Promise<number | void>,
-): Promise<ExitCodeValue | number> {
+export async function runCommand(options: RunCommandOptions, body: (ctx: CommandContext) => Promise<number | void>): Promise<ExitCodeValue | number> {
   const verbosity = options.verbosity ?? 0;
   const logger = new Logger({
     tool: options.tool,
@@ -44,10 +41,7 @@ export async function runCommand(
       process.kill(process.pid, 'SIGKILL');
       return;
     }
-    const reason =
-      name === 'SIGINT'
-        ? new OzkitError('INTERRUPTED', 'interrupted (SIGINT)')
-        : new OzkitError('TERMINATED', 'terminated (SIGTERM)');
+    const reason = name === 'SIGINT' ? new OzkitError('INTERRUPTED', 'interrupted (SIGINT)') : new OzkitError('TERMINATED', 'terminated (SIGTERM)');
     controller.abort(reason);
   };
   const sigint = onSignal('SIGINT');

@@ -66,7 +66,11 @@ describe('runStage', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
     writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[],"other":{"keep":true}}');
     const ctx = await ctxFor(capture());
-    await runStage(stageX(async (doc) => ({ ...doc, mine: 1 })), {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') });
+    await runStage(
+      stageX(async (doc) => ({ ...doc, mine: 1 })),
+      {},
+      { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') },
+    );
     const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
     expect(out.other).toEqual({ keep: true });
     expect(out.mine).toBe(1);
@@ -143,7 +147,10 @@ describe('runStage', () => {
 
   it('checks the keys a stage needs before it runs, and what it wrote after', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ozkit-stage-'));
-    writeFileSync(join(dir, 'in.json'), JSON.stringify({ ozkit: 1, stages: [{ tool: 'tdl-validate', version: '1', startedAt: 'x', seconds: 0, produced: ['workdir'] }], workdir: 'relative' }));
+    writeFileSync(
+      join(dir, 'in.json'),
+      JSON.stringify({ ozkit: 1, stages: [{ tool: 'tdl-validate', version: '1', startedAt: 'x', seconds: 0, produced: ['workdir'] }], workdir: 'relative' }),
+    );
     const ctx = await ctxFor(capture());
     let ran = false;
     const needsWorkdir = defineStage({ name: 'stage-x', needs: ['workdir'], produces: 'media', run: async (doc) => ((ran = true), doc) });
@@ -170,7 +177,11 @@ describe('runStage', () => {
       uses: ['failure.screenshots'],
       produces: 'failure.screenshots',
       readsFailures: true,
-      run: async (doc) => ({ doc: { ...doc, failure: { ...doc.failure!, screenshots: ['a.png'] } }, record: { converted: ['a.png'] }, errorAfterWrite: new OzkitError('INPUT_MISSING', 'b.ppm: no such file') }),
+      run: async (doc) => ({
+        doc: { ...doc, failure: { ...doc.failure!, screenshots: ['a.png'] } },
+        record: { converted: ['a.png'] },
+        errorAfterWrite: new OzkitError('INPUT_MISSING', 'b.ppm: no such file'),
+      }),
     });
     await expect(runStage(converts, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toMatchObject({ exitCode: 66 });
     // It exited non-zero, so its document is not FILE either.
@@ -179,7 +190,13 @@ describe('runStage', () => {
     expect(out.failure).toMatchObject({ stage: 'guest-install', exitCode: 75, screenshots: ['a.png'] });
     expect(out.stages[0]).toMatchObject({ tool: 'stage-x', produced: ['failure.screenshots'], converted: ['a.png'] });
 
-    const breaks = defineStage({ name: 'stage-x', needs: [], produces: [], readsFailures: true, run: async () => Promise.reject(new OzkitError('IO', 'disk full')) });
+    const breaks = defineStage({
+      name: 'stage-x',
+      needs: [],
+      produces: [],
+      readsFailures: true,
+      run: async () => Promise.reject(new OzkitError('IO', 'disk full')),
+    });
     await expect(runStage(breaks, {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'out.json') })).rejects.toThrow('disk full');
     expect(JSON.parse(readFileSync(join(dir, 'out.failed.json'), 'utf8')).failure).toMatchObject({ stage: 'guest-install', code: 'TIMEOUT' });
   });
@@ -189,9 +206,17 @@ describe('runStage', () => {
     writeFileSync(join(dir, 'in.json'), '{"ozkit":1,"stages":[]}');
     const ctx = await ctxFor(capture());
     const out = capture();
-    await runStage(stageX(async (doc) => doc), {}, { ctx, in: join(dir, 'in.json'), stdout: out.stream, documentToStdout: false });
+    await runStage(
+      stageX(async (doc) => doc),
+      {},
+      { ctx, in: join(dir, 'in.json'), stdout: out.stream, documentToStdout: false },
+    );
     expect(out.text()).toBe('');
-    await runStage(stageX(async (doc) => doc), {}, { ctx, in: join(dir, 'in.json'), out: join(dir, 'o.json'), stdout: out.stream, documentToStdout: false });
+    await runStage(
+      stageX(async (doc) => doc),
+      {},
+      { ctx, in: join(dir, 'in.json'), out: join(dir, 'o.json'), stdout: out.stream, documentToStdout: false },
+    );
     expect(JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')).stages).toHaveLength(1);
   });
 

@@ -82,7 +82,9 @@ export interface RunStageOptions {
  */
 export async function runStage<Opts, Needs extends DocumentKey>(stage: StageDeclaration<Opts, Needs>, opts: Opts, options: RunStageOptions): Promise<void> {
   const { ctx } = options;
-  const doc = options.createDocument ? newBuildDocument() : await readBuildDocument({ in: options.in, emptyStartsNew: options.emptyStartsNew, stdin: options.stdin, label: options.label });
+  const doc = options.createDocument
+    ? newBuildDocument()
+    : await readBuildDocument({ in: options.in, emptyStartsNew: options.emptyStartsNew, stdin: options.stdin, label: options.label });
   const toFile = options.out !== undefined && options.out !== '-';
   const write = async (d: BuildDocument) => {
     if (options.documentToStdout === false && !toFile) return;

@@ -36,10 +36,8 @@ export function parseIni(text: string, file: string): IniDocument {
       return;
     }
     const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw.trim());
-    if (!kv)
-      throw new OzkitError('BAD_CONFIG', `${file}:${line}:1: expected "key = value" or "[section]"`);
-    if (!section)
-      throw new OzkitError('BAD_CONFIG', `${file}:${line}:1: "${kv[1]}" is outside any [section]`);
+    if (!kv) throw new OzkitError('BAD_CONFIG', `${file}:${line}:1: expected "key = value" or "[section]"`);
+    if (!section) throw new OzkitError('BAD_CONFIG', `${file}:${line}:1: "${kv[1]}" is outside any [section]`);
     last = { value: kv[2], line };
     section.set(kv[1].toLowerCase(), last);
   });

@@ -102,9 +102,7 @@ describe('loadConfig', () => {
 
   it('names the file, line and key of a bad value', () => {
     const file = tempFile('bad.cfg', '[libvirt]\n\ncpus = many\n');
-    expect(() => loadConfig({ configFile: file, env: {} })).toThrowError(
-      new RegExp(`^${file}:3:1: \\[libvirt\\] cpus: "many" is not a positive whole number$`),
-    );
+    expect(() => loadConfig({ configFile: file, env: {} })).toThrowError(new RegExp(`^${file}:3:1: \\[libvirt\\] cpus: "many" is not a positive whole number$`));
   });
 
   it('refuses relative paths, as Oz does', () => {
@@ -120,7 +118,9 @@ describe('loadConfig', () => {
     expect(fromFile.origins.debianMirror).toEqual({ file, line: 2 });
     expect(loadConfig({ configFile: file, env: { OZKIT_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' } }).settings.debianMirror).toBe('http://127.0.0.1:9/debian');
     expect(loadConfig({ env: { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ozkit-config-')) } }).settings.debianMirror).toBeUndefined();
-    expect(() => loadConfig({ env: { OZKIT_DEBIAN_MIRROR: 'ftp://mirror.example/debian' } })).toThrowError(/^\$OZKIT_DEBIAN_MIRROR: "ftp:\/\/mirror.example\/debian" is not an http\(s\) mirror URL/);
+    expect(() => loadConfig({ env: { OZKIT_DEBIAN_MIRROR: 'ftp://mirror.example/debian' } })).toThrowError(
+      /^\$OZKIT_DEBIAN_MIRROR: "ftp:\/\/mirror.example\/debian" is not an http\(s\) mirror URL/,
+    );
     expect(() => loadConfig({ env: { OZKIT_DEBIAN_MIRROR: 'mirror.example' } })).toThrowError(/is not an http\(s\) mirror URL/);
   });
 

@@ -127,14 +127,52 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
-  cacheDir: { env: 'OZKIT_CACHE_DIR', relativeFlag: true, ini: [['paths', 'cache_dir'], ['paths', 'data_dir']], parse: absolutePath, default: defaultCacheDir },
+  cacheDir: {
+    env: 'OZKIT_CACHE_DIR',
+    relativeFlag: true,
+    ini: [
+      ['paths', 'cache_dir'],
+      ['paths', 'data_dir'],
+    ],
+    parse: absolutePath,
+    default: defaultCacheDir,
+  },
   outputDir: { env: 'OZKIT_OUTPUT_DIR', ini: [['paths', 'output_dir']], parse: optionalPath, default: () => undefined },
   workdir: { env: 'OZKIT_WORKDIR', ini: [], parse: (raw) => resolve(expandHome(raw.trim())), default: () => undefined },
   screenshotDir: { env: 'OZKIT_SCREENSHOT_DIR', relativeFlag: true, ini: [['paths', 'screenshot_dir']], parse: optionalPath, default: () => undefined },
-  cpus: { env: 'OZKIT_CPUS', ini: [['qemu', 'cpus'], ['libvirt', 'cpus']], parse: positiveInteger, default: () => 1 },
-  memoryMiB: { env: 'OZKIT_MEMORY', ini: [['qemu', 'memory'], ['libvirt', 'memory']], parse: positiveInteger, default: () => 2048 },
-  imageType: { env: 'OZKIT_IMAGE_TYPE', ini: [['qemu', 'image_type'], ['libvirt', 'image_type']], parse: oneOf<ImageType>('qcow2', 'raw'), default: () => 'qcow2' },
-  outputFormat: { env: 'OZKIT_OUTPUT_FORMAT', ini: [['ozkit', 'output_format']], parse: (raw, where) => oneOf<OutputFormat>('qcow2', 'raw', 'vmdk', 'vhdx', 'vpc')(raw, where), default: () => undefined },
+  cpus: {
+    env: 'OZKIT_CPUS',
+    ini: [
+      ['qemu', 'cpus'],
+      ['libvirt', 'cpus'],
+    ],
+    parse: positiveInteger,
+    default: () => 1,
+  },
+  memoryMiB: {
+    env: 'OZKIT_MEMORY',
+    ini: [
+      ['qemu', 'memory'],
+      ['libvirt', 'memory'],
+    ],
+    parse: positiveInteger,
+    default: () => 2048,
+  },
+  imageType: {
+    env: 'OZKIT_IMAGE_TYPE',
+    ini: [
+      ['qemu', 'image_type'],
+      ['libvirt', 'image_type'],
+    ],
+    parse: oneOf<ImageType>('qcow2', 'raw'),
+    default: () => 'qcow2',
+  },
+  outputFormat: {
+    env: 'OZKIT_OUTPUT_FORMAT',
+    ini: [['ozkit', 'output_format']],
+    parse: (raw, where) => oneOf<OutputFormat>('qcow2', 'raw', 'vmdk', 'vhdx', 'vpc')(raw, where),
+    default: () => undefined,
+  },
   accel: { env: 'OZKIT_ACCEL', ini: [['qemu', 'accel']], parse: oneOf<Accel>('auto', 'kvm', 'tcg'), default: () => 'auto' },
   diskBus: { env: 'OZKIT_DISK_BUS', ini: [['qemu', 'disk_bus']], parse: oneOf<DiskBus>('auto', 'virtio', 'ide'), default: () => 'auto' },
   cacheOriginalMedia: { env: 'OZKIT_CACHE_ORIGINAL_MEDIA', ini: [['cache', 'original_media']], parse: parseBoolean, default: () => true },

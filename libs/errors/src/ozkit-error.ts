@@ -114,8 +114,7 @@ export function toOzkitError(error: unknown): OzkitError {
   const message = err?.message ?? String(error);
   if (errno === 'ENOENT') return new OzkitError('INPUT_MISSING', message, { cause: error });
   if (errno === 'ENOSPC') return new OzkitError('NO_SPACE', message, { cause: error });
-  if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EISDIR' || errno === 'EIO' || errno === 'EROFS')
-    return new OzkitError('IO', message, { cause: error });
+  if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EISDIR' || errno === 'EIO' || errno === 'EROFS') return new OzkitError('IO', message, { cause: error });
   if (errno === 'EPIPE') return new OzkitError('IO', 'output pipe closed', { cause: error });
   return new OzkitError('INTERNAL', message, { cause: error, hint: 'this is a bug in ozkit; rerun with -v for the stack trace and report it' });
 }

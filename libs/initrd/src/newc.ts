@@ -59,8 +59,7 @@ export function parentDirectories(name: string): string[] {
 
 function normalizeName(name: string): string {
   const n = name.replace(/^\/+/, '').replace(/\/+$/, '');
-  if (n === '' || n.split('/').some((p) => p === '..' || p === '' || p === '.'))
-    throw new RangeError(`invalid cpio member name: ${JSON.stringify(name)}`);
+  if (n === '' || n.split('/').some((p) => p === '..' || p === '' || p === '.')) throw new RangeError(`invalid cpio member name: ${JSON.stringify(name)}`);
   return n;
 }
 
@@ -80,7 +79,16 @@ export function writeNewc(entries: NewcEntry[]): Buffer {
   const emit = (name: string, mode: number, data: Buffer, entry: Partial<NewcEntry>, nlink: number) => {
     const nameBytes = Buffer.from(name + '\0', 'utf8');
     const head = Buffer.from(
-      header({ ino: name === TRAILER ? 0 : ino++, mode, uid: entry.uid ?? 0, gid: entry.gid ?? 0, nlink, mtime: entry.mtime ?? 0, filesize: data.length, namesize: nameBytes.length }),
+      header({
+        ino: name === TRAILER ? 0 : ino++,
+        mode,
+        uid: entry.uid ?? 0,
+        gid: entry.gid ?? 0,
+        nlink,
+        mtime: entry.mtime ?? 0,
+        filesize: data.length,
+        namesize: nameBytes.length,
+      }),
       'ascii',
     );
     push(head);
@@ -92,8 +100,7 @@ export function writeNewc(entries: NewcEntry[]): Buffer {
   const all: NewcEntry[] = [];
   for (const entry of entries) {
     for (const dir of parentDirectories(entry.name)) {
-      if (!entries.some((e) => normalizeName(e.name) === dir) && !all.some((e) => e.name === dir))
-        all.push({ name: dir, type: 'directory', mode: 0o755 });
+      if (!entries.some((e) => normalizeName(e.name) === dir) && !all.some((e) => e.name === dir)) all.push({ name: dir, type: 'directory', mode: 0o755 });
     }
     all.push({ ...entry, name: normalizeName(entry.name) });
   }

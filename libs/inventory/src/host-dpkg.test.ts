@@ -21,11 +21,14 @@ const runLocal: RunGuestCommand = async (command) => {
 };
 
 describe('collectInventory on the host dpkg database', () => {
-  it('lists exactly the names and order of Oz\'s `dpkg --get-selections`', async () => {
+  it("lists exactly the names and order of Oz's `dpkg --get-selections`", async () => {
     const inventory = await collectInventory(runLocal);
     expect(inventory.format).toBe('deb');
     const { stdout } = await exec('dpkg', ['--get-selections'], { maxBuffer: 64 * 1024 * 1024 });
-    const ozNames = stdout.split('\n').map((line) => line.split('\t')[0]).filter((n) => n !== '');
+    const ozNames = stdout
+      .split('\n')
+      .map((line) => line.split('\t')[0])
+      .filter((n) => n !== '');
     expect(inventory.packages.map((p) => icicleName(p, 'deb'))).toEqual(ozNames);
     const dpkg = inventory.packages.find((p) => p.name === 'dpkg');
     expect(dpkg?.version).toMatch(/^1\.\d+/);
@@ -44,31 +47,32 @@ describe('collectInventory on the host dpkg database', () => {
   });
 });
 
-const STATUS = [
-  ['zlib1g', 'install ok installed', 'amd64', '1:1.2.13.dfsg-1', 'same'],
-  ['zlib1g', 'install ok installed', 'i386', '1:1.2.13.dfsg-1', 'same'],
-  ['adduser', 'install ok installed', 'all', '3.134'],
-  ['old-config', 'deinstall ok config-files', 'amd64', '0.9-2'],
-  ['held', 'hold ok installed', 'amd64', '2.0-1'],
-  ['wanted-not-installed', 'install ok not-installed', 'amd64'],
-  ['purged', 'purge ok not-installed', 'amd64'],
-  ['foreign-tool', 'install ok installed', 'i386', '1.0-1'],
-  ['half', 'install reinstreq half-installed', 'amd64', '3.0-1'],
-  ['unpacked-only', 'install ok unpacked', 'amd64', '4.0-1'],
-]
-  .map(([name, status, arch, version, multiArch]) =>
-    [
-      `Package: ${name}`,
-      `Status: ${status}`,
-      'Maintainer: t <t@example.invalid>',
-      `Architecture: ${arch}`,
-      ...(multiArch ? [`Multi-Arch: ${multiArch}`] : []),
-      ...(version ? [`Version: ${version}`] : []),
-      ...(status.includes('config-files') ? ['Conffiles:', ' /etc/old.conf 0123456789abcdef0123456789abcdef'] : []),
-      'Description: t',
-    ].join('\n'),
-  )
-  .join('\n\n') + '\n';
+const STATUS =
+  [
+    ['zlib1g', 'install ok installed', 'amd64', '1:1.2.13.dfsg-1', 'same'],
+    ['zlib1g', 'install ok installed', 'i386', '1:1.2.13.dfsg-1', 'same'],
+    ['adduser', 'install ok installed', 'all', '3.134'],
+    ['old-config', 'deinstall ok config-files', 'amd64', '0.9-2'],
+    ['held', 'hold ok installed', 'amd64', '2.0-1'],
+    ['wanted-not-installed', 'install ok not-installed', 'amd64'],
+    ['purged', 'purge ok not-installed', 'amd64'],
+    ['foreign-tool', 'install ok installed', 'i386', '1.0-1'],
+    ['half', 'install reinstreq half-installed', 'amd64', '3.0-1'],
+    ['unpacked-only', 'install ok unpacked', 'amd64', '4.0-1'],
+  ]
+    .map(([name, status, arch, version, multiArch]) =>
+      [
+        `Package: ${name}`,
+        `Status: ${status}`,
+        'Maintainer: t <t@example.invalid>',
+        `Architecture: ${arch}`,
+        ...(multiArch ? [`Multi-Arch: ${multiArch}`] : []),
+        ...(version ? [`Version: ${version}`] : []),
+        ...(status.includes('config-files') ? ['Conffiles:', ' /etc/old.conf 0123456789abcdef0123456789abcdef'] : []),
+        'Description: t',
+      ].join('\n'),
+    )
+    .join('\n\n') + '\n';
 
 describe('collectInventory on a dpkg database with every awkward state', () => {
   it('lists the same names, in the same order, as `dpkg --get-selections` (multi-arch, foreign, rc, hold, half-installed)', async () => {
@@ -82,11 +86,22 @@ describe('collectInventory on a dpkg database with every awkward state', () => {
       const run: RunGuestCommand = (command) => runLocal(command.replace(/\bdpkg-query -W\b/, `dpkg-query --admindir=${dir} -W`));
       const inventory = await collectInventory(run, { format: 'deb' });
       const { stdout } = await exec('dpkg', [`--admindir=${dir}`, '--get-selections']);
-      const ozNames = stdout.split('\n').map((line) => line.split('\t')[0]).filter((n) => n !== '');
+      const ozNames = stdout
+        .split('\n')
+        .map((line) => line.split('\t')[0])
+        .filter((n) => n !== '');
       expect(ozNames).toEqual(['adduser', 'foreign-tool:i386', 'half', 'held', 'old-config', 'unpacked-only', 'zlib1g:amd64', 'zlib1g:i386']);
       expect(inventory.packages.map((p) => icicleName(p, 'deb'))).toEqual(ozNames);
       const byName = Object.fromEntries(inventory.packages.map((p) => [icicleName(p, 'deb'), p]));
-      expect(byName['zlib1g:i386']).toEqual({ name: 'zlib1g', qualifiedName: 'zlib1g:i386', epoch: '1', version: '1.2.13.dfsg', release: '1', arch: 'i386', status: 'ii' });
+      expect(byName['zlib1g:i386']).toEqual({
+        name: 'zlib1g',
+        qualifiedName: 'zlib1g:i386',
+        epoch: '1',
+        version: '1.2.13.dfsg',
+        release: '1',
+        arch: 'i386',
+        status: 'ii',
+      });
       expect(byName['old-config'].status).toBe('rc');
       expect(byName['held'].status).toBe('hi');
       expect(inventory.packages.filter((p) => !isInstalled(p)).map((p) => p.name)).toEqual(['old-config']);

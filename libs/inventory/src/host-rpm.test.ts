@@ -43,14 +43,20 @@ beforeAll(async () => {
     await exec('rpmbuild', ['--define', `_topdir ${join(dir, 'top')}`, '--define', `_rpmdir ${join(dir, 'out')}`, '-bb', join(dir, `${name}.spec`)]);
   }
   await exec('rpm', ['--dbpath', db, '--initdb']);
-  const rpms = execFileSync('sh', ['-c', `find ${join(dir, 'out')} -name '*.rpm'`], { encoding: 'utf8' }).trim().split('\n');
+  const rpms = execFileSync('sh', ['-c', `find ${join(dir, 'out')} -name '*.rpm'`], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   await exec('rpm', ['--dbpath', db, '-i', '--justdb', '--nodeps', '--ignorearch', ...rpms]);
   if (has('gpg')) {
     // A gpg-pubkey pseudo-package: no arch, which `rpm -qa` prints without a `.ARCH`.
     const home = join(dir, 'gnupg');
     mkdirSync(home, { mode: 0o700 });
     const env = { ...process.env, GNUPGHOME: home };
-    await exec('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', 'ozkit test <t@example.invalid>', 'ed25519', 'sign', 'never'], { env });
+    await exec(
+      'gpg',
+      ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', 'ozkit test <t@example.invalid>', 'ed25519', 'sign', 'never'],
+      { env },
+    );
     const { stdout } = await exec('gpg', ['--armor', '--export'], { env });
     writeFileSync(join(dir, 'key.asc'), stdout);
     await exec('rpm', ['--dbpath', db, '--import', join(dir, 'key.asc')]);
@@ -74,7 +80,7 @@ const runWithDb: RunGuestCommand = async (command) => {
 };
 
 describe('collectInventory on a real rpm database', () => {
-  it('rebuilds exactly the lines of Oz\'s plain `rpm -qa`, in the same order', async () => {
+  it("rebuilds exactly the lines of Oz's plain `rpm -qa`, in the same order", async () => {
     const inventory = await collectInventory(runWithDb, { format: 'rpm', extraCommand: "rpm -qa --qf '%{SIZE} %{NAME}\\n'" });
     const { stdout } = await exec('rpm', ['--dbpath', db, '-qa']);
     const ozLines = stdout.split('\n').filter((l) => l !== '');

@@ -33,7 +33,10 @@ export function parseOsRelease(text: string): OsRelease {
   }
   const result: OsRelease = {
     id: (values.get('ID') || 'linux').toLowerCase(),
-    idLike: (values.get('ID_LIKE') ?? '').split(/\s+/).filter((s) => s !== '').map((s) => s.toLowerCase()),
+    idLike: (values.get('ID_LIKE') ?? '')
+      .split(/\s+/)
+      .filter((s) => s !== '')
+      .map((s) => s.toLowerCase()),
   };
   const versionId = values.get('VERSION_ID');
   if (versionId) result.versionId = versionId;

@@ -5,10 +5,7 @@ import { fullVersion, icicleName, isInstalled } from './package-identity.js';
 
 describe('parseRpmInventory', () => {
   it('reads name, epoch, version, release and arch in database order', () => {
-    const out =
-      'bash\t(none)\t4.2.46\t34.el7\tx86_64\n' +
-      'openssl-libs\t1\t1.0.2k\t26.el7_9\tx86_64\n' +
-      'gpg-pubkey\t(none)\tf4a80eb5\t53a7ff4b\t(none)\n';
+    const out = 'bash\t(none)\t4.2.46\t34.el7\tx86_64\n' + 'openssl-libs\t1\t1.0.2k\t26.el7_9\tx86_64\n' + 'gpg-pubkey\t(none)\tf4a80eb5\t53a7ff4b\t(none)\n';
     const pkgs = parseRpmInventory(out);
     expect(pkgs).toEqual([
       { name: 'bash', version: '4.2.46', release: '34.el7', arch: 'x86_64' },
@@ -16,11 +13,7 @@ describe('parseRpmInventory', () => {
       { name: 'gpg-pubkey', version: 'f4a80eb5', release: '53a7ff4b', arch: '' },
     ]);
     // What plain `rpm -qa` (%{nvra}) prints for the same packages.
-    expect(pkgs.map((p) => icicleName(p, 'rpm'))).toEqual([
-      'bash-4.2.46-34.el7.x86_64',
-      'openssl-libs-1.0.2k-26.el7_9.x86_64',
-      'gpg-pubkey-f4a80eb5-53a7ff4b',
-    ]);
+    expect(pkgs.map((p) => icicleName(p, 'rpm'))).toEqual(['bash-4.2.46-34.el7.x86_64', 'openssl-libs-1.0.2k-26.el7_9.x86_64', 'gpg-pubkey-f4a80eb5-53a7ff4b']);
     expect(fullVersion(pkgs[1], 'rpm')).toBe('1.0.2k-26.el7_9');
   });
 

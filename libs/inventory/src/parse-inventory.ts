@@ -104,7 +104,13 @@ export function parseDebInventory(stdout: string, source: ParseSource = {}): Par
     if (text.trim() === '') return;
     const fields = text.replace(/\r$/, '').split('\t');
     if (fields.length !== 5) {
-      errors.push(problem(name, index + 1, `expected 5 TAB-separated fields (binary:Package, Package, Version, Architecture, Status), got ${fields.length}: ${JSON.stringify(text)}`));
+      errors.push(
+        problem(
+          name,
+          index + 1,
+          `expected 5 TAB-separated fields (binary:Package, Package, Version, Architecture, Status), got ${fields.length}: ${JSON.stringify(text)}`,
+        ),
+      );
       return;
     }
     const [qualified, pkgName, fullVersion, arch, statusAbbrev] = fields;
@@ -136,11 +142,9 @@ export function parseInventory(format: InventoryFormat, stdout: string, source: 
 export function parseExtraOutput(stdout: string, packageCount: number): string[] {
   const extra = lines(stdout);
   if (extra.length !== packageCount) {
-    throw new OzkitError(
-      'COMMAND_FAILED',
-      `os/icicle/extra_command printed ${extra.length} line(s) but the package query listed ${packageCount} package(s)`,
-      { hint: 'the extra command must print exactly one line per installed package, in `rpm -qa` order (Oz requires the same)' },
-    );
+    throw new OzkitError('COMMAND_FAILED', `os/icicle/extra_command printed ${extra.length} line(s) but the package query listed ${packageCount} package(s)`, {
+      hint: 'the extra command must print exactly one line per installed package, in `rpm -qa` order (Oz requires the same)',
+    });
   }
   return extra;
 }

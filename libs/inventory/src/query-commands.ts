@@ -9,8 +9,7 @@ export type PackageManager = Customize['guest']['packageManager'];
  * line by line with `rpm -qa`) stays aligned. `%{EPOCH}` and `%{ARCH}` print `(none)` when
  * unset (gpg-pubkey pseudo-packages have no arch).
  */
-export const RPM_INVENTORY_COMMAND =
-  "rpm -qa --qf '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n'";
+export const RPM_INVENTORY_COMMAND = "rpm -qa --qf '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n'";
 
 /**
  * `dpkg-query -W` with no pattern lists the same packages, in the same order, as Oz's
@@ -19,8 +18,7 @@ export const RPM_INVENTORY_COMMAND =
  * for Multi-Arch: same or foreign-architecture packages); `${db:Status-Abbrev}` tells
  * installed packages (`ii`) from removed ones whose config files remain (`rc`).
  */
-export const DEB_INVENTORY_COMMAND =
-  "dpkg-query -W -f '${binary:Package}\\t${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n'";
+export const DEB_INVENTORY_COMMAND = "dpkg-query -W -f '${binary:Package}\\t${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n'";
 
 /** The command that lists every installed package for an inventory format. */
 export function inventoryCommand(format: InventoryFormat): string {
@@ -37,4 +35,4 @@ export function inventoryFormatFor(packageManager: PackageManager): InventoryFor
  * (dpkg first: Debian systems sometimes carry an rpm binary without using it).
  */
 export const INVENTORY_FORMAT_PROBE =
-  "if command -v dpkg-query >/dev/null 2>&1; then echo deb; elif command -v rpm >/dev/null 2>&1; then echo rpm; else echo none; fi";
+  'if command -v dpkg-query >/dev/null 2>&1; then echo deb; elif command -v rpm >/dev/null 2>&1; then echo rpm; else echo none; fi';

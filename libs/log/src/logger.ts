@@ -82,13 +82,16 @@ export class Logger {
 
   log(level: LogLevel, message: string, data?: Record<string, unknown>): void {
     if (this.format === 'json') {
-      this.writeRaw(
-        JSON.stringify({ time: new Date().toISOString(), tool: this.tool, level, msg: message, ...(data ?? {}) }) + '\n',
-      );
+      this.writeRaw(JSON.stringify({ time: new Date().toISOString(), tool: this.tool, level, msg: message, ...(data ?? {}) }) + '\n');
       return;
     }
     const prefix = level === 'warn' ? `${this.tool}: warning: ` : level === 'debug' ? `${this.tool}: debug: ` : `${this.tool}: `;
-    this.writeRaw(message.split('\n').map((line) => prefix + line).join('\n') + '\n');
+    this.writeRaw(
+      message
+        .split('\n')
+        .map((line) => prefix + line)
+        .join('\n') + '\n',
+    );
   }
 
   attachLiveLine(live: { clear(): void; redraw(): void } | undefined): void {

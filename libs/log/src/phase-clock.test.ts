@@ -6,7 +6,15 @@ function capture(format: 'json' | 'text') {
   const s = new PassThrough();
   let text = '';
   s.on('data', (c) => (text += c));
-  return { logger: new Logger({ tool: 'guest-customize', format, stream: s }), events: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l)), text: () => text };
+  return {
+    logger: new Logger({ tool: 'guest-customize', format, stream: s }),
+    events: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    text: () => text,
+  };
 }
 
 describe('PhaseClock', () => {

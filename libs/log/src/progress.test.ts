@@ -35,7 +35,11 @@ describe('ProgressBar', () => {
     const bar = new ProgressBar(new Logger({ tool: 't', format: 'json', stream: out.s }), { label: 'dl', total: 10, eventIntervalMs: 0 });
     bar.update(5, 'half');
     bar.done();
-    const events = out.text().trim().split('\n').map((l) => JSON.parse(l));
+    const events = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.event)).toEqual(['progress-start', 'progress', 'progress-end']);
     expect(events[1]).toMatchObject({ tool: 't', label: 'dl', current: 5, total: 10, status: 'half' });
   });
@@ -108,7 +112,11 @@ describe('status lines when stderr is not a terminal (CI logs)', () => {
     });
     bar.update(1024 * 1024, 'Configuring apt');
     vi.advanceTimersByTime(60_000);
-    const events = out.text().trim().split('\n').map((l) => JSON.parse(l));
+    const events = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const ticks = events.filter((e) => e.event === 'progress' && e.message);
     expect(ticks.map((e) => e.message)).toEqual([
       'installing: 30s, 1.0 MiB written, console: Configuring apt',

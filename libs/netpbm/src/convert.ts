@@ -115,13 +115,7 @@ function surveyImage(decoder: NetpbmDecoder, header: NetpbmHeader, signal?: Abor
   return choosePngLayout(survey);
 }
 
-async function encodeImage(
-  decoder: NetpbmDecoder,
-  header: NetpbmHeader,
-  layout: PngLayout,
-  sink: ByteSink,
-  options: ConvertOptions,
-): Promise<void> {
+async function encodeImage(decoder: NetpbmDecoder, header: NetpbmHeader, layout: PngLayout, sink: ByteSink, options: ConvertOptions): Promise<void> {
   const encoder = new RowEncoder(header, layout);
   const writer = new PngWriter(sink, { level: options.compression ?? defaultCompression(layout) });
   try {
@@ -286,11 +280,7 @@ export interface StreamResult extends ConvertResult {
  * the input is checked first, so a damaged input writes nothing; `imageCount` tells the
  * caller whether images were left out (a stream holds one PNG).
  */
-export async function netpbmToPngStream(
-  input: NetpbmInput,
-  output: NodeJS.WritableStream,
-  options: ConvertOptions = {},
-): Promise<StreamResult> {
+export async function netpbmToPngStream(input: NetpbmInput, output: NodeJS.WritableStream, options: ConvertOptions = {}): Promise<StreamResult> {
   const label = labelOf(input, options);
   const source = await openInput(input, label, options.signal);
   try {

@@ -48,8 +48,7 @@ export function makeNetpbm(spec: NetpbmSpec): Buffer {
   if (format === 'P4') {
     const rowBytes = Math.ceil(width / 8);
     const raster = Buffer.alloc(rowBytes * height);
-    for (let y = 0; y < height; y++)
-      for (let x = 0; x < width; x++) if (samples[y * width + x]) raster[y * rowBytes + (x >> 3)] |= 0x80 >> (x & 7);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (samples[y * width + x]) raster[y * rowBytes + (x >> 3)] |= 0x80 >> (x & 7);
     return Buffer.concat([head, raster]);
   }
   if (format === 'P5' || format === 'P6') {

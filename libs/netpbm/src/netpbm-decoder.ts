@@ -27,7 +27,15 @@ const MAX_DIMENSION = 0x7fffffff;
 /** A row needs a buffer; refuse headers that would need more than this for one row. */
 const MAX_ROW_SAMPLES = 256 * 1024 * 1024;
 
-const SPACE = 0x20, TAB = 0x09, LF = 0x0a, VT = 0x0b, FF = 0x0c, CR = 0x0d, HASH = 0x23, ZERO = 0x30, NINE = 0x39;
+const SPACE = 0x20,
+  TAB = 0x09,
+  LF = 0x0a,
+  VT = 0x0b,
+  FF = 0x0c,
+  CR = 0x0d,
+  HASH = 0x23,
+  ZERO = 0x30,
+  NINE = 0x39;
 
 function isSpace(b: number): boolean {
   return b === SPACE || b === TAB || b === LF || b === CR || b === VT || b === FF;
@@ -88,14 +96,22 @@ export class NetpbmDecoder {
       if (maxval === 0) throw this.error(at, `${imageWord(index)}maxval is 0 (must be 1..65535)`);
       if (maxval > 65535) throw this.error(at, `${imageWord(index)}maxval ${maxval} is larger than 65535`);
     }
-    if (width === 0 || height === 0)
-      throw this.error(offset, `${imageWord(index)}has zero ${width === 0 ? 'width' : 'height'} (${width}x${height})`);
+    if (width === 0 || height === 0) throw this.error(offset, `${imageWord(index)}has zero ${width === 0 ? 'width' : 'height'} (${width}x${height})`);
     const channels = kind === 'ppm' ? 3 : 1;
-    if (width * channels > MAX_ROW_SAMPLES)
-      throw this.error(offset, `${imageWord(index)}width ${width} is too large to convert`);
+    if (width * channels > MAX_ROW_SAMPLES) throw this.error(offset, `${imageWord(index)}width ${width} is too large to convert`);
     const rowBytes = kind === 'pbm' ? Math.ceil(width / 8) : width * channels * (maxval > 255 ? 2 : 1);
     const header: NetpbmHeader = {
-      format, kind, plain, width, height, maxval, channels, index, offset, rasterOffset: reader.position, rowBytes,
+      format,
+      kind,
+      plain,
+      width,
+      height,
+      maxval,
+      channels,
+      index,
+      offset,
+      rasterOffset: reader.position,
+      rowBytes,
     };
     if (!plain) {
       const need = rowBytes * height;
@@ -262,7 +278,12 @@ export class NetpbmDecoder {
 
   private sampleTooLarge(header: NetpbmHeader, row: number, sample: number, value: number, at: number): OzkitError {
     const column = Math.floor(sample / header.channels) + 1;
-    return this.error(at, `${imageWord(header.index)}sample value ${value} at row ${row + 1}, column ${column} is larger than maxval ${header.maxval}`, undefined, !header.plain);
+    return this.error(
+      at,
+      `${imageWord(header.index)}sample value ${value} at row ${row + 1}, column ${column} is larger than maxval ${header.maxval}`,
+      undefined,
+      !header.plain,
+    );
   }
 
   /** An error at byte `position`: `FILE:LINE:COL: message` while in text, `FILE: byte N: message` in binary data. */

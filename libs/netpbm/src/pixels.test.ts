@@ -181,11 +181,7 @@ describe('independent decoder', () => {
     const [png] = await convert(makeNetpbm({ format: 'P6', width: 300, height: 7, maxval: 255, samples }));
     const decoded = PNG.sync.read(png);
     for (let p = 0; p < 300 * 7; p++) {
-      expect([decoded.data[p * 4], decoded.data[p * 4 + 1], decoded.data[p * 4 + 2]]).toEqual([
-        samples[p * 3],
-        samples[p * 3 + 1],
-        samples[p * 3 + 2],
-      ]);
+      expect([decoded.data[p * 4], decoded.data[p * 4 + 1], decoded.data[p * 4 + 2]]).toEqual([samples[p * 3], samples[p * 3 + 1], samples[p * 3 + 2]]);
     }
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });

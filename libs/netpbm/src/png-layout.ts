@@ -211,8 +211,7 @@ export function choosePngLayout(survey: ImageSurvey): PngLayout {
   if (h.maxval > 255) note = `maxval ${h.maxval} is above a palette's 255`;
   else if (bitsPerPixel === 1) note = 'pixels are already 1 bit';
   else if (survey.tooManyColors) note = 'more than 256 colors';
-  else if (bitsPerPixel <= paletteIndexBits(survey.colors.size))
-    note = `a palette index for ${survey.colors.size} colors would be no smaller than a pixel`;
+  else if (bitsPerPixel <= paletteIndexBits(survey.colors.size)) note = `a palette index for ${survey.colors.size} colors would be no smaller than a pixel`;
   else {
     const keys = [...survey.colors.keys()];
     const rgb = new Uint8Array(keys.length * 3);

@@ -41,8 +41,7 @@ export class RowEncoder {
       for (let v = 0; v <= header.maxval; v++) lut[v] = scaleSample(v, header.maxval, layout.pngMaxval);
       this.lut = lut;
     }
-    this.rawIsScanline =
-      !header.plain && header.kind !== 'pbm' && header.maxval === 255 && layout.colorType !== 3 && layout.bitDepth === 8 && !layout.grayFromRgb;
+    this.rawIsScanline = !header.plain && header.kind !== 'pbm' && header.maxval === 255 && layout.colorType !== 3 && layout.bitDepth === 8 && !layout.grayFromRgb;
     this.current = new Uint8Array(this.lineBytes);
     this.previous = new Uint8Array(this.lineBytes);
   }

@@ -29,7 +29,12 @@ export function readAptSources(root = '/'): AptSource[] {
   } catch {
     // No sources.list.d: only sources.list counts.
   }
-  files.push(...names.filter((n) => /^[A-Za-z0-9_.-]+\.(list|sources)$/.test(n)).sort().map((n) => join(dir, n)));
+  files.push(
+    ...names
+      .filter((n) => /^[A-Za-z0-9_.-]+\.(list|sources)$/.test(n))
+      .sort()
+      .map((n) => join(dir, n)),
+  );
   const entries: AptSource[] = [];
   for (const file of files) {
     let text: string;

@@ -41,8 +41,10 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 describe('readAptSources', () => {
   it('reads sources.list, then sources.list.d by name, one-line and deb822, with lines', () => {
     const root = hostRoot({
-      'etc/apt/sources.list': '# the archive\ndeb [arch=amd64 signed-by=/usr/share/keyrings/a.gpg] http://one.example/debian bookworm main contrib # trailing\ndeb-src http://one.example/debian bookworm main\n',
-      'etc/apt/sources.list.d/b.sources': 'Types: deb deb-src\nURIs: http://two.example/debian\n  http://three.example/debian\nSuites: bookworm\nComponents: main\nEnabled: no\n',
+      'etc/apt/sources.list':
+        '# the archive\ndeb [arch=amd64 signed-by=/usr/share/keyrings/a.gpg] http://one.example/debian bookworm main contrib # trailing\ndeb-src http://one.example/debian bookworm main\n',
+      'etc/apt/sources.list.d/b.sources':
+        'Types: deb deb-src\nURIs: http://two.example/debian\n  http://three.example/debian\nSuites: bookworm\nComponents: main\nEnabled: no\n',
       'etc/apt/sources.list.d/a.list': '\n\ndeb http://four.example/debian bookworm main\n',
       'etc/apt/sources.list.d/c.list.disabled-by-farm': 'deb http://five.example/debian bookworm main\n',
       'etc/apt/sources.list.d/d.sources.save': 'Types: deb\nURIs: http://six.example/debian\nSuites: bookworm\nComponents: main\n',
@@ -93,7 +95,10 @@ describe('hostArchiveMirror', () => {
   });
 
   it('answers only for the distribution the host runs', () => {
-    const root = hostRoot({ 'etc/os-release': ubuntu2204, 'etc/apt/sources.list': 'deb http://mirror.example/ubuntu jammy main restricted\ndeb http://mirror.example/ubuntu jammy-security main\n' });
+    const root = hostRoot({
+      'etc/os-release': ubuntu2204,
+      'etc/apt/sources.list': 'deb http://mirror.example/ubuntu jammy main restricted\ndeb http://mirror.example/ubuntu jammy-security main\n',
+    });
     expect(hostArchiveMirror('debian', root)).toBeUndefined();
     expect(hostArchiveMirror('ubuntu', root)).toMatchObject({ url: 'http://mirror.example/ubuntu', security: 'http://mirror.example/ubuntu' });
   });
@@ -124,7 +129,11 @@ describe('archiveMirror', () => {
     for (const [distro, root, message] of [
       ['debian', fedora, /^no Debian archive mirror: OZKIT_DEBIAN_MIRROR is not set and the host is not Debian/],
       ['ubuntu', debianHost(), /^no Ubuntu archive mirror: OZKIT_UBUNTU_MIRROR is not set and the host is not Ubuntu/],
-      ['debian', hostRoot({ 'etc/os-release': debian12 }), /^no Debian archive mirror: OZKIT_DEBIAN_MIRROR is not set and the host's apt sources \(.*\/etc\/apt\) name no Debian archive$/],
+      [
+        'debian',
+        hostRoot({ 'etc/os-release': debian12 }),
+        /^no Debian archive mirror: OZKIT_DEBIAN_MIRROR is not set and the host's apt sources \(.*\/etc\/apt\) name no Debian archive$/,
+      ],
     ] as const) {
       let error: unknown;
       try {
@@ -135,7 +144,9 @@ describe('archiveMirror', () => {
       expect(error).toBeInstanceOf(OzkitError);
       expect((error as OzkitError).message).toMatch(message);
       expect((error as OzkitError).exitCode).toBe(64);
-      expect((error as OzkitError).hint).toBe(`set OZKIT_${distro.toUpperCase()}_MIRROR=http://<your mirror>/${distro} or [ozkit] ${distro}_mirror in the config file`);
+      expect((error as OzkitError).hint).toBe(
+        `set OZKIT_${distro.toUpperCase()}_MIRROR=http://<your mirror>/${distro} or [ozkit] ${distro}_mirror in the config file`,
+      );
     }
   });
 });

@@ -77,10 +77,14 @@ export function archiveMirror(distro: ArchiveDistro, options: ArchiveMirrorOptio
   const root = options.root ?? '/';
   const host = hostArchiveMirror(distro, root);
   const setting = SETTING[distro];
-  if (options.setting) return { url: options.setting, ...(host?.security ? { security: host.security } : {}), source: `${envVarFor(setting)} / ${configKeyFor(setting)}` };
+  if (options.setting)
+    return { url: options.setting, ...(host?.security ? { security: host.security } : {}), source: `${envVarFor(setting)} / ${configKeyFor(setting)}` };
   if (host) return host;
   const hostRelease = hostOsRelease(root);
-  const why = hostRelease?.id === distro ? `the host's apt sources (${join(root, 'etc/apt')}) name no ${LABEL[distro]} archive` : `the host is not ${LABEL[distro]}, so its apt sources cannot serve`;
+  const why =
+    hostRelease?.id === distro
+      ? `the host's apt sources (${join(root, 'etc/apt')}) name no ${LABEL[distro]} archive`
+      : `the host is not ${LABEL[distro]}, so its apt sources cannot serve`;
   throw new OzkitError('USAGE', `no ${LABEL[distro]} archive mirror: ${envVarFor(setting)} is not set and ${why}`, {
     hint: `set ${envVarFor(setting)}=http://<your mirror>/${distro} or ${configKeyFor(setting)} in the config file`,
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCloudUser } from './cloud-user.js';
 
 describe('defaultCloudUser', () => {
-  it('the login of the distributions\' cloud images', () => {
+  it("the login of the distributions' cloud images", () => {
     expect(defaultCloudUser('debian', '12')).toBe('debian');
     expect(defaultCloudUser('ubuntu', '24.04')).toBe('ubuntu');
     expect(defaultCloudUser('fedora', '41')).toBe('fedora');

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { openstackImageProperties, type ImageFacts } from './index.js';
 
-const debian: ImageFacts = { osReleaseId: 'debian', version: '12', arch: 'x86_64', diskBus: 'virtio', nicModel: 'virtio-net-pci', firmware: 'bios', machine: 'pc', guestAgent: false };
+const debian: ImageFacts = {
+  osReleaseId: 'debian',
+  version: '12',
+  arch: 'x86_64',
+  diskBus: 'virtio',
+  nicModel: 'virtio-net-pci',
+  firmware: 'bios',
+  machine: 'pc',
+  guestAgent: false,
+};
 
 describe('openstackImageProperties', () => {
   it('describes a Debian 12 image built on virtio, BIOS and the pc machine', () => {

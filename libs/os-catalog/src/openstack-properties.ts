@@ -34,7 +34,14 @@ const OS_DISTRO_BY_ID: Record<string, string> = {
 const ARCHITECTURE_BY_ARCH: Record<string, string> = { i386: 'i686' };
 
 /** QEMU NIC models to the names Nova's libvirt driver takes for hw_vif_model. */
-const VIF_MODEL_BY_NIC: Record<string, string> = { 'virtio-net-pci': 'virtio', 'virtio-net': 'virtio', e1000: 'e1000', rtl8139: 'rtl8139', ne2k_pci: 'ne2k_pci', pcnet: 'pcnet' };
+const VIF_MODEL_BY_NIC: Record<string, string> = {
+  'virtio-net-pci': 'virtio',
+  'virtio-net': 'virtio',
+  e1000: 'e1000',
+  rtl8139: 'rtl8139',
+  ne2k_pci: 'ne2k_pci',
+  pcnet: 'pcnet',
+};
 
 /**
  * The OpenStack image properties for an image built as `facts` says: the same disk bus, NIC,

@@ -74,16 +74,31 @@ export const FEDORA_OLDEST = 36;
 export const FEDORA_NEWEST = 43;
 export const DEBIAN_RELEASES: Record<number, string> = { 10: 'buster', 11: 'bullseye', 12: 'bookworm', 13: 'trixie' };
 const DEBIAN_NEWEST = 13;
-const UBUNTU_NEWEST_KNOWN = 25.10;
+const UBUNTU_NEWEST_KNOWN = 25.1;
 
 /** Every name `ks-render` knows, for error messages and --help. */
 export const SUPPORTED_OS_NAMES = [
-  'RHEL-7', 'RHEL-8', 'RHEL-9', 'RHEL-10',
-  'CentOS-7', 'CentOS-8', 'CentOS-Stream-8', 'CentOS-Stream-9', 'CentOS-Stream-10',
-  'Rocky-8', 'Rocky-9', 'Rocky-10', 'AlmaLinux-8', 'AlmaLinux-9', 'AlmaLinux-10',
+  'RHEL-7',
+  'RHEL-8',
+  'RHEL-9',
+  'RHEL-10',
+  'CentOS-7',
+  'CentOS-8',
+  'CentOS-Stream-8',
+  'CentOS-Stream-9',
+  'CentOS-Stream-10',
+  'Rocky-8',
+  'Rocky-9',
+  'Rocky-10',
+  'AlmaLinux-8',
+  'AlmaLinux-9',
+  'AlmaLinux-10',
   `Fedora (${FEDORA_OLDEST}-${FEDORA_NEWEST}; newer → the ${FEDORA_NEWEST} template)`,
-  'Debian (10-13)', 'Ubuntu (12.04-19.10 preseed, 20.04 and later autoinstall)',
-  'OpenSUSE (Leap 15.x, 16.x, 42.3; AutoYaST)', 'openSUSE-Tumbleweed', 'SLES (12, 15, 16; AutoYaST)',
+  'Debian (10-13)',
+  'Ubuntu (12.04-19.10 preseed, 20.04 and later autoinstall)',
+  'OpenSUSE (Leap 15.x, 16.x, 42.3; AutoYaST)',
+  'openSUSE-Tumbleweed',
+  'SLES (12, 15, 16; AutoYaST)',
 ];
 
 function unsupported(name: string, version: string, why: string): OzkitError {
@@ -140,8 +155,7 @@ export function resolveOs(name: string, version: string): OsRelease {
   if (rhel) {
     const parsed = parseRhelVersion(nameMajor, version);
     if (!parsed) throw unsupported(raw, version, `"${version}" is not a ${rhel.label} version (e.g. 9 or 9.4)`);
-    if (!rhel.majors.includes(parsed.major))
-      throw unsupported(raw, version, `${rhel.label} ${parsed.major} is not supported (known: ${rhel.majors.join(', ')})`);
+    if (!rhel.majors.includes(parsed.major)) throw unsupported(raw, version, `${rhel.label} ${parsed.major} is not supported (known: ${rhel.majors.join(', ')})`);
     return {
       family: 'redhat',
       format: 'kickstart',
@@ -243,7 +257,8 @@ function resolveSuse(base: string, raw: string, nameMajor: number | undefined, v
   const m = /^([0-9]+)?(?:(?:\.|-?sp)([0-9]+))?$/.exec(v.replace(/\s+/g, ''));
   const major = m?.[1] !== undefined ? Number(m[1]) : nameMajor;
   const minor = m?.[2] !== undefined ? Number(m[2]) : undefined;
-  if (!m || major === undefined) throw unsupported(raw, version, `"${version}" is not a ${base === 'sles' ? 'SLES' : 'openSUSE Leap'} version (e.g. 15.6${base === 'sles' ? ' or 15-SP6' : ''})`);
+  if (!m || major === undefined)
+    throw unsupported(raw, version, `"${version}" is not a ${base === 'sles' ? 'SLES' : 'openSUSE Leap'} version (e.g. 15.6${base === 'sles' ? ' or 15-SP6' : ''})`);
   if (base === 'sles') {
     if (![12, 15, 16].includes(major)) throw unsupported(raw, version, `SLES ${major} is not supported (known: 12, 15, 16)`);
     return suse('sles', `SLES ${major}${minor ? ` SP${minor}` : ''}`, major, minor);

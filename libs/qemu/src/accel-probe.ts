@@ -104,11 +104,22 @@ async function runProbe(binary: string, timeoutMs: number, dir: string | undefin
   const image = join(workDir, `accel-probe-${process.pid}-${Date.now()}.img`);
   writeFileSync(image, probeBootSector());
   const args = [
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
     // The same CPU model real runs use under KVM: some hosts run a boot sector but refuse `-cpu host` (MSR errors).
-    '-machine', 'pc,accel=kvm', '-cpu', 'host', '-m', '16M',
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-    '-drive', `file=${image},format=raw,if=ide`,
+    '-machine',
+    'pc,accel=kvm',
+    '-cpu',
+    'host',
+    '-m',
+    '16M',
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-drive',
+    `file=${image},format=raw,if=ide`,
   ];
   const setpriv = findProgram('setpriv');
   const child = setpriv

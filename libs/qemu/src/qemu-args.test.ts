@@ -64,7 +64,16 @@ describe('buildQemuArgs', () => {
   });
 
   test('a disk asked for cache=unsafe (the install disk) gets it; others keep writeback', () => {
-    const args = buildQemuArgs({ ...base, disks: [{ ...base.disks[0], cache: 'unsafe' }, { ...base.disks[0], path: '/w/other.qcow2' }] }, paths);
+    const args = buildQemuArgs(
+      {
+        ...base,
+        disks: [
+          { ...base.disks[0], cache: 'unsafe' },
+          { ...base.disks[0], path: '/w/other.qcow2' },
+        ],
+      },
+      paths,
+    );
     expect(pairs(args, '-drive')[0]).toBe('file=/w/disk.qcow2,format=qcow2,if=none,id=disk0,cache=unsafe,discard=unmap,detect-zeroes=unmap');
     expect(pairs(args, '-drive')[1]).toContain(',cache=writeback,');
   });

@@ -58,7 +58,7 @@ describe('QemuVm with the tiny guest (TCG)', () => {
     expect((await diskInfo(join(dir, 'ok.qcow2'))).actualSize).toBeGreaterThan(4 << 20);
   }, 180_000);
 
-  test('activity() counts the guest\'s disk writes; kill() ends QEMU and nothing is left', async () => {
+  test("activity() counts the guest's disk writes; kill() ends QEMU and nothing is left", async () => {
     const vm = await QemuVm.start(await options('busy', 'forever'));
     await vm.console.waitFor('tiny-guest: busy', 90_000);
     await vm.console.waitFor('tiny-guest: busy', 10_000, { includePast: false });

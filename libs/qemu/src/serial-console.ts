@@ -106,9 +106,11 @@ export class SerialConsole extends EventEmitter {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new OzkitError('TIMEOUT', `console did not show ${String(pattern)} within ${Math.round(timeoutMs / 1000)} s`, {
-          details: { consoleTail: this.tail(40) },
-        }));
+        reject(
+          new OzkitError('TIMEOUT', `console did not show ${String(pattern)} within ${Math.round(timeoutMs / 1000)} s`, {
+            details: { consoleTail: this.tail(40) },
+          }),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -126,9 +128,11 @@ export class SerialConsole extends EventEmitter {
   poll(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     const previous = this.reading ?? Promise.resolve();
-    this.reading = previous.then(() => this.readMore()).catch((error) => {
-      this.emit('read-error', error);
-    });
+    this.reading = previous
+      .then(() => this.readMore())
+      .catch((error) => {
+        this.emit('read-error', error);
+      });
     return this.reading;
   }
 

@@ -40,7 +40,9 @@ esac
 `;
 
 export function hostKernel(): { kernel: string; version: string } {
-  const kernels = readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')).sort();
+  const kernels = readdirSync('/boot')
+    .filter((f) => f.startsWith('vmlinuz-'))
+    .sort();
   if (kernels.length === 0) throw new Error('no /boot/vmlinuz-* (apt-get install linux-image-amd64)');
   const file = kernels[kernels.length - 1];
   return { kernel: join('/boot', file), version: file.slice('vmlinuz-'.length) };

@@ -15,9 +15,13 @@ let dir: string | undefined;
 function startQemu(): string {
   dir = mkdtempSync(join(tmpdir(), 'qmp-test-'));
   const socket = join(dir, 'qmp.sock');
-  qemu = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', '-machine', 'none', '-nodefaults', '-display', 'none', '-qmp', `unix:${socket},server=on,wait=off`], {
-    stdio: 'ignore',
-  });
+  qemu = spawn(
+    'setpriv',
+    ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', '-machine', 'none', '-nodefaults', '-display', 'none', '-qmp', `unix:${socket},server=on,wait=off`],
+    {
+      stdio: 'ignore',
+    },
+  );
   return socket;
 }
 

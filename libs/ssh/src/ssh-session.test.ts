@@ -22,8 +22,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const connect = (pin = new HostKeyPin(), port = sshd.port) =>
-  SshSession.connect({ host: '127.0.0.1', port, privateKey: key, hostKeys: pin });
+const connect = (pin = new HostKeyPin(), port = sshd.port) => SshSession.connect({ host: '127.0.0.1', port, privateKey: key, hostKeys: pin });
 
 describe('SshSession against a real sshd', () => {
   it('runs a command, streams stdout and stderr, returns exit status and the last lines', async () => {
@@ -62,9 +61,7 @@ describe('SshSession against a real sshd', () => {
     const session = await connect();
     const pidFile = join(work, 'sleeper.pid');
     try {
-      const error = await session
-        .exec(`echo started; sh -c 'echo $$ > ${pidFile}; exec sleep 60'`, { timeoutMs: 4000 })
-        .catch((e: unknown) => e);
+      const error = await session.exec(`echo started; sh -c 'echo $$ > ${pidFile}; exec sleep 60'`, { timeoutMs: 4000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OzkitError);
       expect((error as OzkitError).code).toBe('TIMEOUT');
       expect((error as OzkitError).exitCode).toBe(75);

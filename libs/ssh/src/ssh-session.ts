@@ -107,7 +107,14 @@ export class SshSession {
           return finish(new OzkitError(e.code, `${where}: ${e.message}`, { hint: e.hint, details: { ...e.details, reason: 'host-key' } }));
         }
         if (error.level === 'client-authentication')
-          return finish(failure('auth', `the server refused the build key (${error.message})`, 'the image does not accept this key in root\'s authorized_keys; was it installed with a different answer file or key?', error));
+          return finish(
+            failure(
+              'auth',
+              `the server refused the build key (${error.message})`,
+              "the image does not accept this key in root's authorized_keys; was it installed with a different answer file or key?",
+              error,
+            ),
+          );
         if (error.level === 'client-timeout')
           return finish(failure('timeout', `no SSH handshake within ${options.handshakeTimeoutMs ?? 20000} ms`, undefined, error));
         if (error.code === 'ECONNREFUSED') return finish(failure('refused', 'connection refused', undefined, error));
@@ -203,8 +210,7 @@ export class SshSession {
           tail.push(text);
           if (which === 'stdout' && options.captureStdout) {
             captured += text.length;
-            if (captured > MAX_CAPTURE)
-              return done(new OzkitError('BAD_DOCUMENT', `output of ${oneLine(command)} is larger than ${MAX_CAPTURE} bytes`));
+            if (captured > MAX_CAPTURE) return done(new OzkitError('BAD_DOCUMENT', `output of ${oneLine(command)} is larger than ${MAX_CAPTURE} bytes`));
             stdout += text;
           }
           options.onOutput?.(text, which);
@@ -262,7 +268,12 @@ export class SshSession {
       this.client.sftp((error, sftp) => {
         if (error) {
           this.sftpSession = undefined;
-          reject(new OzkitError('SERVICE_UNAVAILABLE', `SFTP not available on the guest: ${error.message}`, { hint: 'the guest\'s sshd needs the sftp subsystem (Subsystem sftp … in sshd_config)', cause: error }));
+          reject(
+            new OzkitError('SERVICE_UNAVAILABLE', `SFTP not available on the guest: ${error.message}`, {
+              hint: "the guest's sshd needs the sftp subsystem (Subsystem sftp … in sshd_config)",
+              cause: error,
+            }),
+          );
         } else resolve(sftp);
       });
     });

@@ -110,4 +110,3 @@ function accepts(port: number): Promise<boolean> {
     socket.connect(port, '127.0.0.1');
   });
 }
-

@@ -58,10 +58,14 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshSession
     await sleep(Math.min(delay, left), options.signal);
     delay = Math.min(delay * 2, maxDelay);
   }
-  throw new OzkitError('TIMEOUT', `no SSH login on ${options.host}:${options.port} within ${Math.round(options.timeoutMs / 1000)} s (${attempt} attempts; last: ${last?.message ?? 'none'})`, {
-    hint: 'raise [timeouts] boot / --boot-timeout if the guest is just slow; otherwise see the console tail',
-    details: { attempts: attempt, lastReason: last?.details?.reason },
-  });
+  throw new OzkitError(
+    'TIMEOUT',
+    `no SSH login on ${options.host}:${options.port} within ${Math.round(options.timeoutMs / 1000)} s (${attempt} attempts; last: ${last?.message ?? 'none'})`,
+    {
+      hint: 'raise [timeouts] boot / --boot-timeout if the guest is just slow; otherwise see the console tail',
+      details: { attempts: attempt, lastReason: last?.details?.reason },
+    },
+  );
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -18,10 +18,8 @@ export function parseChecksum(kind: ChecksumKind, text: string): ChecksumResult 
   const inline = /^([A-Za-z0-9]+):([0-9a-fA-F]*)$/.exec(text);
   if (inline && !text.includes('://')) {
     const given = inline[1].toLowerCase();
-    if (!(given in HEX_LENGTH))
-      return { ok: false, message: `${element} holds a ${given} digest: a TDL takes md5, sha1 or sha256 digests` };
-    if (given !== kind)
-      return { ok: false, message: `${element} holds a ${given} digest; put a ${given} digest in <${given}sum>, or give a ${kind} digest` };
+    if (!(given in HEX_LENGTH)) return { ok: false, message: `${element} holds a ${given} digest: a TDL takes md5, sha1 or sha256 digests` };
+    if (given !== kind) return { ok: false, message: `${element} holds a ${given} digest; put a ${given} digest in <${given}sum>, or give a ${kind} digest` };
     return hexDigest(kind, inline[2]);
   }
   if (/^[0-9a-fA-F]+$/.test(text) && text.length >= 32) return hexDigest(kind, text);
@@ -34,7 +32,6 @@ export function parseChecksum(kind: ChecksumKind, text: string): ChecksumResult 
 }
 
 function hexDigest(kind: ChecksumKind, hex: string): ChecksumResult {
-  if (hex.length !== HEX_LENGTH[kind])
-    return { ok: false, message: `a ${kind} digest has ${HEX_LENGTH[kind]} hex digits, not ${hex.length}` };
+  if (hex.length !== HEX_LENGTH[kind]) return { ok: false, message: `a ${kind} digest has ${HEX_LENGTH[kind]} hex digits, not ${hex.length}` };
   return { ok: true, value: `${kind}:${hex.toLowerCase()}` };
 }

@@ -17,7 +17,8 @@ describe('content URLs', () => {
   });
 
   it('knows the names that mean the guest itself', () => {
-    for (const h of ['localhost', 'LOCALHOST', 'localhost.localdomain', 'foo.localhost', '127.0.0.1', '127.1.2.3', '::1', 'localhost.']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['localhost', 'LOCALHOST', 'localhost.localdomain', 'foo.localhost', '127.0.0.1', '127.1.2.3', '::1', 'localhost.'])
+      expect(isLoopbackHost(h), h).toBe(true);
     for (const h of ['10.0.2.2', 'example.org', 'localhostx', '128.0.0.1', '::2']) expect(isLoopbackHost(h), h).toBe(false);
   });
 

@@ -41,8 +41,7 @@ export function parseDiskSize(text: string): DiskSizeResult {
   const unit = compact.slice(digits.length) || 'gib';
   if (digits === '') return { ok: false, message: `disk size "${text}" has no number: it must be ${EXPECTED}` };
   const factor = UNITS.get(unit);
-  if (factor === undefined)
-    return { ok: false, message: `disk size "${text}": unit "${text.replace(/^[0-9]* */, '')}" is not accepted; it must be ${EXPECTED}` };
+  if (factor === undefined) return { ok: false, message: `disk size "${text}": unit "${text.replace(/^[0-9]* */, '')}" is not accepted; it must be ${EXPECTED}` };
   const bytes = BigInt(digits) * factor;
   if (bytes === 0n) return { ok: false, message: `disk size "${text}" is zero bytes` };
   return { ok: true, bytes };

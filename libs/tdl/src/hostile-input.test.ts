@@ -26,7 +26,10 @@ const T = 5_000;
 
 function expectCleanRefusal(xml: string | Uint8Array, pattern: RegExp): string[] {
   const problems = problemsOf(xml);
-  expect(problems.some((p) => pattern.test(p)), problems.join('\n')).toBe(true);
+  expect(
+    problems.some((p) => pattern.test(p)),
+    problems.join('\n'),
+  ).toBe(true);
   for (const p of problems) {
     expect(p).not.toContain(SECRET);
     expect(p).toMatch(/^t\.tdl(:\d+:\d+)?: /);
@@ -35,45 +38,69 @@ function expectCleanRefusal(xml: string | Uint8Array, pattern: RegExp): string[]
 }
 
 describe('entities and DTDs', () => {
-  it('refuses a billion-laughs entity bomb without expanding it', () => {
-    const lol = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`)].join('\n');
-    expectCleanRefusal(`<?xml version="1.0"?>\n<!DOCTYPE template [\n${lol}\n]>\n${tdl({ name: '&lol9;' })}`, /^t\.tdl:2:1: DTD declarations .* are refused/);
-  }, T);
+  it(
+    'refuses a billion-laughs entity bomb without expanding it',
+    () => {
+      const lol = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`)].join('\n');
+      expectCleanRefusal(`<?xml version="1.0"?>\n<!DOCTYPE template [\n${lol}\n]>\n${tdl({ name: '&lol9;' })}`, /^t\.tdl:2:1: DTD declarations .* are refused/);
+    },
+    T,
+  );
 
-  it('refuses an external entity (XXE) and never shows the file it names', () => {
-    const xml = `<!DOCTYPE template [<!ENTITY xxe SYSTEM "file://${secretFile}">]>\n${tdl({ name: '&xxe;' })}`;
-    expectCleanRefusal(xml, /DTD declarations/);
-  }, T);
+  it(
+    'refuses an external entity (XXE) and never shows the file it names',
+    () => {
+      const xml = `<!DOCTYPE template [<!ENTITY xxe SYSTEM "file://${secretFile}">]>\n${tdl({ name: '&xxe;' })}`;
+      expectCleanRefusal(xml, /DTD declarations/);
+    },
+    T,
+  );
 
-  it('refuses a parameter-entity XXE', () => {
-    const xml = `<!DOCTYPE template [<!ENTITY % p SYSTEM "file://${secretFile}"> %p;]>\n${tdl()}`;
-    expectCleanRefusal(xml, /DTD declarations/);
-  }, T);
+  it(
+    'refuses a parameter-entity XXE',
+    () => {
+      const xml = `<!DOCTYPE template [<!ENTITY % p SYSTEM "file://${secretFile}"> %p;]>\n${tdl()}`;
+      expectCleanRefusal(xml, /DTD declarations/);
+    },
+    T,
+  );
 
-  it('refuses an external DTD', () => {
-    expectCleanRefusal(`<!DOCTYPE template SYSTEM "file://${secretFile}">\n${tdl()}`, /^t\.tdl:1:1: an external DTD .* is refused/);
-    expectCleanRefusal(`<!DOCTYPE template PUBLIC "-//x//y" "http://example.org/x.dtd">\n${tdl()}`, /an external DTD/);
-  }, T);
+  it(
+    'refuses an external DTD',
+    () => {
+      expectCleanRefusal(`<!DOCTYPE template SYSTEM "file://${secretFile}">\n${tdl()}`, /^t\.tdl:1:1: an external DTD .* is refused/);
+      expectCleanRefusal(`<!DOCTYPE template PUBLIC "-//x//y" "http://example.org/x.dtd">\n${tdl()}`, /an external DTD/);
+    },
+    T,
+  );
 
-  it('refuses an entity that was never declared, at its place', () => {
-    expectCleanRefusal(tdl({ name: 'a&xxe;b' }), /^t\.tdl:2:10: undefined entity &xxe;/);
-  }, T);
+  it(
+    'refuses an entity that was never declared, at its place',
+    () => {
+      expectCleanRefusal(tdl({ name: 'a&xxe;b' }), /^t\.tdl:2:10: undefined entity &xxe;/);
+    },
+    T,
+  );
 
   it('accepts a bare <!DOCTYPE template> and an XML declaration', () => {
     const { template } = parse(`<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE template>\n${tdl()}`);
     expect(template.name).toBe('f12jeos');
   });
 
-  it('refuses XInclude and never reads what it points at', () => {
-    const xml = tdl({ body: `<description><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${secretFile}" parse="text"/></description>` });
-    expectCleanRefusal(xml, /^t\.tdl:\d+:16: <xi:include>: XInclude is refused/);
-    const top = tdl({ body: `<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${secretFile}"/>` });
-    expectCleanRefusal(top, /XInclude is refused/);
-    const unprefixed = tdl({ body: `<include xmlns="http://www.w3.org/2001/XInclude" href="${secretFile}"/>` });
-    expectCleanRefusal(unprefixed, /<include>: XInclude is refused/);
-    const rootNs = `<template xmlns="http://www.w3.org/2001/XInclude"><include href="${secretFile}"/></template>`;
-    expectCleanRefusal(rootNs, /<template> must not be in a namespace/);
-  }, T);
+  it(
+    'refuses XInclude and never reads what it points at',
+    () => {
+      const xml = tdl({ body: `<description><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${secretFile}" parse="text"/></description>` });
+      expectCleanRefusal(xml, /^t\.tdl:\d+:16: <xi:include>: XInclude is refused/);
+      const top = tdl({ body: `<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${secretFile}"/>` });
+      expectCleanRefusal(top, /XInclude is refused/);
+      const unprefixed = tdl({ body: `<include xmlns="http://www.w3.org/2001/XInclude" href="${secretFile}"/>` });
+      expectCleanRefusal(unprefixed, /<include>: XInclude is refused/);
+      const rootNs = `<template xmlns="http://www.w3.org/2001/XInclude"><include href="${secretFile}"/></template>`;
+      expectCleanRefusal(rootNs, /<template> must not be in a namespace/);
+    },
+    T,
+  );
 
   it('decodes the predefined entities and character references', () => {
     const { template } = parse(tdl({ body: '<description>&lt;a&gt; &amp; &quot;&apos; &#65;&#x42; &#x1F600;</description>' }));
@@ -88,30 +115,46 @@ describe('entities and DTDs', () => {
 });
 
 describe('bytes that are not a TDL', () => {
-  it('refuses a file over 16 MiB before parsing it', () => {
-    const big = Buffer.alloc(MAX_TDL_BYTES + 1, 0x20);
-    expectCleanRefusal(big, /at most 16777216 bytes/);
-  }, T);
+  it(
+    'refuses a file over 16 MiB before parsing it',
+    () => {
+      const big = Buffer.alloc(MAX_TDL_BYTES + 1, 0x20);
+      expectCleanRefusal(big, /at most 16777216 bytes/);
+    },
+    T,
+  );
 
-  it('handles a 16 MiB file of whitespace inside a command quickly', () => {
-    const pad = ' '.repeat(MAX_TDL_BYTES - 1000);
-    const { template } = parse(tdl({ body: `<commands><command name="c">${pad}x${pad.slice(0, 10)}</command></commands>` }).slice(0, MAX_TDL_BYTES));
-    expect(template.commands[0].content).toBe('x');
-  }, T);
+  it(
+    'handles a 16 MiB file of whitespace inside a command quickly',
+    () => {
+      const pad = ' '.repeat(MAX_TDL_BYTES - 1000);
+      const { template } = parse(tdl({ body: `<commands><command name="c">${pad}x${pad.slice(0, 10)}</command></commands>` }).slice(0, MAX_TDL_BYTES));
+      expect(template.commands[0].content).toBe('x');
+    },
+    T,
+  );
 
-  it('refuses binary garbage with a NUL at its place', () => {
-    const garbage = Buffer.from([0x3c, 0x74, 0x0a, 0x41, 0x00, 0xff, 0xfe, 0x13]);
-    expectCleanRefusal(garbage, /^t\.tdl:2:2: NUL byte: this is binary data, not a TDL$/);
-  }, T);
+  it(
+    'refuses binary garbage with a NUL at its place',
+    () => {
+      const garbage = Buffer.from([0x3c, 0x74, 0x0a, 0x41, 0x00, 0xff, 0xfe, 0x13]);
+      expectCleanRefusal(garbage, /^t\.tdl:2:2: NUL byte: this is binary data, not a TDL$/);
+    },
+    T,
+  );
 
-  it('refuses random bytes without a hang', () => {
-    let seed = 42;
-    const bytes = Buffer.alloc(1 << 20, 0).map(() => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return (seed >> 16) & 0xff || 1;
-    });
-    expectCleanRefusal(bytes, /not UTF-8|control character|root element|text before/);
-  }, T);
+  it(
+    'refuses random bytes without a hang',
+    () => {
+      let seed = 42;
+      const bytes = Buffer.alloc(1 << 20, 0).map(() => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return (seed >> 16) & 0xff || 1;
+      });
+      expectCleanRefusal(bytes, /not UTF-8|control character|root element|text before/);
+    },
+    T,
+  );
 
   it('refuses bytes that are not UTF-8, at their line and column', () => {
     const bytes = Buffer.concat([Buffer.from('<template>\n  <name>ab'), Buffer.from([0xc3, 0x28]), Buffer.from('</name>\n</template>\n')]);
@@ -169,36 +212,62 @@ describe('malformed XML', () => {
     expect(problems).toHaveLength(1);
   });
 
-  it('refuses hostile nesting without recursion', () => {
-    const deep = '<template>' + '<a>'.repeat(200_000) + '</a>'.repeat(200_000) + '</template>';
-    expectCleanRefusal(deep, /nested more than 64 deep/);
-  }, T);
+  it(
+    'refuses hostile nesting without recursion',
+    () => {
+      const deep = '<template>' + '<a>'.repeat(200_000) + '</a>'.repeat(200_000) + '</template>';
+      expectCleanRefusal(deep, /nested more than 64 deep/);
+    },
+    T,
+  );
 
-  it('refuses millions of elements', () => {
-    const many = `<template>${'<a/>'.repeat(1_000_000)}</template>`;
-    expectCleanRefusal(many, /more than 200000 elements/);
-  }, T);
+  it(
+    'refuses millions of elements',
+    () => {
+      const many = `<template>${'<a/>'.repeat(1_000_000)}</template>`;
+      expectCleanRefusal(many, /more than 200000 elements/);
+    },
+    T,
+  );
 
-  it('summarizes thousands of problems after the first ones', () => {
-    const many = tdl({ body: '<bogus/>'.repeat(5_000) });
-    const problems = problemsOf(many);
-    expect(problems).toHaveLength(MAX_REPORTED_PROBLEMS + 1);
-    expect(problems[problems.length - 1]).toBe(`t.tdl: … and ${5_000 - MAX_REPORTED_PROBLEMS} more problems`);
-  }, T);
+  it(
+    'summarizes thousands of problems after the first ones',
+    () => {
+      const many = tdl({ body: '<bogus/>'.repeat(5_000) });
+      const problems = problemsOf(many);
+      expect(problems).toHaveLength(MAX_REPORTED_PROBLEMS + 1);
+      expect(problems[problems.length - 1]).toBe(`t.tdl: … and ${5_000 - MAX_REPORTED_PROBLEMS} more problems`);
+    },
+    T,
+  );
 
-  it('copes with a huge attribute value and a huge base64 file', () => {
-    const long = 'a'.repeat(4_000_000);
-    const { template } = parse(tdl({ body: `<files><file name="/x${long}" type="base64">${'QUJD'.repeat(1_000_000)}</file></files>` }));
-    expect(template.files[0].content).toHaveLength(4_000_000);
-  }, T);
+  it(
+    'copes with a huge attribute value and a huge base64 file',
+    () => {
+      const long = 'a'.repeat(4_000_000);
+      const { template } = parse(tdl({ body: `<files><file name="/x${long}" type="base64">${'QUJD'.repeat(1_000_000)}</file></files>` }));
+      expect(template.files[0].content).toHaveLength(4_000_000);
+    },
+    T,
+  );
 
-  it('locates problems at the end of one 15 MiB line of emoji quickly, in characters', () => {
-    const pad = '😀'.repeat(3_500_000);
-    const problems = problemsOf(`<template><description>${pad}</description>${'<x/>'.repeat(200)}</template>`);
-    expect(problems[2]).toBe(`t.tdl:1:${'<template><description>'.length + 3_500_000 + '</description>'.length + 1}: unexpected element <x> in <template> (allowed here: <name>, <os>, <description>, <packages>, <files>, <commands>, <precommands>, <repositories>, <disk>)`);
-  }, T);
+  it(
+    'locates problems at the end of one 15 MiB line of emoji quickly, in characters',
+    () => {
+      const pad = '😀'.repeat(3_500_000);
+      const problems = problemsOf(`<template><description>${pad}</description>${'<x/>'.repeat(200)}</template>`);
+      expect(problems[2]).toBe(
+        `t.tdl:1:${'<template><description>'.length + 3_500_000 + '</description>'.length + 1}: unexpected element <x> in <template> (allowed here: <name>, <os>, <description>, <packages>, <files>, <commands>, <precommands>, <repositories>, <disk>)`,
+      );
+    },
+    T,
+  );
 
-  it('copes with a long almost-base64 text (no regex blow-up)', () => {
-    expectCleanRefusal(tdl({ body: `<files><file name="/x" type="base64">${'A'.repeat(3_000_000)}!</file></files>` }), /not base64/);
-  }, T);
+  it(
+    'copes with a long almost-base64 text (no regex blow-up)',
+    () => {
+      expectCleanRefusal(tdl({ body: `<files><file name="/x" type="base64">${'A'.repeat(3_000_000)}!</file></files>` }), /not base64/);
+    },
+    T,
+  );
 });

@@ -10,8 +10,7 @@ const isoWith = (inner: string) => `<install type='iso'>
       <iso>file:///example.org/Windows2003.iso</iso>
       ${inner}
     </install>`;
-const windows = (install: string, extra = '') =>
-  tdl({ name: 'windows', os: osElement({ name: 'Windows', version: '2003', arch: 'i386', install, extra }) });
+const windows = (install: string, extra = '') => tdl({ name: 'windows', os: osElement({ name: 'Windows', version: '2003', arch: 'i386', install, extra }) });
 export const repo = (inner: string, attrs = " name='myrepo'") => `<repository${attrs}>${inner}</repository>`;
 const packagesChris = `<packages>
     <package name='chris'>
@@ -29,7 +28,11 @@ const persistedValues = ['No', 'no', 'NO', 'false', 'FALSE', 'False', 'Yes', 'ye
 
 export const cases: [id: string, xml: () => string, valid: boolean][] = [
   ['01-simple-iso', () => tdl({ os: osElement({ install: ISO_INSTALL }) }), true],
-  ['02-simple-url', () => tdl({ os: osElement({ install: `<install type='iso'><iso>http://download.example.org/releases/12/Fedora/x86_64/os/</iso></install>` }) }), true],
+  [
+    '02-simple-url',
+    () => tdl({ os: osElement({ install: `<install type='iso'><iso>http://download.example.org/releases/12/Fedora/x86_64/os/</iso></install>` }) }),
+    true,
+  ],
   ['03-empty-template', () => '<template>\n</template>\n', false],
   ['04-no-os', () => tdl({ name: 'wow', os: null }), false],
   ['05-no-name', () => tdl({ name: null }), false],
@@ -38,16 +41,28 @@ export const cases: [id: string, xml: () => string, valid: boolean][] = [
   ['08-repositories-no-repository', () => withBody('<repositories>\n  </repositories>'), true],
   ['09-os-invalid-arch', () => tdl({ os: osElement({ arch: 'arm' }) }), false],
   ['10-os-invalid-install-type', () => tdl({ os: osElement({ install: URL_INSTALL.replace("type='url'", "type='foo'") }) }), false],
-  ['11-description-packages-repositories', () => withBody(`<description>d</description>\n  <repositories>${repo('<url>http://path/to/my/repo</url>')}</repositories>\n  ${packagesChris}`), true],
+  [
+    '11-description-packages-repositories',
+    () => withBody(`<description>d</description>\n  <repositories>${repo('<url>http://path/to/my/repo</url>')}</repositories>\n  ${packagesChris}`),
+    true,
+  ],
   ['12-os-no-name', () => tdl({ os: osElement({ name: null }) }), false],
   ['13-os-no-version', () => tdl({ os: osElement({ version: null }) }), false],
   ['14-os-no-arch', () => tdl({ os: osElement({ arch: null }) }), false],
   ['15-os-no-install', () => tdl({ os: osElement({ install: null }) }), false],
-  ['16-signed-repository', () => withBody(`<repositories>${repo('<url>http://path/to/my/repo</url><signed>yes</signed>')}</repositories>\n  ${packagesChris}`), true],
+  [
+    '16-signed-repository',
+    () => withBody(`<repositories>${repo('<url>http://path/to/my/repo</url><signed>yes</signed>')}</repositories>\n  ${packagesChris}`),
+    true,
+  ],
   ['17-repo-invalid-signed', () => withBody(`<repositories>${repo('<url>http://path/to/my/repo</url><signed>foo</signed>')}</repositories>`), false],
   ['18-rootpw', () => tdl({ os: osElement({ extra: '<rootpw>foo</rootpw>' }) }), true],
   ['19-key', () => windows(`<install type='iso'><iso>http://example.org/Windows2003.iso</iso></install>`, '<key>1234-456-789</key>'), true],
-  ['20-multiple-install', () => windows(`<install type='iso'><iso>http://example.org/a.iso</iso></install>\n    <install type='iso'><iso>http://example2.org/a.iso</iso></install>`), false],
+  [
+    '20-multiple-install',
+    () => windows(`<install type='iso'><iso>http://example.org/a.iso</iso></install>\n    <install type='iso'><iso>http://example2.org/a.iso</iso></install>`),
+    false,
+  ],
   ['21-missing-install-type', () => windows(`<install><iso>http://example.org/Windows2003.iso</iso></install>`), false],
   ['22-md5sum', () => windows(isoWith('<md5sum>file:///example.org/MD5SUM</md5sum>')), true],
   ['23-sha1sum', () => windows(isoWith('<sha1sum>file:///example.org/SHA1SUM</sha1sum>')), true],
@@ -64,7 +79,11 @@ export const cases: [id: string, xml: () => string, valid: boolean][] = [
   ['34-file-invalid-base64', () => files("<file name='/tmp/foo' type='base64'>BASE64GOBBLEDYGOOK-</file>"), false],
   ['35-repository-no-name', () => withBody(`<repositories>${repo('<url>http://path/to/my/repo</url>', '')}</repositories>`), false],
   ['36-repository-no-url', () => withBody(`<repositories>${repo('\n    ', " name='chris'")}</repositories>`), false],
-  ['37-command', () => commands(`<command name='cmd1'>\necho "hello" > /tmp/foo\n    </command><command name='cmd2'>\necho "there" > /tmp/bar\n    </command>`), true],
+  [
+    '37-command',
+    () => commands(`<command name='cmd1'>\necho "hello" > /tmp/foo\n    </command><command name='cmd2'>\necho "there" > /tmp/bar\n    </command>`),
+    true,
+  ],
   ['38-command-no-name', () => commands(`<command>\necho "hello" > /tmp/foo\n    </command>`), false],
   ['39-command-raw-type', () => commands(`<command name='cmd1' type='raw'>\necho "hello" > /tmp/foo\n    </command>`), true],
   ['40-command-base64-type', () => commands(`<command name='cmd1' type='base64'>ZWNobyAiaGVsbG8iID4gL3RtcC9mb28K</command>`), true],
@@ -75,7 +94,9 @@ export const cases: [id: string, xml: () => string, valid: boolean][] = [
     () =>
       withBody(
         `<repositories>\n    <!-- ways to write a bool -->\n${persistedValues
-          .map((v, i) => `    ${repo(`<url>http://path/to/my/repo-${i + 1}</url><persisted>${v}</persisted>`, ` name='persist-${i + 1}-${i < 6 ? 'false' : 'true'}'`)}`)
+          .map(
+            (v, i) => `    ${repo(`<url>http://path/to/my/repo-${i + 1}</url><persisted>${v}</persisted>`, ` name='persist-${i + 1}-${i < 6 ? 'false' : 'true'}'`)}`,
+          )
           .join('\n')}\n  </repositories>`,
       ),
     true,
@@ -95,9 +116,27 @@ export const cases: [id: string, xml: () => string, valid: boolean][] = [
   ['56-invalid-disk-size', () => disk('10E'), false],
   ['57-invalid-disk-size', () => disk('T10'), false],
   ['58-disk-size-tebibyte-compat', () => disk('10T'), true],
-  ['59-command-sorting', () => commands(`<command name='cmd1' position="1">echo 1</command><command name='cmd2' position="3">echo 3</command><command name='cmd3' position="2">echo 2</command>`), true],
-  ['60-command-mix-positions-and-not', () => commands(`<command name='cmd1' position="1">echo 1</command><command name='cmd2' position="3">echo 3</command><command name='cmd3'>echo x</command>`), false],
-  ['61-command-duplicate-position', () => commands(`<command name='cmd1' position="1">echo 1</command><command name='cmd2' position="3">echo 3</command><command name='cmd3' position="1">echo x</command>`), false],
+  [
+    '59-command-sorting',
+    () =>
+      commands(
+        `<command name='cmd1' position="1">echo 1</command><command name='cmd2' position="3">echo 3</command><command name='cmd3' position="2">echo 2</command>`,
+      ),
+    true,
+  ],
+  [
+    '60-command-mix-positions-and-not',
+    () => commands(`<command name='cmd1' position="1">echo 1</command><command name='cmd2' position="3">echo 3</command><command name='cmd3'>echo x</command>`),
+    false,
+  ],
+  [
+    '61-command-duplicate-position',
+    () =>
+      commands(
+        `<command name='cmd1' position="1">echo 1</command><command name='cmd2' position="3">echo 3</command><command name='cmd3' position="1">echo x</command>`,
+      ),
+    false,
+  ],
   ['62-repository-localhost', () => withBody(`<repositories>${repo('<url>http://localhost/to/my/repo</url><signed>yes</signed>')}</repositories>`), false],
   ['63-disk-size-exbibyte', () => disk('2EiB'), true],
   ['64-disk-size-zettabyte', () => disk('10ZB'), true],
@@ -140,4 +179,3 @@ export const reasons: Record<string, RegExp> = {
   '61-command-duplicate-position': /<command> position 1 is used twice \(first at/,
   '62-repository-localhost': /repository "myrepo" is on localhost: the guest must reach it/,
 };
-

@@ -24,7 +24,10 @@ describe("Oz's TDL suite: ozkit agrees on valid/invalid", () => {
       }
       const problems = problemsOf(xml(), { cwd });
       expect(reasons[id], `a reason for ${id}`).toBeDefined();
-      expect(problems.some((p) => reasons[id].test(p)), problems.join('\n')).toBe(true);
+      expect(
+        problems.some((p) => reasons[id].test(p)),
+        problems.join('\n'),
+      ).toBe(true);
     });
 });
 

@@ -52,7 +52,9 @@ describe('all problems at once, each at its element', () => {
   });
 
   it('counts columns in characters, not bytes', () => {
-    expect(problemsOf(tdl({ name: 'é😀', body: '<déjà/>' }))).toContain('t.tdl:11:3: unexpected element <déjà> in <template> (allowed here: <name>, <os>, <description>, <packages>, <files>, <commands>, <precommands>, <repositories>, <disk>)');
+    expect(problemsOf(tdl({ name: 'é😀', body: '<déjà/>' }))).toContain(
+      't.tdl:11:3: unexpected element <déjà> in <template> (allowed here: <name>, <os>, <description>, <packages>, <files>, <commands>, <precommands>, <repositories>, <disk>)',
+    );
     expect(problemsOf(`<template><name>é😀</name><x/></template>`)[0]).toBe('t.tdl:1:1: <template> has no <os>');
     expect(problemsOf(`<template><name>é😀</name><x/></template>`)[1]).toMatch(/^t\.tdl:1:26: unexpected element <x>/);
   });
@@ -65,7 +67,9 @@ describe('all problems at once, each at its element', () => {
     expect(problemsOf(tdl({ body: '<commands><command name="a" position="1">x</command><command name="b" position="3">y</command></commands>' }))[0]).toMatch(
       /position 3 is out of range: the 2 commands of <commands> must be numbered 1 to 2/,
     );
-    expect(problemsOf(tdl({ body: '<files><file name="/a" type="base64">YWJjZA=</file></files>' }))[0]).toMatch(/base64 content cannot be decoded: it lacks its "=" padding/);
+    expect(problemsOf(tdl({ body: '<files><file name="/a" type="base64">YWJjZA=</file></files>' }))[0]).toMatch(
+      /base64 content cannot be decoded: it lacks its "=" padding/,
+    );
     expect(problemsOf(tdl({ body: '<files><file name="/a" type="base64">YWJjZ</file></files>' }))[0]).toMatch(/5 characters is one more than a multiple of 4/);
     // Python (so Oz) accepts surplus padding: so does ozkit.
     expect(parse(tdl({ body: '<files><file name="/a" type="base64">aGVsbG8==</file></files>' })).template.files[0].content).toBe('aGVsbG8==');
@@ -75,7 +79,9 @@ describe('all problems at once, each at its element', () => {
   });
 
   it('reports one place per command missing a position', () => {
-    const problems = problemsOf(tdl({ body: '<commands>\n<command name="a">x</command>\n<command name="b" position="1">y</command>\n<command name="c">z</command>\n</commands>' }));
+    const problems = problemsOf(
+      tdl({ body: '<commands>\n<command name="a">x</command>\n<command name="b" position="1">y</command>\n<command name="c">z</command>\n</commands>' }),
+    );
     expect(problems).toEqual([
       't.tdl:12:1: <command> has no position, but other commands in <commands> do: give every command a position, or none',
       't.tdl:14:1: <command> has no position, but other commands in <commands> do: give every command a position, or none',
@@ -107,16 +113,20 @@ describe('all problems at once, each at its element', () => {
     ]);
   });
 
-  it('requires whitespace-free values where Oz\'s schema does', () => {
+  it("requires whitespace-free values where Oz's schema does", () => {
     expect(problemsOf(tdl({ os: osElement({ arch: ' x86_64 ' }) }))[0]).toMatch(/<arch> must be one of .* \(without spaces around it\), not " x86_64 "/);
     expect(problemsOf(tdl({ body: '<disk><size>\n  10G\n</size></disk>' }))[0]).toMatch(/no spaces or line breaks around the value/);
   });
 
   it('allows <extras> only with an iso install, and not empty', () => {
-    expect(problemsOf(tdl({ os: osElement({ install: `<install type='url'><url>http://e.org/os/</url><extras><file source="/a" destination="b"/></extras></install>` }) }))[0]).toMatch(
-      /<extras> can only be used with <install type="iso">/,
+    expect(
+      problemsOf(
+        tdl({ os: osElement({ install: `<install type='url'><url>http://e.org/os/</url><extras><file source="/a" destination="b"/></extras></install>` }) }),
+      )[0],
+    ).toMatch(/<extras> can only be used with <install type="iso">/);
+    expect(problemsOf(tdl({ os: osElement({ install: `<install type='iso'><iso>/srv/x.iso</iso><extras/></install>` }) }))[0]).toMatch(
+      /<extras> must list at least one/,
     );
-    expect(problemsOf(tdl({ os: osElement({ install: `<install type='iso'><iso>/srv/x.iso</iso><extras/></install>` }) }))[0]).toMatch(/<extras> must list at least one/);
     expect(problemsOf(tdl({ os: osElement({ install: `<install type='iso'><iso>/srv/x.iso</iso><extras><file source="/a"/></extras></install>` }) }))[0]).toMatch(
       /<file> has no destination attribute/,
     );
@@ -133,7 +143,8 @@ describe('the normalized template', () => {
       <sha256sum>E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855</sha256sum>
       <extras><file source="/srv/ks/extra.cfg" destination="extra.cfg"/><directory source="/srv/rpms" destination="rpms"/></extras>
     </install>`,
-        extra: '<rootpw>s3cret</rootpw><key>KEY-1</key><kernelparam>console=ttyS0</kernelparam><icicle><extra_command>rpm -qa --qf "%{SIGMD5}\\n"</extra_command></icicle>',
+        extra:
+          '<rootpw>s3cret</rootpw><key>KEY-1</key><kernelparam>console=ttyS0</kernelparam><icicle><extra_command>rpm -qa --qf "%{SIGMD5}\\n"</extra_command></icicle>',
       }),
       body: `<description> A test image </description>
   <packages><package name="httpd"/><package name="httpd"><arguments>--nogpg</arguments></package></packages>
@@ -214,8 +225,12 @@ describe('the normalized template', () => {
     expect(problemsOf(tdl({ body: `<files><file name="/x" type="url">file://${dir}/missing.sh</file></files>` }))).toEqual([
       `t.tdl:11:10: <file> content "file://${dir}/missing.sh": ${dir}/missing.sh does not exist`,
     ]);
-    expect(problemsOf(tdl({ body: `<commands><command name="x" type="url">file://${dir}/a%20dir</command></commands>` }))[0]).toContain(`${dir}/a dir is not a regular file`);
-    expect(problemsOf(tdl({ body: `<commands><command name="x" type="url">ftp://example.org/x.sh</command></commands>` }))[0]).toMatch(/must be an http:\/\/, https:\/\/ or file:\/\/ URL/);
+    expect(problemsOf(tdl({ body: `<commands><command name="x" type="url">file://${dir}/a%20dir</command></commands>` }))[0]).toContain(
+      `${dir}/a dir is not a regular file`,
+    );
+    expect(problemsOf(tdl({ body: `<commands><command name="x" type="url">ftp://example.org/x.sh</command></commands>` }))[0]).toMatch(
+      /must be an http:\/\/, https:\/\/ or file:\/\/ URL/,
+    );
   });
 
   it('does not touch the network for http(s) contents', () => {
@@ -225,14 +240,17 @@ describe('the normalized template', () => {
 
   it('refuses loopback repositories in every spelling, including inside a deb line', () => {
     for (const url of ['http://127.0.0.2/r', 'https://user@localhost.localdomain:8443/r', 'http://[::1]/r', 'deb http://LocalHost/debian bookworm main']) {
-      expect(problemsOf(tdl({ body: `<repositories><repository name="r"><url>${url}</url></repository></repositories>` }))[0], url).toMatch(/the guest must reach it/);
+      expect(problemsOf(tdl({ body: `<repositories><repository name="r"><url>${url}</url></repository></repositories>` }))[0], url).toMatch(
+        /the guest must reach it/,
+      );
     }
-    expect(parse(tdl({ body: '<repositories><repository name="r"><url>deb http://10.0.2.2/debian bookworm main</url></repository></repositories>' })).template.repositories[0].url).toBe(
-      'deb http://10.0.2.2/debian bookworm main',
-    );
+    expect(
+      parse(tdl({ body: '<repositories><repository name="r"><url>deb http://10.0.2.2/debian bookworm main</url></repository></repositories>' })).template
+        .repositories[0].url,
+    ).toBe('deb http://10.0.2.2/debian bookworm main');
   });
 
-  it('warns about a url install from the host\'s loopback', () => {
+  it("warns about a url install from the host's loopback", () => {
     const { warnings } = parse(tdl({ os: osElement({ install: `<install type='url'><url>http://127.0.0.1:8000/os/</url></install>` }) }));
     expect(warnings[0].message).toMatch(/the installer runs in the guest, where 127\.0\.0\.1 is the guest itself/);
   });
@@ -262,7 +280,9 @@ describe('the normalized template', () => {
       iso: 'http://download.example.org/Fedora-12-x86_64-DVD.iso',
       extras: [],
     });
-    expect(problemsOf(tdl({ os: osElement({ install: `<install type='iso'><iso>media/x.iso</iso></install>` }) }))[0]).toMatch(/<iso> must be .* or an absolute path/);
+    expect(problemsOf(tdl({ os: osElement({ install: `<install type='iso'><iso>media/x.iso</iso></install>` }) }))[0]).toMatch(
+      /<iso> must be .* or an absolute path/,
+    );
   });
 
   it('refuses a relative guest path for a file', () => {

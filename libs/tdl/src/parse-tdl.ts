@@ -54,7 +54,9 @@ export function parseTdl(bytes: Uint8Array, options: ParseTdlOptions): ParsedTdl
     source = decodeSource(bytes);
   } catch (error) {
     if (error instanceof SourceDecodeError)
-      throw new OzkitErrorList([locatedError(error.message, { file: label, ...(error.position ? { line: error.position.line, column: error.position.column } : {}) })]);
+      throw new OzkitErrorList([
+        locatedError(error.message, { file: label, ...(error.position ? { line: error.position.line, column: error.position.column } : {}) }),
+      ]);
     throw error;
   }
   let root: XmlElement;
@@ -101,16 +103,14 @@ class TemplateReader {
       p.error(root.offset, `the root element must be <template>, not <${root.name}>`);
       return undefined;
     }
-    if (root.namespace)
-      p.error(root.offset, `<template> must not be in a namespace (xmlns=${quote(root.namespace)})`);
+    if (root.namespace) p.error(root.offset, `<template> must not be in a namespace (xmlns=${quote(root.namespace)})`);
     const attrs = attributesOf(root, ['version'], [], p);
     const versionAttr = attrs.get('version');
     let version: string | undefined;
     if (versionAttr) {
       // The schema compares the value as an XML token: surrounding spaces do not count.
       version = versionAttr.value.trim();
-      if (version !== TDL_VERSION)
-        p.error(versionAttr.offset, `TDL version ${quote(versionAttr.value)} is not supported: this ozkit reads version ${TDL_VERSION}`);
+      if (version !== TDL_VERSION) p.error(versionAttr.offset, `TDL version ${quote(versionAttr.value)} is not supported: this ozkit reads version ${TDL_VERSION}`);
     }
     const kids = childrenByName(
       root,
@@ -206,8 +206,7 @@ class TemplateReader {
       const extraCommand = this.optionalText(first(icicleKids, 'extra_command'));
       if (extraCommand !== undefined) icicle = { extraCommand };
     }
-    if (name && /^windows/i.test(name) && key === undefined)
-      p.warn(el.offset, 'Windows installs need a product <key> (Oz refuses them without one)');
+    if (name && /^windows/i.test(name) && key === undefined) p.warn(el.offset, 'Windows installs need a product <key> (Oz refuses them without one)');
     if ((arch === 'ppc64' || arch === 'ppc64le') && install?.type === 'iso')
       p.warn(installEl!.offset, `${arch} guests install from a url (Oz refuses iso installs for them)`);
     if (!install) return undefined;
@@ -284,7 +283,11 @@ class TemplateReader {
     const given = (['md5', 'sha1', 'sha256'] as ChecksumKind[]).filter((k) => kids.has(`${k}sum`));
     const sums = given.map((k) => first(kids, `${k}sum`)!).sort((a, b) => a.offset - b.offset);
     if (sums.length > 1)
-      for (const extra of sums.slice(1)) p.error(extra.offset, `<${extra.name}>: only one of <md5sum>, <sha1sum> and <sha256sum> may be given (first: <${sums[0].name}> at ${p.where(sums[0].offset)})`);
+      for (const extra of sums.slice(1))
+        p.error(
+          extra.offset,
+          `<${extra.name}>: only one of <md5sum>, <sha1sum> and <sha256sum> may be given (first: <${sums[0].name}> at ${p.where(sums[0].offset)})`,
+        );
     else if (sums.length === 1) {
       const sumEl = sums[0];
       const kind = given[0];
@@ -352,7 +355,12 @@ class TemplateReader {
       const file = this.optionalText(first(inner, 'file'));
       const args = this.optionalText(first(inner, 'arguments'));
       if (name)
-        out.push({ name, ...(repository !== undefined ? { repository } : {}), ...(file !== undefined ? { file } : {}), ...(args !== undefined ? { arguments: args } : {}) });
+        out.push({
+          name,
+          ...(repository !== undefined ? { repository } : {}),
+          ...(file !== undefined ? { file } : {}),
+          ...(args !== undefined ? { arguments: args } : {}),
+        });
     }
     return out;
   }
@@ -373,7 +381,10 @@ class TemplateReader {
       if (url !== undefined && urlEl)
         for (const host of urlHosts(url))
           if (isLoopbackHost(host)) {
-            p.error(urlEl.offset, `repository ${quote(name ?? '')} is on ${host}: the guest must reach it, and there ${host} is the guest itself (under QEMU user networking the host is 10.0.2.2)`);
+            p.error(
+              urlEl.offset,
+              `repository ${quote(name ?? '')} is on ${host}: the guest must reach it, and there ${host} is the guest itself (under QEMU user networking the host is 10.0.2.2)`,
+            );
             break;
           }
       const signed = this.bool(first(inner, 'signed'), false);
@@ -413,8 +424,7 @@ class TemplateReader {
       const attrs = attributesOf(item, ['name', 'type'], ['name'], p);
       const name = attrs.get('name')?.value;
       const content = readContent(item, attrs.get('type'), false, this.problems, this.ctx);
-      if (name !== undefined && !name.startsWith('/'))
-        p.error(attrs.get('name')!.offset, `<file> name must be an absolute path in the guest, not ${quote(name)}`);
+      if (name !== undefined && !name.startsWith('/')) p.error(attrs.get('name')!.offset, `<file> name must be an absolute path in the guest, not ${quote(name)}`);
       if (name === undefined || !name.startsWith('/') || !content) continue;
       const file = { name, ...content };
       const earlier = byName.get(name);
@@ -440,8 +450,7 @@ class TemplateReader {
       let position: number | undefined;
       if (positionAttr) {
         const raw = positionAttr.value;
-        if (!/^[0-9]+$/.test(raw))
-          p.error(positionAttr.offset, `<command> position must be a whole number from 1 up, not ${quote(raw)}`);
+        if (!/^[0-9]+$/.test(raw)) p.error(positionAttr.offset, `<command> position must be a whole number from 1 up, not ${quote(raw)}`);
         else position = raw.length > 15 ? Number.MAX_SAFE_INTEGER : Number(raw);
       }
       parsed.push({
@@ -464,7 +473,10 @@ class TemplateReader {
         if (earlier !== undefined) p.error(c.offset, `<command> position ${c.position} is used twice (first at ${p.where(earlier)})`);
         else seen.set(c.position, c.offset);
         if (c.position < 1 || c.position > n)
-          p.error(c.offset, `<command> position ${c.position} is out of range: the ${n} command${n === 1 ? '' : 's'} of <${el.name}> must be numbered 1 to ${n}, without gaps`);
+          p.error(
+            c.offset,
+            `<command> position ${c.position} is out of range: the ${n} command${n === 1 ? '' : 's'} of <${el.name}> must be numbered 1 to ${n}, without gaps`,
+          );
       }
     }
     const commands = parsed.map((c) => c.command).filter((c): c is TemplateCommand => c !== undefined);
@@ -490,8 +502,7 @@ class TemplateReader {
       p.error(sizeEl.offset, parsed.message);
       return DEFAULT_DISK_BYTES;
     }
-    if (parsed.bytes > MAX_QEMU_DISK_BYTES)
-      p.warn(sizeEl.offset, `disk size ${parsed.bytes} bytes is more than QEMU can create (8 EiB): guest-install will fail`);
+    if (parsed.bytes > MAX_QEMU_DISK_BYTES) p.warn(sizeEl.offset, `disk size ${parsed.bytes} bytes is more than QEMU can create (8 EiB): guest-install will fail`);
     return Number(parsed.bytes);
   }
 }

@@ -52,8 +52,7 @@ export class ProblemCollector {
     const all = sorted(this.errors);
     const shown = all.slice(0, MAX_REPORTED_PROBLEMS);
     const errors = shown.map((e) => locatedError(e.message, this.location(e.offset)));
-    if (all.length > shown.length)
-      errors.push(new OzkitError('BAD_TDL', formatLocated(`… and ${all.length - shown.length} more problems`, { file: this.file })));
+    if (all.length > shown.length) errors.push(new OzkitError('BAD_TDL', formatLocated(`… and ${all.length - shown.length} more problems`, { file: this.file })));
     return new OzkitErrorList(errors);
   }
 }
@@ -63,5 +62,8 @@ export function locatedError(message: string, location: SourceLocation): OzkitEr
 }
 
 function sorted<T extends { offset: number }>(items: T[]): T[] {
-  return items.map((item, index) => ({ item, index })).sort((a, b) => a.item.offset - b.item.offset || a.index - b.index).map((x) => x.item);
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => a.item.offset - b.item.offset || a.index - b.index)
+    .map((x) => x.item);
 }

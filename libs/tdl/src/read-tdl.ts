@@ -16,8 +16,7 @@ export async function readTdlBytes(path: string, cwd = process.cwd()): Promise<{
     handle = await open(absolute, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new OzkitError('INPUT_MISSING', `${path}: no such file`, { hint: 'check the path of the TDL' });
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new OzkitError('INPUT_MISSING', `${path}: no such file`, { hint: 'check the path of the TDL' });
     throw new OzkitError('IO', `${path}: cannot open: ${code ?? (error as Error).message}`);
   }
   try {

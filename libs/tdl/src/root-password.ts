@@ -30,7 +30,10 @@ export async function readRootPassword(template: Template): Promise<string | und
     throw new OzkitError('BAD_TDL', `${ref.file}: no longer a readable TDL`, { hint: 'run the pipeline again from tdl-validate' });
   }
   const rootpw = child(child(root, 'os'), 'rootpw');
-  const text = rootpw?.children.map((c) => (c.kind === 'text' ? c.text : '')).join('').trim();
+  const text = rootpw?.children
+    .map((c) => (c.kind === 'text' ? c.text : ''))
+    .join('')
+    .trim();
   if (!text) throw new OzkitError('BAD_TDL', `${ref.file}: no <rootpw> where tdl-validate found one`);
   return text;
 }

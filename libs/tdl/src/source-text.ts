@@ -98,8 +98,7 @@ export class SourceDecodeError extends Error {
  * sequences, and CRLF / CR line ends turned into LF the way an XML parser must.
  */
 export function decodeSource(bytes: Uint8Array): SourceText {
-  if (bytes.length > MAX_TDL_BYTES)
-    throw new SourceDecodeError(`file is ${bytes.length} bytes; a TDL may be at most ${MAX_TDL_BYTES} bytes (16 MiB)`, undefined);
+  if (bytes.length > MAX_TDL_BYTES) throw new SourceDecodeError(`file is ${bytes.length} bytes; a TDL may be at most ${MAX_TDL_BYTES} bytes (16 MiB)`, undefined);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
     throw new SourceDecodeError('UTF-16 text is not supported: save the TDL as UTF-8', { line: 1, column: 1 });
   let start = 0;

@@ -20,8 +20,7 @@ export interface OsParts {
 }
 
 export function osElement(parts: OsParts = {}): string {
-  const line = (tag: string, value: string | null | undefined, fallback: string) =>
-    value === null ? '' : `\n    <${tag}>${value ?? fallback}</${tag}>`;
+  const line = (tag: string, value: string | null | undefined, fallback: string) => (value === null ? '' : `\n    <${tag}>${value ?? fallback}</${tag}>`);
   const install = parts.install === null ? '' : `\n    ${parts.install ?? URL_INSTALL}`;
   return `<os>${line('name', parts.name, 'Fedora')}${line('version', parts.version, '12')}${line('arch', parts.arch, 'x86_64')}${install}${parts.extra ? `\n    ${parts.extra}` : ''}
   </os>`;

@@ -37,7 +37,8 @@ export const MAX_DEPTH = 64;
 /** More elements than this are refused for the same reason. */
 export const MAX_ELEMENTS = 200_000;
 
-const NAME_START = 'A-Za-z_:\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const NAME_START =
+  'A-Za-z_:\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 const NAME_CHAR = NAME_START + '\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040';
 // XML's NameStartChar includes U+200C-U+200D (ZWNJ, ZWJ) as a range, not as a joined sequence.
 // eslint-disable-next-line no-misleading-character-class
@@ -112,7 +113,12 @@ class XmlReader {
       if (this.i >= this.s.length) break;
       if (this.startsWith('<!--')) this.comment();
       else if (this.startsWith('<?')) this.processingInstruction();
-      else this.fail(this.startsWith('<') && !this.startsWith('<!') && !this.startsWith('</') ? 'a second root element: a TDL has one <template>' : 'content after the root element');
+      else
+        this.fail(
+          this.startsWith('<') && !this.startsWith('<!') && !this.startsWith('</')
+            ? 'a second root element: a TDL has one <template>'
+            : 'content after the root element',
+        );
     }
     return root;
   }
@@ -125,8 +131,7 @@ class XmlReader {
     if (!version) this.fail('the <?xml … ?> declaration has no version');
     if (version[2] !== '1.0') this.fail(`XML version ${version[2]} is not supported (use 1.0)`, version.index);
     const encoding = /\bencoding\s*=\s*(["'])([^"']*)\1/.exec(decl);
-    if (encoding && !/^(utf-?8|us-ascii|ascii)$/i.test(encoding[2]))
-      this.fail(`encoding "${encoding[2]}" is not supported: save the TDL as UTF-8`, encoding.index);
+    if (encoding && !/^(utf-?8|us-ascii|ascii)$/i.test(encoding[2])) this.fail(`encoding "${encoding[2]}" is not supported: save the TDL as UTF-8`, encoding.index);
     this.i = end + 2;
   }
 
@@ -159,8 +164,7 @@ class XmlReader {
       this.i++;
       return;
     }
-    if (this.startsWith('['))
-      this.fail('DTD declarations (<!DOCTYPE … [ … ]>) are refused: ozkit expands no entities and loads no external files', start);
+    if (this.startsWith('[')) this.fail('DTD declarations (<!DOCTYPE … [ … ]>) are refused: ozkit expands no entities and loads no external files', start);
     if (this.startsWith('SYSTEM') || this.startsWith('PUBLIC'))
       this.fail('an external DTD (<!DOCTYPE … SYSTEM/PUBLIC …>) is refused: ozkit loads no external files', start);
     this.fail('malformed <!DOCTYPE>', start);
@@ -292,8 +296,7 @@ class XmlReader {
         out += ch;
       } else {
         const value = PREDEFINED[body];
-        if (value === undefined)
-          this.fail(`undefined entity &${body};: only &lt; &gt; &amp; &quot; &apos; and character references are allowed`, offset + amp);
+        if (value === undefined) this.fail(`undefined entity &${body};: only &lt; &gt; &amp; &quot; &apos; and character references are allowed`, offset + amp);
         out += value;
       }
       from = semi + 1;

@@ -15,11 +15,7 @@ export interface ChildRule {
 }
 
 /** Groups an element's children by name, reporting unknown, duplicate and missing ones, and stray text. */
-export function childrenByName(
-  el: XmlElement,
-  rules: Record<string, ChildRule>,
-  problems: ProblemCollector,
-): Map<string, XmlElement[]> {
+export function childrenByName(el: XmlElement, rules: Record<string, ChildRule>, problems: ProblemCollector): Map<string, XmlElement[]> {
   const groups = new Map<string, XmlElement[]>();
   for (const child of el.children) {
     if (child.kind === 'text') {
@@ -37,8 +33,7 @@ export function childrenByName(
     group.push(child);
     groups.set(child.name, group);
   }
-  for (const [name, rule] of Object.entries(rules))
-    if (rule.required && !groups.has(name)) problems.error(el.offset, `<${el.name}> has no <${name}>`);
+  for (const [name, rule] of Object.entries(rules)) if (rule.required && !groups.has(name)) problems.error(el.offset, `<${el.name}> has no <${name}>`);
   return groups;
 }
 
@@ -70,8 +65,7 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[b.length];
@@ -89,12 +83,7 @@ export function textOf(el: XmlElement, problems: ProblemCollector): string {
 }
 
 /** Checks an element's attributes: unknown ones and missing required ones are reported. */
-export function attributesOf(
-  el: XmlElement,
-  allowed: string[],
-  required: string[],
-  problems: ProblemCollector,
-): Map<string, XmlAttribute> {
+export function attributesOf(el: XmlElement, allowed: string[], required: string[], problems: ProblemCollector): Map<string, XmlAttribute> {
   const map = new Map<string, XmlAttribute>();
   for (const a of el.attributes) {
     if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) continue;

@@ -88,7 +88,11 @@ function whyStopWaiting(guest: WatchedGuest): OzkitError | undefined {
     return new OzkitError('QEMU_CRASHED', `the guest stopped before SSH answered (${vm.hypervisor} ${how})`, { details: { stderr: vm.hypervisorOutput } });
   }
   const trouble = guest.trouble;
-  if (trouble) return new OzkitError('GUEST_PANIC', `the guest failed to boot: ${trouble.line}`, { ...(trouble.hint ? { hint: trouble.hint } : {}), details: { trouble: trouble.kind } });
+  if (trouble)
+    return new OzkitError('GUEST_PANIC', `the guest failed to boot: ${trouble.line}`, {
+      ...(trouble.hint ? { hint: trouble.hint } : {}),
+      details: { trouble: trouble.kind },
+    });
   return undefined;
 }
 

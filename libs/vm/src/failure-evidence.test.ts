@@ -15,7 +15,11 @@ describe('failure evidence', () => {
   test('formatted: the console file, its last non-empty lines, the screenshot', () => {
     expect(formatEvidence(evidence)).toEqual(['console tail (/w/customize-console.log):', '  | one', '  | two', 'screenshot: /w/shot.png']);
     expect(formatEvidence({ ...evidence, consoleTail: Array.from({ length: 30 }, (_, i) => `l${i}`) }, 3)).toEqual([
-      'console tail (/w/customize-console.log):', '  | l27', '  | l28', '  | l29', 'screenshot: /w/shot.png',
+      'console tail (/w/customize-console.log):',
+      '  | l27',
+      '  | l28',
+      '  | l29',
+      'screenshot: /w/shot.png',
     ]);
   });
 

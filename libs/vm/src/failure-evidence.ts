@@ -3,17 +3,7 @@ import { FailureWithEvidence } from '@ozkit/build-document';
 
 /** Why a run with a guest failed, in the words of the document's `failure.reason`. */
 export type FailureReason =
-  | 'timeout'
-  | 'inactivity'
-  | 'crash'
-  | 'panic'
-  | 'no-boot'
-  | 'ssh-refused'
-  | 'no-marker'
-  | 'answer-failed'
-  | 'step-failed'
-  | 'interrupted'
-  | 'error';
+  'timeout' | 'inactivity' | 'crash' | 'panic' | 'no-boot' | 'ssh-refused' | 'no-marker' | 'answer-failed' | 'step-failed' | 'interrupted' | 'error';
 
 /** One reading of an activity watchdog (what `failure.watchdog` holds). */
 export interface ActivitySample {
@@ -49,7 +39,12 @@ export interface FailureEvidence {
 export class GuestFailure extends FailureWithEvidence {
   declare readonly evidence: FailureEvidence;
 
-  constructor(code: ErrorCode, message: string, evidence: FailureEvidence, options: { hint?: string; exitCode?: ExitCodeValue; cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    evidence: FailureEvidence,
+    options: { hint?: string; exitCode?: ExitCodeValue; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(code, message, evidence, {
       ...(options.hint !== undefined ? { hint: options.hint } : {}),
       ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),

@@ -1,7 +1,17 @@
 import type { Logger } from '@ozkit/log';
 import { QemuVm, findFreePort, probeAccel, requireQemuImg, requireQemuSystem, type VmOptions } from '@ozkit/qemu';
 import type { QmpEvent } from '@ozkit/qmp';
-import { DEFAULT_NIC_MODEL, type AccelChoice, type GuestDescription, type GuestEvent, type GuestExit, type GuestStats, type RunningGuest, type ShutdownReason, type VmBackend } from './vm-backend.js';
+import {
+  DEFAULT_NIC_MODEL,
+  type AccelChoice,
+  type GuestDescription,
+  type GuestEvent,
+  type GuestExit,
+  type GuestStats,
+  type RunningGuest,
+  type ShutdownReason,
+  type VmBackend,
+} from './vm-backend.js';
 
 /** How long a QMP socket may take to deliver its last events after QEMU exited. */
 const LAST_EVENTS_MS = 2000;

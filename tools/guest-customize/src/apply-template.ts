@@ -38,6 +38,9 @@ async function uploadFiles(run: TemplateRun, files: CustomizeInputs['files'], al
 async function removeTransientRepositories(run: TemplateRun, repositories: RepositoryPlan[]): Promise<void> {
   const removal = removalCommand(run.packageManager, repositories);
   if (!removal) return;
-  const names = repositories.filter((r) => !r.persisted).map((r) => r.name).join(' ');
+  const names = repositories
+    .filter((r) => !r.persisted)
+    .map((r) => r.name)
+    .join(' ');
   await timedStep(run, 'remove-repositories', names, async () => (await run.runner.run('remove repositories (persisted=no)', removal)).exitCode ?? undefined);
 }

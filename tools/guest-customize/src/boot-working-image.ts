@@ -10,7 +10,13 @@ import type { WorkingImage } from './working-image.js';
  * says otherwise), a loopback port forwarded to the guest's port 22, and waits for the SSH
  * login. A failure carries the console tail and a screenshot; the guest is then already ended.
  */
-export async function bootWorkingImage(inputs: CustomizeInputs, image: WorkingImage, runDir: string, hostKeys: HostKeyPin, options: CustomizeOptions): Promise<SshGuest> {
+export async function bootWorkingImage(
+  inputs: CustomizeInputs,
+  image: WorkingImage,
+  runDir: string,
+  hostKeys: HostKeyPin,
+  options: CustomizeOptions,
+): Promise<SshGuest> {
   const { settings, logger, signal } = options;
   const { template, disk, workdir } = inputs;
   const accel = settings.accel === 'auto' ? disk.accel : settings.accel;

@@ -12,7 +12,12 @@ const inventory = (packages: { name: string; status?: string }[]): Inventory => 
 
 describe('image properties and the openstack line', () => {
   it('come from the guest, the disk, the machine and the packages', () => {
-    const props = imagePropertiesFor({ template, disk, guest: { id: 'debian', versionId: '12' }, inventory: inventory([{ name: 'qemu-guest-agent', status: 'ii' }]) });
+    const props = imagePropertiesFor({
+      template,
+      disk,
+      guest: { id: 'debian', versionId: '12' },
+      inventory: inventory([{ name: 'qemu-guest-agent', status: 'ii' }]),
+    });
     expect(props).toEqual({
       os_distro: 'debian',
       os_version: '12',

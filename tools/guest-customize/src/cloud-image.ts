@@ -13,12 +13,7 @@ function installed(inventory: Inventory, name: string): boolean {
 }
 
 /** The image's OpenStack properties from what this build saw: the guest's os-release, the disk, the machine it ran on, the packages. */
-export function imagePropertiesFor(facts: {
-  template: Template;
-  disk: Disk;
-  guest: { id: string; versionId?: string };
-  inventory: Inventory;
-}): ImageProperties {
+export function imagePropertiesFor(facts: { template: Template; disk: Disk; guest: { id: string; versionId?: string }; inventory: Inventory }): ImageProperties {
   const arch = facts.template.os.arch;
   return openstackImageProperties({
     osReleaseId: facts.guest.id,

@@ -17,7 +17,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
 writeFileSync(join(dir, 'disk.qcow2'), 'not really a disk');
 
-const settings: CustomizeSettings = { timeoutBoot: 60, timeoutShutdown: 30, cpus: 1, memoryMiB: 512, accel: 'tcg', cacheDir: join(dir, 'cache'), offline: true, connect: undefined, virtType: undefined, pool: 'default', bridgeName: undefined };
+const settings: CustomizeSettings = {
+  timeoutBoot: 60,
+  timeoutShutdown: 30,
+  cpus: 1,
+  memoryMiB: 512,
+  accel: 'tcg',
+  cacheDir: join(dir, 'cache'),
+  offline: true,
+  connect: undefined,
+  virtType: undefined,
+  pool: 'default',
+  bridgeName: undefined,
+};
 
 function doc(template: Partial<Template> = {}, extra: Partial<BuildDocument> = {}): BuildDocument {
   return {
@@ -51,7 +63,11 @@ function doc(template: Partial<Template> = {}, extra: Partial<BuildDocument> = {
   };
 }
 
-const fail = (d: BuildDocument, more = {}) => customizeGuest(d, { settings, logger: silentLogger(), ...more }).then(() => undefined, (e: OzkitError) => e);
+const fail = (d: BuildDocument, more = {}) =>
+  customizeGuest(d, { settings, logger: silentLogger(), ...more }).then(
+    () => undefined,
+    (e: OzkitError) => e,
+  );
 
 describe('customizeGuest input checks (no VM)', () => {
   it('needs the disk from guest-install', async () => {

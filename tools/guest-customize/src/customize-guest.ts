@@ -18,7 +18,8 @@ import { takeInventory } from './take-inventory.js';
 import type { TemplateRun } from './template-run.js';
 import { copyInstalledDisk, finishImage } from './working-image.js';
 
-export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat'>> & Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
+export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat'>> &
+  Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
 
 export interface CustomizeOptions {
   settings: CustomizeSettings;
@@ -63,7 +64,9 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   const { template, workdir } = inputs;
   const phases = new PhaseClock(logger);
   const outputFormat = options.outputFormat ?? settings.outputFormat;
-  const image = await phases.run('image-copy', () => copyInstalledDisk(inputs.disk, { workdir, name: template.name, output: options.output, compress: options.compress, outputFormat }, logger, signal));
+  const image = await phases.run('image-copy', () =>
+    copyInstalledDisk(inputs.disk, { workdir, name: template.name, output: options.output, compress: options.compress, outputFormat }, logger, signal),
+  );
 
   const runDir = await mkdtemp(join(workdir, '.customize-run-'));
   const hostKeys = new HostKeyPin();

@@ -43,7 +43,7 @@ export async function readCustomizeInputs(doc: BuildDocument, options: Customize
   const workdir = requireKey(doc, 'workdir', 'tdl-validate');
   if (doc.answer?.sshd === false)
     throw new OzkitError('BAD_ANSWER_FILE', `the answer file ${doc.answer.path} leaves the installed system without sshd, so guest-customize cannot log in`, {
-      hint: 'install and enable openssh-server in the answer file (ks-render\'s default answer files do)',
+      hint: "install and enable openssh-server in the answer file (ks-render's default answer files do)",
     });
   const keyPath = options.privateKey ?? disk.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
   if (!keyPath)
@@ -57,7 +57,10 @@ export async function readCustomizeInputs(doc: BuildDocument, options: Customize
   const buildPublicKey = seal ? await readPublicKey(publicKeyPath) : '';
 
   const fetchOptions: FetchOptions = { cacheDir: cacheArea(settings, 'customize-downloads'), offline: settings.offline, signal };
-  const scripts = [...(await prepareScripts('precommands', template.precommands ?? [], fetchOptions)), ...(await prepareScripts('commands', template.commands ?? [], fetchOptions))];
+  const scripts = [
+    ...(await prepareScripts('precommands', template.precommands ?? [], fetchOptions)),
+    ...(await prepareScripts('commands', template.commands ?? [], fetchOptions)),
+  ];
   const files: CustomizeInputs['files'] = [];
   for (const file of template.files ?? []) {
     const label = `file ${file.name}`;
@@ -82,6 +85,9 @@ async function readPublicKey(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (error) {
-    throw new OzkitError('INPUT_MISSING', `${path}: cannot read the build public key (needed to remove it when sealing): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new OzkitError(
+      'INPUT_MISSING',
+      `${path}: cannot read the build public key (needed to remove it when sealing): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }

@@ -74,8 +74,22 @@ export function debianTestDisk(): DebianTestDisk {
   chmodSync(join(root, 'root/.ssh/authorized_keys'), 0o600);
   // apt inside the guest should not wait on a stale list from build time.
   const boot = readdirSync(join(root, 'boot'));
-  copyFileSync(join(root, 'boot', boot.find((f) => f.startsWith('vmlinuz-'))!), join(tmp, 'vmlinuz'));
-  copyFileSync(join(root, 'boot', boot.find((f) => f.startsWith('initrd.img-'))!), join(tmp, 'initrd.img'));
+  copyFileSync(
+    join(
+      root,
+      'boot',
+      boot.find((f) => f.startsWith('vmlinuz-'))!,
+    ),
+    join(tmp, 'vmlinuz'),
+  );
+  copyFileSync(
+    join(
+      root,
+      'boot',
+      boot.find((f) => f.startsWith('initrd.img-'))!,
+    ),
+    join(tmp, 'initrd.img'),
+  );
   const raw = join(tmp, 'root.raw');
   execFileSync('mke2fs', ['-q', '-t', 'ext4', '-L', 'root', '-d', root, raw, '4G']);
   execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(tmp, 'debian12.qcow2')]);

@@ -16,7 +16,12 @@ const logger = new Logger({ tool: 'guest-customize', stream: { write: (t: string
 
 beforeAll(async () => {
   sshd = await startSshd();
-  session = await SshSession.connect({ host: '127.0.0.1', port: sshd.port, privateKey: await loadPrivateKey(sshd.clientKey.privateKey), hostKeys: new HostKeyPin() });
+  session = await SshSession.connect({
+    host: '127.0.0.1',
+    port: sshd.port,
+    privateKey: await loadPrivateKey(sshd.clientKey.privateKey),
+    hostKeys: new HostKeyPin(),
+  });
 });
 afterAll(async () => {
   await session?.close();

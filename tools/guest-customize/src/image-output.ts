@@ -38,7 +38,11 @@ export function partialPath(path: string): string {
 export async function makeWorkingCopy(source: { path: string; format: ImageFormat }, target: string, format: ImageFormat, signal?: AbortSignal): Promise<void> {
   await rm(target, { force: true });
   try {
-    await qemuImg(['convert', '-f', source.format, '-O', format, ...(format === 'qcow2' ? ['-o', 'cluster_size=65536'] : []), source.path, target], `copying ${source.path}`, signal);
+    await qemuImg(
+      ['convert', '-f', source.format, '-O', format, ...(format === 'qcow2' ? ['-o', 'cluster_size=65536'] : []), source.path, target],
+      `copying ${source.path}`,
+      signal,
+    );
   } catch (error) {
     await rm(target, { force: true });
     throw error;
@@ -60,7 +64,14 @@ export async function writeOutputImage(
   const tmp = join(dirname(output), `.${basename(output)}.converting`);
   const what = `${conversion.compressFlag ? 'compressing' : 'converting'} ${source.path} to ${conversion.format}`;
   const progress = new ProgressBar(logger, { label: conversion.compressFlag ? 'compressing' : `converting to ${conversion.format}`, verb: 'written' });
-  const poll = setInterval(() => void allocatedBytes(tmp).then((n) => progress.update(n), () => undefined), 1000);
+  const poll = setInterval(
+    () =>
+      void allocatedBytes(tmp).then(
+        (n) => progress.update(n),
+        () => undefined,
+      ),
+    1000,
+  );
   try {
     await rm(tmp, { force: true });
     for (const args of conversionCommands(conversion, source, tmp)) await qemuImg(args, what, signal);

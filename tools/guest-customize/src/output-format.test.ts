@@ -14,7 +14,9 @@ const source = { path: '/w/img.qcow2', format: 'qcow2' as const };
 describe('conversionFor: the qemu-img options each target needs', () => {
   it('vmdk is streamOptimized (vSphere, OVA), compressed by its nature', () => {
     const c = conversionFor('vmdk', false, 4 * 1024 * MiB);
-    expect(conversionCommands(c, source, '/w/out.vmdk')).toEqual([['convert', '-f', 'qcow2', '-O', 'vmdk', '-o', 'subformat=streamOptimized', '/w/img.qcow2', '/w/out.vmdk']]);
+    expect(conversionCommands(c, source, '/w/out.vmdk')).toEqual([
+      ['convert', '-f', 'qcow2', '-O', 'vmdk', '-o', 'subformat=streamOptimized', '/w/img.qcow2', '/w/out.vmdk'],
+    ]);
     expect(c).toMatchObject({ subformat: 'streamOptimized', compressed: true, checkable: true });
     expect(conversionFor('vmdk', true, MiB)).toMatchObject({ compressFlag: true, compressed: true });
     expect(conversionFor('vmdk', true, MiB).compressionRefused).toBeUndefined();
@@ -33,7 +35,18 @@ describe('conversionFor: the qemu-img options each target needs', () => {
   });
 
   it('--compress is qemu-img convert -c for qcow2, and refused (with a reason) where the format cannot', () => {
-    expect(conversionCommands(conversionFor('qcow2', true, MiB), source, '/o')[0]).toEqual(['convert', '-c', '-f', 'qcow2', '-O', 'qcow2', '-o', 'cluster_size=65536', '/w/img.qcow2', '/o']);
+    expect(conversionCommands(conversionFor('qcow2', true, MiB), source, '/o')[0]).toEqual([
+      'convert',
+      '-c',
+      '-f',
+      'qcow2',
+      '-O',
+      'qcow2',
+      '-o',
+      'cluster_size=65536',
+      '/w/img.qcow2',
+      '/o',
+    ]);
     expect(conversionFor('qcow2', false, MiB).compressFlag).toBe(false);
     for (const format of ['raw', 'vhdx', 'vpc'] as const) {
       const c = conversionFor(format, true, MiB);
@@ -53,10 +66,20 @@ describe('conversionFor: the qemu-img options each target needs', () => {
 
   it('finds a result that is not what was asked for', () => {
     const vmdk = conversionFor('vmdk', false, 8 * MiB);
-    expect(conversionProblems(vmdk, { format: 'vmdk', 'virtual-size': 8 * MiB, 'format-specific': { type: 'vmdk', data: { 'create-type': 'streamOptimized' } } }, 8 * MiB)).toEqual([]);
-    expect(conversionProblems(vmdk, { format: 'vmdk', 'virtual-size': 8 * MiB, 'format-specific': { type: 'vmdk', data: { 'create-type': 'monolithicSparse' } } }, 8 * MiB)).toEqual([
-      'vmdk create-type monolithicSparse, expected streamOptimized',
-    ]);
+    expect(
+      conversionProblems(
+        vmdk,
+        { format: 'vmdk', 'virtual-size': 8 * MiB, 'format-specific': { type: 'vmdk', data: { 'create-type': 'streamOptimized' } } },
+        8 * MiB,
+      ),
+    ).toEqual([]);
+    expect(
+      conversionProblems(
+        vmdk,
+        { format: 'vmdk', 'virtual-size': 8 * MiB, 'format-specific': { type: 'vmdk', data: { 'create-type': 'monolithicSparse' } } },
+        8 * MiB,
+      ),
+    ).toEqual(['vmdk create-type monolithicSparse, expected streamOptimized']);
     expect(conversionProblems(conversionFor('vpc', false, 8 * MiB + 5), { format: 'vpc', 'virtual-size': 8 * MiB + 512 }, 8 * MiB + 5)[0]).toMatch(/virtual size/);
     expect(conversionProblems(conversionFor('vhdx', false, 8 * MiB), { format: 'raw', 'virtual-size': 4 * MiB }, 8 * MiB)).toHaveLength(2);
   });
@@ -110,9 +133,9 @@ describe('writeOutputImage with the real qemu-img', () => {
 
   it('leaves nothing behind when qemu-img fails', async () => {
     const out = join(dir, 'broken.vmdk');
-    await expect(writeOutputImage({ path: join(dir, 'missing.qcow2'), format: 'qcow2', virtualSize: size }, out, conversionFor('vmdk', false, size), silentLogger())).rejects.toThrow(
-      /converting .*missing\.qcow2 to vmdk/,
-    );
+    await expect(
+      writeOutputImage({ path: join(dir, 'missing.qcow2'), format: 'qcow2', virtualSize: size }, out, conversionFor('vmdk', false, size), silentLogger()),
+    ).rejects.toThrow(/converting .*missing\.qcow2 to vmdk/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.includes('broken'))).toEqual([]);
   });

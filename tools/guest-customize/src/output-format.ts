@@ -48,11 +48,39 @@ export function conversionFor(format: OutputFormat, compress: boolean, virtualSi
     case 'qcow2':
       return { format, options: ['cluster_size=65536'], compressFlag: compress, compressed: compress, precreate: false, virtualSize, checkable: true };
     case 'raw':
-      return { format, options: [], compressFlag: false, compressed: false, precreate: false, virtualSize, checkable: false, ...refused('a raw image cannot be compressed') };
+      return {
+        format,
+        options: [],
+        compressFlag: false,
+        compressed: false,
+        precreate: false,
+        virtualSize,
+        checkable: false,
+        ...refused('a raw image cannot be compressed'),
+      };
     case 'vmdk':
-      return { format, options: ['subformat=streamOptimized'], subformat: 'streamOptimized', compressFlag: compress, compressed: true, precreate: false, virtualSize, checkable: true };
+      return {
+        format,
+        options: ['subformat=streamOptimized'],
+        subformat: 'streamOptimized',
+        compressFlag: compress,
+        compressed: true,
+        precreate: false,
+        virtualSize,
+        checkable: true,
+      };
     case 'vhdx':
-      return { format, options: ['subformat=dynamic'], subformat: 'dynamic', compressFlag: false, compressed: false, precreate: false, virtualSize, checkable: true, ...refused('qemu-img cannot compress vhdx') };
+      return {
+        format,
+        options: ['subformat=dynamic'],
+        subformat: 'dynamic',
+        compressFlag: false,
+        compressed: false,
+        precreate: false,
+        virtualSize,
+        checkable: true,
+        ...refused('qemu-img cannot compress vhdx'),
+      };
     case 'vpc':
       return {
         format,
@@ -97,6 +125,7 @@ export function conversionProblems(conversion: Conversion, info: ImageInfo, sour
     problems.push(`virtual size ${size} bytes, expected ${conversion.precreate ? conversion.virtualSize : `at least ${sourceVirtualSize}`}`);
   if (conversion.format === 'vpc' && size % MiB !== 0) problems.push(`virtual size ${size} is not a whole number of MiB`);
   const createType = info['format-specific']?.data?.['create-type'];
-  if (conversion.format === 'vmdk' && createType !== conversion.subformat) problems.push(`vmdk create-type ${createType ?? 'unknown'}, expected ${conversion.subformat}`);
+  if (conversion.format === 'vmdk' && createType !== conversion.subformat)
+    problems.push(`vmdk create-type ${createType ?? 'unknown'}, expected ${conversion.subformat}`);
   return problems;
 }

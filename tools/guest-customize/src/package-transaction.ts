@@ -74,7 +74,7 @@ export function planPackageTransaction(packages: TemplatePackage[], manager: Pac
     case 'apt':
       command = [
         'DEBIAN_FRONTEND=noninteractive apt-get install -y',
-        "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o Dpkg::Use-Pty=0",
+        '-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o Dpkg::Use-Pty=0',
         ...args,
         ...words,
       ].join(' ');

@@ -3,7 +3,14 @@ import type { TemplateRepository } from '@ozkit/build-document';
 import { aptSourceLine, planRepositories, refreshCommand, removalCommand } from './repository-plan.js';
 import { planPackageTransaction } from './package-transaction.js';
 
-const repo = (over: Partial<TemplateRepository>): TemplateRepository => ({ name: 'extra', url: 'http://mirror.example/debian', signed: false, persisted: true, sslverify: false, ...over });
+const repo = (over: Partial<TemplateRepository>): TemplateRepository => ({
+  name: 'extra',
+  url: 'http://mirror.example/debian',
+  signed: false,
+  persisted: true,
+  sslverify: false,
+  ...over,
+});
 
 describe('apt source lines', () => {
   it('completes a bare URI with the guest codename and main, trusted when unsigned', () => {
@@ -36,10 +43,12 @@ describe('planRepositories', () => {
     ]);
     expect(String(setup.repositories[0].files[1].content)).toContain('Acquire::https::pkgs.example.com::Verify-Peer "false";');
     expect(setup.repositories[1].keyFile).toBe('/etc/apt/keyrings/signed.asc');
-    expect(String(setup.repositories[1].files[0].content)).toContain('deb [signed-by=/etc/apt/keyrings/signed.asc] http://mirror.example/debian bookworm-updates main');
+    expect(String(setup.repositories[1].files[0].content)).toContain(
+      'deb [signed-by=/etc/apt/keyrings/signed.asc] http://mirror.example/debian bookworm-updates main',
+    );
     expect(setup.refresh).toContain('APT::Update::Error-Mode=any');
     expect(removalCommand('apt', setup.repositories)).toBe(
-      "rm -f /etc/apt/sources.list.d/my_repo.list /etc/apt/apt.conf.d/80ozkit-my_repo && DEBIAN_FRONTEND=noninteractive apt-get update",
+      'rm -f /etc/apt/sources.list.d/my_repo.list /etc/apt/apt.conf.d/80ozkit-my_repo && DEBIAN_FRONTEND=noninteractive apt-get update',
     );
   });
 

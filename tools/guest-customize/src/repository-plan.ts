@@ -37,7 +37,10 @@ export interface PlanContext {
 
 /** A name usable as a file stem and repo id (Oz turns spaces into `_`). */
 export function repositoryId(name: string): string {
-  return name.trim().replace(/\s+/g, '_').replace(/[^A-Za-z0-9_.:-]/g, '_');
+  return name
+    .trim()
+    .replace(/\s+/g, '_')
+    .replace(/[^A-Za-z0-9_.:-]/g, '_');
 }
 
 const APT_KEY_DIRS = ['/etc/apt/keyrings', '/usr/share/keyrings', '/etc/apt/trusted.gpg.d'];
@@ -134,7 +137,10 @@ export function planRepositories(repos: TemplateRepository[], manager: PackageMa
                 ['name', repo.name],
                 ['enabled', 1],
                 ['autorefresh', 1],
-                ['baseurl', repo.sslverify || !repo.url.startsWith('https:') ? repo.url.trim() : `${repo.url.trim()}${repo.url.includes('?') ? '&' : '?'}ssl_verify=no`],
+                [
+                  'baseurl',
+                  repo.sslverify || !repo.url.startsWith('https:') ? repo.url.trim() : `${repo.url.trim()}${repo.url.includes('?') ? '&' : '?'}ssl_verify=no`,
+                ],
                 ['type', 'rpm-md'],
                 ['gpgcheck', repo.signed ? 1 : 0],
               ]),
@@ -144,7 +150,13 @@ export function planRepositories(repos: TemplateRepository[], manager: PackageMa
         };
     }
   });
-  return { repositories: plans, refresh: refreshCommand(manager, plans.map((p) => p.id)) };
+  return {
+    repositories: plans,
+    refresh: refreshCommand(
+      manager,
+      plans.map((p) => p.id),
+    ),
+  };
 }
 
 /** Metadata refresh that fails (non-zero) when any repository cannot be fetched. */

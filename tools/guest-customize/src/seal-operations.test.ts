@@ -59,7 +59,10 @@ describe('seal operations', () => {
   it('cloud-init reports "not applicable" (exit 3) when cloud-init is absent', () => {
     const root = mkdtempSync(join(tmpdir(), 'ozkit-seal-'));
     dirs.push(root);
-    const r = runScript('cloud-init', root, [['/var/lib/cloud', join(root, 'cloud')], ['command -v cloud-init', 'command -v ozkit-no-such-cloud-init']]);
+    const r = runScript('cloud-init', root, [
+      ['/var/lib/cloud', join(root, 'cloud')],
+      ['command -v cloud-init', 'command -v ozkit-no-such-cloud-init'],
+    ]);
     expect(r.status).toBe(3);
     expect(r.out.trim()).toBe('cloud-init not installed');
   });

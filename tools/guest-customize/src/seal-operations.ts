@@ -29,7 +29,14 @@ export const SEAL_OPERATIONS: SealOperation[] = [
     script: () =>
       `if [ ! -d /var/lib/cloud ] && ! command -v cloud-init >/dev/null 2>&1; then echo 'cloud-init not installed'; exit ${NOT_APPLICABLE_EXIT}; fi; ` +
       `if command -v cloud-init >/dev/null 2>&1; then cloud-init clean --logs >/dev/null 2>&1 || true; fi; ` +
-      removeCounting(['/var/lib/cloud/instances', '/var/lib/cloud/instance', '/var/lib/cloud/data', '/var/lib/cloud/sem', '/var/log/cloud-init.log', '/var/log/cloud-init-output.log']),
+      removeCounting([
+        '/var/lib/cloud/instances',
+        '/var/lib/cloud/instance',
+        '/var/lib/cloud/data',
+        '/var/lib/cloud/sem',
+        '/var/log/cloud-init.log',
+        '/var/log/cloud-init-output.log',
+      ]),
   },
   {
     op: 'package-cache',
@@ -69,7 +76,18 @@ export const SEAL_OPERATIONS: SealOperation[] = [
   {
     op: 'shell-history',
     description: 'shell histories of root and every home directory',
-    script: () => removeCounting(['/root/.bash_history', '/root/.zsh_history', '/root/.ash_history', '/root/.lesshst', '/root/.viminfo', '/home/*/.bash_history', '/home/*/.zsh_history', '/home/*/.lesshst', '/home/*/.viminfo']),
+    script: () =>
+      removeCounting([
+        '/root/.bash_history',
+        '/root/.zsh_history',
+        '/root/.ash_history',
+        '/root/.lesshst',
+        '/root/.viminfo',
+        '/home/*/.bash_history',
+        '/home/*/.zsh_history',
+        '/home/*/.lesshst',
+        '/home/*/.viminfo',
+      ]),
   },
   {
     op: 'tmp-files',
@@ -116,7 +134,8 @@ export const SEAL_OPERATIONS: SealOperation[] = [
   {
     op: 'fstrim',
     description: 'discard unused blocks of every mounted filesystem, so the image stays small',
-    script: () => `command -v fstrim >/dev/null 2>&1 || { echo 'fstrim not installed'; exit ${NOT_APPLICABLE_EXIT}; }; sync; fstrim -av 2>&1 | tr '\\n' ';' | sed 's/;$//'; echo`,
+    script: () =>
+      `command -v fstrim >/dev/null 2>&1 || { echo 'fstrim not installed'; exit ${NOT_APPLICABLE_EXIT}; }; sync; fstrim -av 2>&1 | tr '\\n' ';' | sed 's/;$//'; echo`,
   },
 ];
 
@@ -125,7 +144,10 @@ export const SEAL_OPERATION_NAMES = SEAL_OPERATIONS.map((o) => o.op);
 /** `--seal-ops a,b` → the operations in their fixed order; unknown names are a usage error. */
 export function selectSealOperations(names: string[] | undefined): SealOperation[] {
   if (!names) return SEAL_OPERATIONS;
-  const wanted = names.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  const wanted = names
+    .flatMap((n) => n.split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((n) => !SEAL_OPERATION_NAMES.includes(n));
   if (unknown.length)
     throw new OzkitError('USAGE', `unknown seal operation${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {

@@ -52,7 +52,9 @@ describe('resolveContent', () => {
     const error = (await resolveContent({ label: 'command 2 (x)', type: 'url', content: `${base}/missing` }, opts()).catch((e: unknown) => e)) as OzkitError;
     expect(error.message).toMatch(/command 2 \(x\): cannot fetch .*\/missing: HTTP 404/);
     expect(error.exitCode).toBe(66);
-    const offline = (await resolveContent({ label: 'f', type: 'url', content: `${base}/other` }, { ...opts(), offline: true }).catch((e: unknown) => e)) as OzkitError;
+    const offline = (await resolveContent({ label: 'f', type: 'url', content: `${base}/other` }, { ...opts(), offline: true }).catch(
+      (e: unknown) => e,
+    )) as OzkitError;
     expect(offline.code).toBe('OFFLINE_MISS');
   });
 });

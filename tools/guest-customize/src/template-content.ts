@@ -30,8 +30,7 @@ export async function resolveContent(source: ContentSource, options: FetchOption
       return Buffer.from(source.content, 'utf8');
     case 'base64': {
       const text = source.content.replace(/\s+/g, '');
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1)
-        throw new OzkitError('BAD_TDL', `${source.label}: content is not valid base64`);
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) throw new OzkitError('BAD_TDL', `${source.label}: content is not valid base64`);
       return Buffer.from(text, 'base64');
     }
     case 'url':
@@ -68,9 +67,15 @@ export async function fetchUrl(url: string, label: string, options: FetchOptions
     response = await fetch(url, { signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout, redirect: 'follow' });
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new OzkitError('NETWORK', `${label}: cannot fetch ${url}: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`);
+    throw new OzkitError(
+      'NETWORK',
+      `${label}: cannot fetch ${url}: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`,
+    );
   }
-  if (!response.ok) throw new OzkitError('NETWORK', `${label}: cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`, { exitCode: response.status === 404 ? 66 : 75 });
+  if (!response.ok)
+    throw new OzkitError('NETWORK', `${label}: cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`, {
+      exitCode: response.status === 404 ? 66 : 75,
+    });
   const data = Buffer.from(await response.arrayBuffer());
   await mkdir(options.cacheDir, { recursive: true });
   const tmp = `${cached}.${process.pid}.tmp`;

@@ -59,7 +59,9 @@ export async function finishImage(image: WorkingImage, logger: Logger, signal?: 
   if (!conversion) {
     await rename(image.working, image.output);
   } else {
-    logger.info(`${conversion.compressFlag ? 'compressing' : 'converting'} ${image.output} (${conversion.format}${conversion.subformat ? ` ${conversion.subformat}` : ''})`);
+    logger.info(
+      `${conversion.compressFlag ? 'compressing' : 'converting'} ${image.output} (${conversion.format}${conversion.subformat ? ` ${conversion.subformat}` : ''})`,
+    );
     await writeOutputImage({ path: image.working, format: image.format, virtualSize: image.virtualSize }, image.output, conversion, logger, signal);
     await rm(image.working, { force: true });
   }

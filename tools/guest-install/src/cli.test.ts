@@ -94,7 +94,11 @@ describe('guest-install CLI (no VM needed)', () => {
     const r = await run(tinyInstallDocument(workdir(), guest, 'success'), ['--timeout', 'soon']);
     expect(r.exitCode).toBe(64);
     expect(r.stderr).toMatch(/guest-install: --timeout: "soon" is not a duration/);
-    for (const [flag, value] of [['--memory', '2x'], ['--cpus', '0'], ['--memory', '1.5']]) {
+    for (const [flag, value] of [
+      ['--memory', '2x'],
+      ['--cpus', '0'],
+      ['--memory', '1.5'],
+    ]) {
       const bad = await run(tinyInstallDocument(workdir(), guest, 'success'), [flag, value]);
       expect(bad.exitCode).toBe(64);
       expect(bad.stderr.split('\n')[0]).toBe(`guest-install: ${flag}: "${value}" is not a positive whole number`);

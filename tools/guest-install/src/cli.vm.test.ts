@@ -38,7 +38,12 @@ async function waitUntil(check: () => boolean, ms: number): Promise<void> {
 }
 
 let n = 0;
-function start(mode: TinyGuestMode, args: string[] = [], env: Record<string, string> = {}, docOptions = {}): { workdir: string; child: ResultPromise<{ reject: false; input: string; env: Record<string, string> }> } {
+function start(
+  mode: TinyGuestMode,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  docOptions = {},
+): { workdir: string; child: ResultPromise<{ reject: false; input: string; env: Record<string, string> }> } {
   const workdir = join(root, `w${n++}-${mode}`);
   const doc = tinyInstallDocument(workdir, guest, mode, docOptions);
   const child = execa(process.execPath, [bin, '--memory', '256', ...args], {
@@ -52,7 +57,10 @@ function start(mode: TinyGuestMode, args: string[] = [], env: Record<string, str
 const partials = (workdir: string) => readdirSync(workdir).filter((f) => f.includes('.partial-') || f.startsWith('.guest-install-run-') || f.endsWith('.qcow2'));
 
 describe('guest-install CLI with the tiny guest', () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     test(`${signal} mid-install: exit ${code}, QEMU ended, no partial disk`, async () => {
       const { workdir, child } = start('sleep');
       await waitUntil(() => qemuProcessesFor(workdir).length > 0, 60_000);
@@ -92,7 +100,10 @@ describe('guest-install CLI with the tiny guest', () => {
     const installer = da.jeos.hit ? rb : ra;
     // the run that installed streamed the console (--console) or wrote NDJSON progress (--log-format json)
     if (installer === ra) {
-      const events = ra.stderr.trim().split('\n').map((l) => JSON.parse(l));
+      const events = ra.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(events.some((e) => e.event === 'progress')).toBe(true);
       expect(events.some((e) => e.event === 'install-started')).toBe(true);
     } else {

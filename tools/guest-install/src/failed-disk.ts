@@ -25,8 +25,13 @@ export function keepOrDeleteDisk(partialDisk: string, diskPath: string, format: 
 /** The failure with what became of the disk: a line under the headline, and `failure.disk`. */
 export function withDiskNote(failure: GuestFailure, disk: FailedDisk): GuestFailure {
   const [headline, ...rest] = failure.message.split('\n');
-  return new GuestFailure(failure.code, [headline, disk.text, ...rest].join('\n'), { ...failure.evidence, disk: disk.kept ?? null }, {
-    ...(failure.hint !== undefined ? { hint: failure.hint } : {}),
-    exitCode: failure.exitCode,
-  });
+  return new GuestFailure(
+    failure.code,
+    [headline, disk.text, ...rest].join('\n'),
+    { ...failure.evidence, disk: disk.kept ?? null },
+    {
+      ...(failure.hint !== undefined ? { hint: failure.hint } : {}),
+      exitCode: failure.exitCode,
+    },
+  );
 }

@@ -10,7 +10,20 @@ import { reuseJeos } from './reuse-jeos.js';
 export interface GuestInstallOptions {
   settings: Pick<
     Settings,
-    'cacheDir' | 'cpus' | 'memoryMiB' | 'imageType' | 'accel' | 'diskBus' | 'cacheJeos' | 'timeoutInstall' | 'timeoutInactivity' | 'screenshotDir' | 'connect' | 'virtType' | 'pool' | 'bridgeName'
+    | 'cacheDir'
+    | 'cpus'
+    | 'memoryMiB'
+    | 'imageType'
+    | 'accel'
+    | 'diskBus'
+    | 'cacheJeos'
+    | 'timeoutInstall'
+    | 'timeoutInactivity'
+    | 'screenshotDir'
+    | 'connect'
+    | 'virtType'
+    | 'pool'
+    | 'bridgeName'
   >;
   toolVersion: string;
   /** Where the disk goes (default `<workdir>/<name>.<format>`). */

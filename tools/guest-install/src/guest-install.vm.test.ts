@@ -44,7 +44,15 @@ describe('guest-install with the tiny guest (TCG)', () => {
     const { workdir, doc, run } = await install('success');
     const out = await run;
     const disk = out.disk!;
-    expect(disk).toMatchObject({ path: join(workdir, 'tiny.qcow2'), format: 'qcow2', virtualSize: 64 << 20, bus: 'virtio', accel: 'tcg', markerSeen: true, ending: 'poweroff' });
+    expect(disk).toMatchObject({
+      path: join(workdir, 'tiny.qcow2'),
+      format: 'qcow2',
+      virtualSize: 64 << 20,
+      bus: 'virtio',
+      accel: 'tcg',
+      markerSeen: true,
+      ending: 'poweroff',
+    });
     expect(disk.buildKey).toEqual(doc.answer!.buildKey);
     expect(statSync(disk.path).size).toBeGreaterThan(0);
     expect(readFileSync(disk.consoleLog, 'utf8')).toContain(doc.answer!.marker);

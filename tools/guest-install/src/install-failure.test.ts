@@ -31,7 +31,13 @@ describe('installFailure', () => {
     expect(e.message).toContain('t=101.0s disk written 2.0 MiB (+1.0 MiB), 12 write ops, net 8.9 KiB (+4.0 KiB)');
     expect(lines.slice(-2)).toEqual(['  | Download installer components', '  | Retrieving anna']);
     expect(e.hint).toBe('look at the screenshot');
-    expect(e.evidence).toMatchObject({ reason: 'inactivity', consoleTail: facts.consoleTail, screenshots: facts.screenshots, watchdog: facts.watchdog, seconds: 412.4 });
+    expect(e.evidence).toMatchObject({
+      reason: 'inactivity',
+      consoleTail: facts.consoleTail,
+      screenshots: facts.screenshots,
+      watchdog: facts.watchdog,
+      seconds: 412.4,
+    });
   });
 
   test('says why there is no screenshot, and when the console was empty', () => {

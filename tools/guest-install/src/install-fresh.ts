@@ -112,7 +112,8 @@ async function runInstaller(inputs: InstallInputs, guest: GuestDescription, back
       signal,
     });
   } catch (error) {
-    if (error instanceof GuestFailure && !signal.aborted) throw withDiskNote(error, keepOrDeleteDisk(inputs.partialDisk, inputs.diskPath, inputs.format, options.keepFailed));
+    if (error instanceof GuestFailure && !signal.aborted)
+      throw withDiskNote(error, keepOrDeleteDisk(inputs.partialDisk, inputs.diskPath, inputs.format, options.keepFailed));
     throw error;
   }
 }
@@ -125,7 +126,7 @@ function checkMarker(inputs: InstallInputs, result: InstallRunResult, options: G
   if (options.requireMarker) {
     const note = keepOrDeleteDisk(inputs.partialDisk, inputs.diskPath, inputs.format, options.keepFailed);
     throw new OzkitError('INSTALL_FAILED', `${message}; the install may be incomplete\n${note.text}`, {
-      hint: 'check the answer file\'s late command, or drop --require-marker',
+      hint: "check the answer file's late command, or drop --require-marker",
       details: { failure: { reason: 'no-marker', consoleLog: inputs.consoleLog, disk: note.kept ?? null } },
     });
   }
@@ -133,18 +134,32 @@ function checkMarker(inputs: InstallInputs, result: InstallRunResult, options: G
 }
 
 /** Only installs whose marker was seen are stored. */
-async function storeInJeos(inputs: InstallInputs, jeos: JeosPlan, result: InstallRunResult, installSeconds: number, accel: AccelChoice, options: GuestInstallOptions): Promise<Disk['jeos']> {
+async function storeInJeos(
+  inputs: InstallInputs,
+  jeos: JeosPlan,
+  result: InstallRunResult,
+  installSeconds: number,
+  accel: AccelChoice,
+  options: GuestInstallOptions,
+): Promise<Disk['jeos']> {
   const { logger, signal } = options;
   if (!result.markerSeen) {
     logger.warn('not storing this install in the JEOS cache: its completion marker was not seen');
     return undefined;
   }
   const { answer } = inputs;
-  const generated = 'generated' in answer.rootPassword && answer.rootPassword.generated && existsSync(answer.rootPassword.file) ? answer.rootPassword.file : undefined;
+  const generated =
+    'generated' in answer.rootPassword && answer.rootPassword.generated && existsSync(answer.rootPassword.file) ? answer.rootPassword.file : undefined;
   const entry = await storeJeos(
     jeos.dir,
     jeos.key,
-    { image: inputs.partialDisk, privateKey: answer.buildKey.privateKey, publicKey: answer.buildKey.publicKey, consoleLog: inputs.consoleLog, ...(generated ? { generatedRootPassword: generated } : {}) },
+    {
+      image: inputs.partialDisk,
+      privateKey: answer.buildKey.privateKey,
+      publicKey: answer.buildKey.publicKey,
+      consoleLog: inputs.consoleLog,
+      ...(generated ? { generatedRootPassword: generated } : {}),
+    },
     { parts: jeos.parts, markerSeen: true, installSeconds, accel: accel.accel },
     signal,
   );

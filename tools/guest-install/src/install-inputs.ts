@@ -42,8 +42,10 @@ export function readInstallInputs(doc: BuildDocument, options: GuestInstallOptio
   ensureDir(workdir, 'workdir');
   const arch = template.os.arch;
   const sizeBytes = template.disk?.sizeBytes;
-  if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) throw new OzkitError('BAD_DOCUMENT', `template.disk.sizeBytes must be a positive integer, got ${String(sizeBytes)}`);
-  if (typeof answer.marker !== 'string' || answer.marker.trim() === '') throw new OzkitError('BAD_DOCUMENT', 'answer.marker is missing', { hint: 'run ks-render before guest-install' });
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0)
+    throw new OzkitError('BAD_DOCUMENT', `template.disk.sizeBytes must be a positive integer, got ${String(sizeBytes)}`);
+  if (typeof answer.marker !== 'string' || answer.marker.trim() === '')
+    throw new OzkitError('BAD_DOCUMENT', 'answer.marker is missing', { hint: 'run ks-render before guest-install' });
   checkBootMedia(media.boot, arch);
   selectBackend(settings).checkHost(arch);
 

@@ -24,7 +24,12 @@ describe('install phases from the console', () => {
     markers.read('OZKIT-DONE 1');
     expect(phases.phase).toBe('power-off');
     phases.end();
-    const ends = text.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.event === 'phase-end').map((e) => e.phase);
+    const ends = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event === 'phase-end')
+      .map((e) => e.phase);
     expect(ends).toEqual(['boot-to-answer', 'packages', 'boot-loader', 'power-off']);
   });
 });

@@ -123,7 +123,12 @@ async function watchUntilExit(watch: InstallWatch): Promise<void> {
     }
     await failOnConsoleTrouble(watch);
     if (watch.elapsed() >= options.timeoutSeconds) {
-      await fail(watch, 'timeout', `the install did not finish within ${options.timeoutSeconds} s (total timeout)`, 'raise it with --timeout or [timeouts] install if the install was still progressing');
+      await fail(
+        watch,
+        'timeout',
+        `the install did not finish within ${options.timeoutSeconds} s (total timeout)`,
+        'raise it with --timeout or [timeouts] install if the install was still progressing',
+      );
     }
     if (watchdog.inactive) {
       await fail(
@@ -172,11 +177,18 @@ async function judgeEnding(watch: InstallWatch): Promise<InstallRunResult> {
         ? `${hypervisor} was ended by a signal from outside ozkit`
         : `${hypervisor} exited with status ${exit.code}${shutdown?.detail ? ` (${shutdown.detail})` : ''}`;
     const output = guest.vm.hypervisorOutput.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
-    await fail(watch, 'crash', `${how}${output ? `: ${output}` : ''}`, `${hypervisor} itself stopped, not the guest; check for the OOM killer or something ending qemu processes`);
+    await fail(
+      watch,
+      'crash',
+      `${how}${output ? `: ${output}` : ''}`,
+      `${hypervisor} itself stopped, not the guest; check for the OOM killer or something ending qemu processes`,
+    );
   }
   const ending = shutdown!.reason === 'guest-reset' ? 'reboot' : 'poweroff';
   watch.progress.done();
-  watch.options.logger.info(`installer ${ending === 'reboot' ? 'asked for a reboot' : 'powered the guest off'} after ${Math.round(watch.elapsed())} s, ${formatBytes(watch.lastWrite)} written`);
+  watch.options.logger.info(
+    `installer ${ending === 'reboot' ? 'asked for a reboot' : 'powered the guest off'} after ${Math.round(watch.elapsed())} s, ${formatBytes(watch.lastWrite)} written`,
+  );
   return { ending, markerSeen: watch.markers.markerSeen, seconds: watch.elapsed(), diskWriteBytes: watch.lastWrite, watchdog: watch.watchdog.recent() };
 }
 

@@ -112,7 +112,10 @@ describe('icicle-gen CLI', () => {
 
   it('names every broken inventory field and writes nothing', async () => {
     const doc = debianDocument(dir);
-    (doc.customize!.inventory as unknown as Record<string, unknown>).packages = [{ name: '', version: '1', arch: 'x' }, { name: 'a', version: 2, arch: 'x' }];
+    (doc.customize!.inventory as unknown as Record<string, unknown>).packages = [
+      { name: '', version: '1', arch: 'x' },
+      { name: 'a', version: 2, arch: 'x' },
+    ];
     const r = await run(['-f', 'both'], JSON.stringify(doc));
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('customize.inventory.packages[0].name: must be a non-empty string');

@@ -12,7 +12,10 @@ const version = packageVersion(new URL('../package.json', import.meta.url));
 function sbomFormats(values: string[] | undefined): SbomFormat[] {
   const out: SbomFormat[] = [];
   for (const raw of values ?? []) {
-    for (const v of raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')) {
+    for (const v of raw
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== '')) {
       if (v === 'both') out.push('cyclonedx', 'spdx');
       else if (v === 'cyclonedx' || v === 'cdx') out.push('cyclonedx');
       else if (v === 'spdx') out.push('spdx');
@@ -40,7 +43,9 @@ await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) =
     throw new OzkitError('USAGE', `--${liveFlags[0]} only makes sense with --live`, { hint: `add --live, or see ${tool} --help` });
   }
   if (args.live && args.host === undefined && args.image === undefined) {
-    throw new OzkitError('USAGE', '--live needs --host HOST (a running guest) or --image [FILE] (boot the image on a throw-away overlay)', { hint: `see ${tool} --help` });
+    throw new OzkitError('USAGE', '--live needs --host HOST (a running guest) or --image [FILE] (boot the image on a throw-away overlay)', {
+      hint: `see ${tool} --help`,
+    });
   }
   if (args.host !== undefined && args.image !== undefined) {
     throw new OzkitError('USAGE', '--host and --image both say where to list packages', { hint: 'use one of them' });
@@ -68,7 +73,9 @@ await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) =
       sourceDateEpoch: sourceDateEpoch(),
     },
     live: args.live
-      ? liveRequest(args.host !== undefined ? { kind: 'ssh', host: args.host, port: args.port } : { kind: 'image', image: args.image === '' ? undefined : args.image })
+      ? liveRequest(
+          args.host !== undefined ? { kind: 'ssh', host: args.host, port: args.port } : { kind: 'image', image: args.image === '' ? undefined : args.image },
+        )
       : undefined,
     safeGeneration: config.settings.icicleSafeGeneration ? liveRequest({ kind: 'image' }) : undefined,
     xmlToStdout: toStdout,

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 // The "guest" is this host: its own dpkg database, queried read-only over a real SSH login.
 describe('icicle-gen --live over SSH', () => {
-  it('lists exactly what Oz\'s `dpkg --get-selections` lists, and writes an SBOM with the guest\'s distro', async () => {
+  it("lists exactly what Oz's `dpkg --get-selections` lists, and writes an SBOM with the guest's distro", async () => {
     const args = ['--live', '--host', '127.0.0.1', '--port', String(sshd.port), '--key', sshd.clientKey.privateKey, '--host-key', fingerprint];
     const doc = { ozkit: 1, workdir: dir, stages: [] };
     const r = await run([...args, '-f', 'cyclonedx'], JSON.stringify(doc));
@@ -58,7 +58,18 @@ describe('icicle-gen --live over SSH', () => {
 
   it('pairs the extra command lines and prints the XML with --stdout, without a document', async () => {
     const r = await run(
-      ['--live', '--host', '127.0.0.1', '--port', String(sshd.port), '--key', sshd.clientKey.privateKey, '--extra-command', "dpkg-query -W -f '${Version}\\n'", '--stdout'],
+      [
+        '--live',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(sshd.port),
+        '--key',
+        sshd.clientKey.privateKey,
+        '--extra-command',
+        "dpkg-query -W -f '${Version}\\n'",
+        '--stdout',
+      ],
       JSON.stringify({ ozkit: 1, stages: [] }),
     );
     expect(r.code, r.stderr).toBe(0);
@@ -74,7 +85,18 @@ describe('icicle-gen --live over SSH', () => {
 
   it('refuses a guest whose host key does not match, before running anything (exit 69)', async () => {
     const r = await run(
-      ['--live', '--host', '127.0.0.1', '--port', String(sshd.port), '--key', sshd.clientKey.privateKey, '--host-key', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '--stdout'],
+      [
+        '--live',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(sshd.port),
+        '--key',
+        sshd.clientKey.privateKey,
+        '--host-key',
+        'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        '--stdout',
+      ],
       JSON.stringify({ ozkit: 1, stages: [] }),
     );
     expect(r.code).toBe(69);
@@ -99,7 +121,9 @@ describe('icicle-gen --live over SSH', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      const child = spawn(process.execPath, [bin, '--live', '--host', '127.0.0.1', '--port', String(port), '--key', sshd.clientKey.privateKey, '--stdout'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, '--live', '--host', '127.0.0.1', '--port', String(port), '--key', sshd.clientKey.privateKey, '--stdout'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       child.stdin.end('');
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

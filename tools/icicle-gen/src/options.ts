@@ -6,7 +6,7 @@ export const cli = defineCli({
   tool: 'icicle-gen',
   usage: '$0 [options]',
   description: [
-    "Write the ICICLE package manifest (Oz's format, byte for byte) and, with --format, an SBOM (CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded. Reads the build document on stdin (or --in) and writes it on stdout (or --out) with \"icicle\" added; with --stdout (or -o -) stdout carries the XML instead and the document goes only to --out.",
+    'Write the ICICLE package manifest (Oz\'s format, byte for byte) and, with --format, an SBOM (CycloneDX 1.6 / SPDX 2.3 JSON) from the package inventory guest-customize recorded. Reads the build document on stdin (or --in) and writes it on stdout (or --out) with "icicle" added; with --stdout (or -o -) stdout carries the XML instead and the document goes only to --out.',
     'ICICLE names are what Oz lists for the same system: NAME-VERSION-RELEASE.ARCH for rpm (plain `rpm -qa`), the `dpkg --get-selections` name for deb (libc6:amd64 for multi-arch packages).',
     'With [icicle] safe_generation = yes (OZKIT_ICICLE_SAFE_GENERATION), a document without an inventory gets one by booting its image on a throw-away overlay, as --live --image does.',
   ].join('\n\n'),
@@ -23,7 +23,12 @@ export const cli = defineCli({
     user: { kind: 'string', value: 'USER', default: 'root', describe: '--live: SSH user' },
     key: { ...vocabulary.key, describe: '--live: private key file (default the build key in the document)' },
     'host-key': { kind: 'string', value: 'SHA256:…', describe: '--live: expected host key fingerprint (default: shown, not checked)' },
-    image: { kind: 'string', value: 'FILE', valueOptional: true, describe: "--live: boot this image (default the document's) on a throw-away overlay instead of --host" },
+    image: {
+      kind: 'string',
+      value: 'FILE',
+      valueOptional: true,
+      describe: "--live: boot this image (default the document's) on a throw-away overlay instead of --host",
+    },
     'boot-timeout': { ...vocabulary['boot-timeout'], describe: '--live --image: seconds to wait for SSH' },
     'extra-command': { kind: 'string', value: 'CMD', describe: "--live: os/icicle/extra_command to run (default the TDL's)" },
     'command-timeout': { kind: 'number', value: 'SECONDS', default: 120, describe: '--live: seconds each remote command may take' },

@@ -22,13 +22,18 @@ function run(args: string[], stdin: string, env: Record<string, string> = {}): P
 function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+    createReadStream(path)
+      .on('data', (d) => hash.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
   });
 }
 
 function qemuProcessesUsing(path: string): string[] {
   try {
-    return execFileSync('pgrep', ['-af', 'qemu-system'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(path));
+    return execFileSync('pgrep', ['-af', 'qemu-system'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes(path));
   } catch {
     return [];
   }
@@ -48,7 +53,12 @@ beforeAll(async () => {
   const { kernel, initrd } = await extractInstallerKernel(iso, join(dir, 'kernel'));
   const preseed = testPreseed({
     marker: MARKER,
-    lateCommands: ['mkdir -p /target/root/.ssh', `echo '${publicKey}' > /target/root/.ssh/authorized_keys`, 'chmod 700 /target/root/.ssh', 'chmod 600 /target/root/.ssh/authorized_keys'],
+    lateCommands: [
+      'mkdir -p /target/root/.ssh',
+      `echo '${publicKey}' > /target/root/.ssh/authorized_keys`,
+      'chmod 700 /target/root/.ssh',
+      'chmod 600 /target/root/.ssh/authorized_keys',
+    ],
   });
   const seeded = join(dir, 'initrd-preseed.gz');
   await appendPreseedToInitrd(initrd, preseed, seeded);
@@ -109,13 +119,20 @@ describe('icicle-gen --live --image (Oz safe_generation)', () => {
     for (const name of ['openssh-server', 'systemd', 'dpkg']) expect(xml).toContain(`<package name="${name}"/>`);
     const bom = JSON.parse(readFileSync(join(dir, 'sbom.cdx.json'), 'utf8'));
     expect(bom.components[0]).toMatchObject({ type: 'operating-system', name: 'debian', version: '12' });
-    expect(bom.components.find((c: { name: string }) => c.name === 'openssh-server').purl).toMatch(/^pkg:deb\/debian\/openssh-server@1:9\.2p1-2(%2Bdeb12u\d+)?\?arch=amd64&distro=debian-12$/);
+    expect(bom.components.find((c: { name: string }) => c.name === 'openssh-server').purl).toMatch(
+      /^pkg:deb\/debian\/openssh-server@1:9\.2p1-2(%2Bdeb12u\d+)?\?arch=amd64&distro=debian-12$/,
+    );
     expect(await sha256File(disk)).toBe(before);
     expect(qemuProcessesUsing(disk)).toEqual([]);
   });
 
-  it('with [icicle] safe_generation, boots the document\'s image when the document has no inventory', async () => {
-    const doc = { ozkit: 1, workdir: join(dir, 'auto'), stages: [], disk: { path: disk, format: 'qcow2', bus: 'virtio', buildKey: { privateKey: key, publicKey: `${key}.pub` } } };
+  it("with [icicle] safe_generation, boots the document's image when the document has no inventory", async () => {
+    const doc = {
+      ozkit: 1,
+      workdir: join(dir, 'auto'),
+      stages: [],
+      disk: { path: disk, format: 'qcow2', bus: 'virtio', buildKey: { privateKey: key, publicKey: `${key}.pub` } },
+    };
     const r = await run([], JSON.stringify(doc), { OZKIT_ICICLE_SAFE_GENERATION: 'yes', OZKIT_TIMEOUT_BOOT: '900' });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).icicle).toMatchObject({ source: 'live', live: { image: disk } });

@@ -100,8 +100,6 @@ export function renderCycloneDx(input: SbomInput): Json {
       component: imageComponent,
     },
     components,
-    dependencies: [
-      { ref: imageRef, dependsOn: components.map((c) => c['bom-ref'] as string) },
-    ],
+    dependencies: [{ ref: imageRef, dependsOn: components.map((c) => c['bom-ref'] as string) }],
   };
 }

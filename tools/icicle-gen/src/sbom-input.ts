@@ -84,7 +84,7 @@ export function sbomInputFrom(doc: BuildDocument, inventory: Inventory, options:
       name: template?.name ?? (imagePath ? basename(imagePath) : 'image'),
       ...(template?.description !== undefined ? { description: template.description } : {}),
       ...(imagePath ? { path: imagePath } : {}),
-      ...(customized?.format ?? doc.disk?.format ? { format: customized?.format ?? doc.disk?.format } : {}),
+      ...((customized?.format ?? doc.disk?.format) ? { format: customized?.format ?? doc.disk?.format } : {}),
     },
     distro,
     format: inventory.format,

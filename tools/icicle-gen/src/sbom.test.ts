@@ -13,8 +13,13 @@ const tool = { name: 'icicle-gen', version: '0.1.0' };
  * the reference purl parser. Both are root devDependencies.
  */
 const tryLoad = (name: string): unknown => createRequire(import.meta.url)(name);
-const cdxLibrary = tryLoad('@cyclonedx/cyclonedx-library') as { Validation: { JsonStrictValidator: new (v: unknown) => { validate(s: string): Promise<unknown> } }; Spec: { Version: Record<string, unknown> } };
-const packageurl = tryLoad('packageurl-js') as { PackageURL: { fromString(s: string): { type: string; namespace?: string; name: string; version?: string; qualifiers?: Record<string, string> } } };
+const cdxLibrary = tryLoad('@cyclonedx/cyclonedx-library') as {
+  Validation: { JsonStrictValidator: new (v: unknown) => { validate(s: string): Promise<unknown> } };
+  Spec: { Version: Record<string, unknown> };
+};
+const packageurl = tryLoad('packageurl-js') as {
+  PackageURL: { fromString(s: string): { type: string; namespace?: string; name: string; version?: string; qualifiers?: Record<string, string> } };
+};
 
 function input() {
   return sbomInputFrom(debianDocument('/work/build'), debianDocument('/work/build').customize!.inventory, { tool, sourceDateEpoch: 1_764_000_000 });
@@ -113,7 +118,9 @@ describe('SPDX 2.3', () => {
     for (const p of pkgs) {
       expect(p.downloadLocation).toBe('NOASSERTION');
       expect(p.filesAnalyzed).toBe(false);
-      expect(p.externalRefs).toEqual([{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: expect.stringMatching(/^pkg:deb\/debian\//) }]);
+      expect(p.externalRefs).toEqual([
+        { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: expect.stringMatching(/^pkg:deb\/debian\//) },
+      ]);
       expect(spdx.relationships).toContainEqual({ spdxElementId: 'SPDXRef-Image', relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID });
     }
   });

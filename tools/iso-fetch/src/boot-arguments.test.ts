@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { composeArgs, escapeLabel, locatorArgs, majorRelease, usesInstPrefix, type LocatorContext } from './boot-arguments.js';
 
-const base: LocatorContext = { family: 'redhat', format: 'kickstart', osName: 'RHEL-9', osVersion: '4', mode: 'iso', volumeId: 'RHEL-9-4-0-BaseOS-x86_64', onIso: '/ks.cfg', inInitrd: '/ks.cfg' };
+const base: LocatorContext = {
+  family: 'redhat',
+  format: 'kickstart',
+  osName: 'RHEL-9',
+  osVersion: '4',
+  mode: 'iso',
+  volumeId: 'RHEL-9-4-0-BaseOS-x86_64',
+  onIso: '/ks.cfg',
+  inInitrd: '/ks.cfg',
+};
 
 describe('locatorArgs', () => {
   it('Red Hat: inst.ks by label on the ISO, file: in the initrd, inst.repo for trees', () => {
@@ -24,7 +33,15 @@ describe('locatorArgs', () => {
   });
 
   it('d-i: file=/cdrom/… on the ISO, nothing for /preseed.cfg in the initrd', () => {
-    const deb: LocatorContext = { ...base, family: 'debian', format: 'preseed', osName: 'Debian', osVersion: '12', onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' };
+    const deb: LocatorContext = {
+      ...base,
+      family: 'debian',
+      format: 'preseed',
+      osName: 'Debian',
+      osVersion: '12',
+      onIso: '/preseed/ozkit.seed',
+      inInitrd: '/preseed.cfg',
+    };
     expect(locatorArgs(deb)).toEqual(['file=/cdrom/preseed/ozkit.seed']);
     expect(locatorArgs({ ...deb, mode: 'kernel' })).toEqual([]);
     expect(locatorArgs({ ...deb, mode: 'tree', treeUrl: 'http://m/' })).toEqual([]);
@@ -32,7 +49,15 @@ describe('locatorArgs', () => {
   });
 
   it('subiquity: autoinstall with the nocloud seed directory on the CD', () => {
-    const sub: LocatorContext = { ...base, family: 'ubuntu', format: 'autoinstall', osName: 'Ubuntu', osVersion: '22.04', onIso: '/nocloud/user-data', inInitrd: '/nocloud/user-data' };
+    const sub: LocatorContext = {
+      ...base,
+      family: 'ubuntu',
+      format: 'autoinstall',
+      osName: 'Ubuntu',
+      osVersion: '22.04',
+      onIso: '/nocloud/user-data',
+      inInitrd: '/nocloud/user-data',
+    };
     expect(locatorArgs(sub)).toEqual(['autoinstall', 'ds=nocloud;s=/cdrom/nocloud/']);
     expect(() => locatorArgs({ ...sub, mode: 'tree', treeUrl: 'http://m/' })).toThrow(/live-server ISO/);
   });
@@ -60,7 +85,7 @@ describe('composeArgs', () => {
     ]);
   });
 
-  it('orders locator, answer arguments, console, kernelparam; a later key replaces the media\'s in place', () => {
+  it("orders locator, answer arguments, console, kernelparam; a later key replaces the media's in place", () => {
     expect(composeArgs(['vga=788', 'priority=low'], ['loc=1'], ['priority=critical'], 'vga=normal  foo')).toEqual([
       'vga=normal',
       'priority=critical',

@@ -51,8 +51,7 @@ export function locatorArgs(ctx: LocatorContext): string[] {
       const modern = usesInstPrefix(ctx.osName, ctx.osVersion);
       const p = modern ? 'inst.' : '';
       if (ctx.mode === 'iso') return modern ? [`inst.ks=hd:LABEL=${label}:${ctx.onIso}`] : [`ks=cdrom:${ctx.onIso}`];
-      if (ctx.mode === 'kernel')
-        return modern ? [`inst.ks=file:${ctx.inInitrd}`, `inst.stage2=hd:LABEL=${label}`] : [`ks=file:${ctx.inInitrd}`, 'repo=cdrom'];
+      if (ctx.mode === 'kernel') return modern ? [`inst.ks=file:${ctx.inInitrd}`, `inst.stage2=hd:LABEL=${label}`] : [`ks=file:${ctx.inInitrd}`, 'repo=cdrom'];
       const major = majorRelease(ctx.osName, ctx.osVersion) ?? 99;
       const repo = modern || major >= 6 ? `${p}repo=${ctx.treeUrl}` : `method=${ctx.treeUrl}`;
       return [`${p}ks=file:${ctx.inInitrd}`, repo];

@@ -5,10 +5,12 @@ import { readSyslinuxEntries, unattendedSyslinuxConfig } from './syslinux-config
 import { redhatGrubCfg, redhatIsolinuxCfg } from './fixtures/redhat-configs.test-support.js';
 import { debianGrubCfg, debianIsolinux, ubuntu1804Isolinux, ubuntu2204GrubCfg } from './fixtures/debian-configs.test-support.js';
 
-const reader = (files: Record<string, string>, dir = '/isolinux') => (p: string) => {
-  const name = p.startsWith(`${dir}/`) ? p.slice(dir.length + 1) : undefined;
-  return name === undefined ? undefined : files[name];
-};
+const reader =
+  (files: Record<string, string>, dir = '/isolinux') =>
+  (p: string) => {
+    const name = p.startsWith(`${dir}/`) ? p.slice(dir.length + 1) : undefined;
+    return name === undefined ? undefined : files[name];
+  };
 
 describe('syslinux configs', () => {
   it('follows includes and picks "Install", not the default "Test this media" (Red Hat)', () => {
@@ -17,7 +19,12 @@ describe('syslinux configs', () => {
     expect(entries.find((e) => e.label === 'check')!.isDefault).toBe(true);
     expect(entries.find((e) => e.label === 'vesa')!.depth).toBe(1);
     const chosen = chooseInstallEntry(entries)!;
-    expect(chosen).toMatchObject({ label: 'linux', kernel: '/isolinux/vmlinuz', initrds: ['/isolinux/initrd.img'], args: ['inst.stage2=hd:LABEL=CentOS\\x207\\x20x86_64', 'quiet'] });
+    expect(chosen).toMatchObject({
+      label: 'linux',
+      kernel: '/isolinux/vmlinuz',
+      initrds: ['/isolinux/initrd.img'],
+      args: ['inst.stage2=hd:LABEL=CentOS\\x207\\x20x86_64', 'quiet'],
+    });
   });
 
   it('picks the text installer on Debian (not graphical, expert or automated) through nested includes', () => {
@@ -27,12 +34,17 @@ describe('syslinux configs', () => {
   });
 
   it('picks "Install Ubuntu Server", not HWE, MAAS or the disc check', () => {
-    expect(chooseInstallEntry(readSyslinuxEntries('/isolinux/isolinux.cfg', reader(ubuntu1804Isolinux)))).toMatchObject({ label: 'install', kernel: '/install/vmlinuz' });
+    expect(chooseInstallEntry(readSyslinuxEntries('/isolinux/isolinux.cfg', reader(ubuntu1804Isolinux)))).toMatchObject({
+      label: 'install',
+      kernel: '/install/vmlinuz',
+    });
   });
 
   it('writes a replacement config with no UI and an immediate default', () => {
     const text = unattendedSyslinuxConfig({ kernel: '/k', initrds: ['/a', '/b'] }, ['x=1', 'y'], '/isolinux/isolinux.cfg');
-    expect(text).toBe('serial 0 115200\n# ozkit: unattended install; the original menu started at "/isolinux/isolinux.cfg" and was replaced\ndefault ozkit\nprompt 0\ntimeout 1\nlabel ozkit\n  kernel /k\n  append initrd=/a,/b x=1 y\n');
+    expect(text).toBe(
+      'serial 0 115200\n# ozkit: unattended install; the original menu started at "/isolinux/isolinux.cfg" and was replaced\ndefault ozkit\nprompt 0\ntimeout 1\nlabel ozkit\n  kernel /k\n  append initrd=/a,/b x=1 y\n',
+    );
   });
 });
 
@@ -51,7 +63,11 @@ describe('grub configs', () => {
   });
 
   it('inserts the unattended entry before the first menu item and replaces default/timeout', () => {
-    const text = unattendedGrubConfig(ubuntu2204GrubCfg, chooseInstallEntry(readGrubEntries(ubuntu2204GrubCfg))!, ['autoinstall', grubQuote('ds=nocloud;s=/cdrom/nocloud/'), '---']);
+    const text = unattendedGrubConfig(ubuntu2204GrubCfg, chooseInstallEntry(readGrubEntries(ubuntu2204GrubCfg))!, [
+      'autoinstall',
+      grubQuote('ds=nocloud;s=/cdrom/nocloud/'),
+      '---',
+    ]);
     const lines = text.split('\n');
     expect(lines[0]).toBe('set timeout=1');
     const at = lines.indexOf("menuentry 'ozkit: unattended install' --id ozkit-install {");

@@ -17,7 +17,8 @@ export interface BootEntry {
   isDefault?: boolean;
 }
 
-const AVOID = /check|test this|rescue|expert|graphical|gtk|hwe|maas|vesa|basic graphics|troubleshoot|speech|access|dark|memory|memtest|multipath|cloud|safe|failsafe|boot from|local|firmware|next volume|text help/i;
+const AVOID =
+  /check|test this|rescue|expert|graphical|gtk|hwe|maas|vesa|basic graphics|troubleshoot|speech|access|dark|memory|memtest|multipath|cloud|safe|failsafe|boot from|local|firmware|next volume|text help/i;
 
 /**
  * The entry that installs with the installer's plain defaults: "Install", not "Test this

@@ -40,7 +40,11 @@ afterAll(() => {
 /** Runs QEMU until `want` shows up on the serial console or the deadline passes; always stops it. */
 async function bootUntil(args: string[], want: RegExp, deadlineMs: number): Promise<string> {
   const log = join(dir, `serial-${Date.now()}.log`);
-  const qemu = execa('qemu-system-x86_64', ['-machine', 'pc,accel=tcg', '-m', '1024', '-display', 'none', '-no-reboot', '-serial', `file:${log}`, '-monitor', 'none', ...args], { reject: false });
+  const qemu = execa(
+    'qemu-system-x86_64',
+    ['-machine', 'pc,accel=tcg', '-m', '1024', '-display', 'none', '-no-reboot', '-serial', `file:${log}`, '-monitor', 'none', ...args],
+    { reject: false },
+  );
   const started = Date.now();
   try {
     while (Date.now() - started < deadlineMs) {
@@ -56,33 +60,51 @@ async function bootUntil(args: string[], want: RegExp, deadlineMs: number): Prom
   }
 }
 
-const settings = () => ({ cacheDir: join(dir, 'cache'), offline: false, cacheOriginalMedia: true, cacheModifiedMedia: false, workdir: undefined, outputDir: undefined });
+const settings = () => ({
+  cacheDir: join(dir, 'cache'),
+  offline: false,
+  cacheOriginalMedia: true,
+  cacheModifiedMedia: false,
+  workdir: undefined,
+  outputDir: undefined,
+});
 
 describe.runIf(ready)('booting iso-fetch output in QEMU', () => {
   it('BIOS: isolinux boots the d-i kernel with our command line, no key pressed', async () => {
     const workdir = join(dir, 'bios');
     const answer = writeAnswer(workdir, 'debian', 'preseed', ['priority=critical']);
-    const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer, kernelparam: 'ignore_loglevel' }), { settings: settings() });
+    const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer, kernelparam: 'ignore_loglevel' }), {
+      settings: settings(),
+    });
     const iso = (out.media!.boot as { iso: string }).iso;
     const serial = await bootUntil(['-cdrom', iso, '-boot', 'd'], /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed/, 240_000);
     expect(serial).toContain('ISOLINUX');
-    expect(serial).toMatch(/Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed priority=critical console=tty0 console=ttyS0,115200n8 ignore_loglevel --- quiet/);
+    expect(serial).toMatch(
+      /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed priority=critical console=tty0 console=ttyS0,115200n8 ignore_loglevel --- quiet/,
+    );
   }, 300_000);
 
   it('UEFI: grub boots our default entry with our command line', async () => {
     const workdir = join(dir, 'uefi');
     const answer = writeAnswer(workdir, 'debian', 'preseed', ['priority=critical']);
-    const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer, kernelparam: 'ignore_loglevel' }), { settings: settings() });
+    const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer, kernelparam: 'ignore_loglevel' }), {
+      settings: settings(),
+    });
     const iso = (out.media!.boot as { iso: string }).iso;
     const serial = await bootUntil(['-bios', OVMF, '-cdrom', iso], /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed/, 420_000);
-    expect(serial).toMatch(/Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed priority=critical console=tty0 console=ttyS0,115200n8 ignore_loglevel --- quiet/);
+    expect(serial).toMatch(
+      /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed priority=critical console=tty0 console=ttyS0,115200n8 ignore_loglevel --- quiet/,
+    );
   }, 480_000);
 
   it('kernel boot: d-i reads the preseed injected into its initrd', async () => {
     const workdir = join(dir, 'kernel');
     const answer = writeAnswer(workdir, 'debian', 'preseed', ['priority=critical']);
     writeFileSync(answer.path, 'd-i preseed/early_command string echo OZKIT-PRESEED-READ > /dev/ttyS0\nd-i debian-installer/locale string en_US\n');
-    const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer }), { settings: settings(), boot: 'kernel' });
+    const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer }), {
+      settings: settings(),
+      boot: 'kernel',
+    });
     const boot = out.media!.boot;
     if (boot.method !== 'kernel') throw new Error('expected kernel boot');
     const serial = await bootUntil(['-kernel', boot.kernel, '-initrd', boot.initrd, '-append', boot.append, '-cdrom', boot.iso!], /OZKIT-PRESEED-READ/, 300_000);

@@ -5,7 +5,10 @@ const hex = 'a'.repeat(64);
 
 describe('parseChecksumSpec', () => {
   it('reads inline digests (Packer style), bare hex, none and SUMS locations', () => {
-    expect(parseChecksumSpec(`sha256:${hex.toUpperCase()}`, undefined, 'x')).toEqual({ type: 'inline', expected: { algorithm: 'sha256', hex, source: `sha256:${hex}` } });
+    expect(parseChecksumSpec(`sha256:${hex.toUpperCase()}`, undefined, 'x')).toEqual({
+      type: 'inline',
+      expected: { algorithm: 'sha256', hex, source: `sha256:${hex}` },
+    });
     expect(parseChecksumSpec('b'.repeat(32), 'md5', 'x')).toMatchObject({ type: 'inline', expected: { algorithm: 'md5' } });
     expect(parseChecksumSpec('c'.repeat(40), undefined, 'x')).toMatchObject({ type: 'inline', expected: { algorithm: 'sha1' } });
     expect(parseChecksumSpec('none', undefined, 'x')).toEqual({ type: 'none' });
@@ -47,6 +50,8 @@ describe('MultiHash and verifyDigest', () => {
     const d = h.digest();
     expect(d.sha256).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(d.md5).toBe('900150983cd24fb0d6963f7d28e17f72');
-    expect(() => verifyDigest(d, { algorithm: 'md5', hex: '0'.repeat(32), source: 'http://m/MD5SUMS' }, 'x.iso')).toThrow(/x.iso: md5 mismatch: expected 0+, got 900150983cd24fb0d6963f7d28e17f72 \(from http:\/\/m\/MD5SUMS\)/);
+    expect(() => verifyDigest(d, { algorithm: 'md5', hex: '0'.repeat(32), source: 'http://m/MD5SUMS' }, 'x.iso')).toThrow(
+      /x.iso: md5 mismatch: expected 0+, got 900150983cd24fb0d6963f7d28e17f72 \(from http:\/\/m\/MD5SUMS\)/,
+    );
   });
 });

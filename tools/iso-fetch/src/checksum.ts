@@ -19,10 +19,7 @@ export interface ExpectedChecksum {
  * sha512; Packer's form), a bare hex digest of the right length, `none`, or the URL/path of a
  * SUMS file (Oz's meaning of md5sum/sha1sum/sha256sum).
  */
-export type ChecksumSpec =
-  | { type: 'none' }
-  | { type: 'inline'; expected: ExpectedChecksum }
-  | { type: 'sums'; algorithm: HashAlgorithm; url: string };
+export type ChecksumSpec = { type: 'none' } | { type: 'inline'; expected: ExpectedChecksum } | { type: 'sums'; algorithm: HashAlgorithm; url: string };
 
 export function parseChecksumSpec(value: string, kind: HashAlgorithm | undefined, where: string): ChecksumSpec {
   const v = value.trim();

@@ -32,7 +32,12 @@ afterAll(async () => {
 function run(name: string, args: string[]) {
   const workdir = join(dir, name);
   const answer = writeAnswer(workdir, 'debian', 'preseed');
-  const doc = makeDocument({ workdir, os: { name: 'Debian', version: '12' }, install: { type: 'iso', iso: server.url('/slow/debian-12.5.0-amd64-netinst.iso'), extras: [] }, answer });
+  const doc = makeDocument({
+    workdir,
+    os: { name: 'Debian', version: '12' },
+    install: { type: 'iso', iso: server.url('/slow/debian-12.5.0-amd64-netinst.iso'), extras: [] },
+    answer,
+  });
   const file = join(workdir, 'in.json');
   writeFileSync(file, JSON.stringify(doc));
   const env = { ...process.env, OZKIT_CONFIG: '/dev/null', OZKIT_CACHE_DIR: join(dir, `cache-${name}`), OZKIT_STATUS_INTERVAL: '1' };
@@ -55,7 +60,10 @@ describe('status lines of a long wait in a CI log', () => {
   it('with --log-format json the same lines are NDJSON progress events', async () => {
     const result = await run('json', ['--log-format', 'json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    const events = result.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const events = result.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const ticks = events.filter((e) => e.event === 'progress' && typeof e.message === 'string');
     expect(ticks.length).toBeGreaterThanOrEqual(2);
     expect(ticks[0]).toMatchObject({ tool: 'iso-fetch', label: 'downloading debian-12.5.0-amd64-netinst.iso', total: isoBytes.length });

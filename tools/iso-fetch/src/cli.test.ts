@@ -55,18 +55,27 @@ describe('iso-fetch CLI', () => {
 
   it('fetches over HTTP, verifies against a SUMS file and writes a document with media', async () => {
     const cache = join(dir, 'cache-ok');
-    const result = await run(['--in', docFile('ok', server.url('/debian-12.5.0-amd64-netinst.iso'), { kind: 'sha256', value: server.url('/SHA256SUMS') })], { OZKIT_CACHE_DIR: cache });
+    const result = await run(['--in', docFile('ok', server.url('/debian-12.5.0-amd64-netinst.iso'), { kind: 'sha256', value: server.url('/SHA256SUMS') })], {
+      OZKIT_CACHE_DIR: cache,
+    });
     expect(result.stderr).not.toMatch(/error/);
     expect(result.exitCode).toBe(0);
     const doc = JSON.parse(result.stdout);
-    expect(doc.media.original).toMatchObject({ kind: 'iso', sha256: sha256(isoBytes), verified: { kind: 'sha256', source: server.url('/SHA256SUMS') }, fromCache: false });
+    expect(doc.media.original).toMatchObject({
+      kind: 'iso',
+      sha256: sha256(isoBytes),
+      verified: { kind: 'sha256', source: server.url('/SHA256SUMS') },
+      fromCache: false,
+    });
     expect(doc.media.boot.method).toBe('iso');
     expect(existsSync(doc.media.boot.iso)).toBe(true);
     expect(doc.stages.at(-1)).toMatchObject({ tool: 'iso-fetch' });
   });
 
   it('records an --iso override next to the TDL source and defaults to kernel boot only when asked', async () => {
-    const result = await run(['--in', docFile('override', 'http://mirror.invalid/debian.iso'), '--iso', isoPath, '--boot', 'kernel'], { OZKIT_CACHE_DIR: join(dir, 'cache-override') });
+    const result = await run(['--in', docFile('override', 'http://mirror.invalid/debian.iso'), '--iso', isoPath, '--boot', 'kernel'], {
+      OZKIT_CACHE_DIR: join(dir, 'cache-override'),
+    });
     expect(result.exitCode).toBe(0);
     const doc = JSON.parse(result.stdout);
     expect(doc.media.requested).toEqual({ tdl: 'http://mirror.invalid/debian.iso', override: isoPath });
@@ -76,7 +85,9 @@ describe('iso-fetch CLI', () => {
 
   it('--offline with an empty cache exits 69 naming the media, and passes a failure document on', async () => {
     const url = server.url('/debian-12.5.0-amd64-netinst.iso');
-    const result = await run(['--in', docFile('offline', url), '--offline', '--checksum', `sha256:${sha256(isoBytes)}`], { OZKIT_CACHE_DIR: join(dir, 'cache-empty') });
+    const result = await run(['--in', docFile('offline', url), '--offline', '--checksum', `sha256:${sha256(isoBytes)}`], {
+      OZKIT_CACHE_DIR: join(dir, 'cache-empty'),
+    });
     expect(result.exitCode).toBe(69);
     expect(result.stderr).toContain(`iso-fetch: ${url} is not in the cache and --offline is set`);
     expect(result.stderr).toContain('hint:');
@@ -85,7 +96,9 @@ describe('iso-fetch CLI', () => {
 
   it('a checksum mismatch exits 65 and leaves nothing in the cache', async () => {
     const cache = join(dir, 'cache-bad');
-    const result = await run(['--in', docFile('bad', server.url('/debian-12.5.0-amd64-netinst.iso')), '--checksum', `sha256:${'0'.repeat(64)}`], { OZKIT_CACHE_DIR: cache });
+    const result = await run(['--in', docFile('bad', server.url('/debian-12.5.0-amd64-netinst.iso')), '--checksum', `sha256:${'0'.repeat(64)}`], {
+      OZKIT_CACHE_DIR: cache,
+    });
     expect(result.exitCode).toBe(65);
     expect(result.stderr).toMatch(/sha256 mismatch: expected 0{64}, got [0-9a-f]{64}/);
     const isos = join(cache, 'isos');
@@ -107,9 +120,14 @@ describe('iso-fetch CLI', () => {
   }, 60_000);
 
   it('--log-format json writes NDJSON progress events with rate and ETA', async () => {
-    const result = await run(['--in', docFile('json', server.url('/slow/debian-12.5.0-amd64-netinst.iso')), '--log-format', 'json'], { OZKIT_CACHE_DIR: join(dir, 'cache-json') });
+    const result = await run(['--in', docFile('json', server.url('/slow/debian-12.5.0-amd64-netinst.iso')), '--log-format', 'json'], {
+      OZKIT_CACHE_DIR: join(dir, 'cache-json'),
+    });
     expect(result.exitCode).toBe(0);
-    const events = result.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const events = result.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const progress = events.filter((e) => e.event === 'progress' && e.total === isoBytes.length);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toMatchObject({ tool: 'iso-fetch', label: expect.stringContaining('download'), rate: expect.any(Number) });

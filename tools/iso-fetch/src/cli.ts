@@ -9,7 +9,11 @@ const version = packageVersion(new URL('../package.json', import.meta.url));
 
 await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) => {
   if (args._.length > 0) throw new OzkitError('USAGE', `unexpected argument: ${args._[0]}`, { hint: 'the build document comes on stdin or with --in FILE' });
-  for (const [name, value] of [['retries', args.retries], ['retry-wait', args['retry-wait']], ['idle-timeout', args['idle-timeout']]] as const)
+  for (const [name, value] of [
+    ['retries', args.retries],
+    ['retry-wait', args['retry-wait']],
+    ['idle-timeout', args['idle-timeout']],
+  ] as const)
     if (!Number.isFinite(value) || value < 0) throw new OzkitError('USAGE', `--${name} must be a number ≥ 0`, { hint: `see ${tool} --help` });
   const { settings } = loadConfig({ configFile: args.config, flags: settingFlags(cli.options, args) });
   // The stage (downloads, xorriso, the remaster) is loaded only now: --help and --version never need it.

@@ -63,7 +63,10 @@ function classified(url: string, error: unknown): Error {
     const text = `${url}: FTP ${error.message.trim()}`;
     if (error.code >= 400 && error.code < 500) return new TransientFtpError(`FTP ${error.message.trim()}`);
     if (error.code === 550) return new OzkitError('INPUT_MISSING', text, { hint: 'check the URL (TDL <iso>/<url>, or --iso)' });
-    if (error.code === 530) return new OzkitError('SERVICE_UNAVAILABLE', text, { hint: 'the server refuses the login: put user:password in the URL, or use one that allows anonymous access' });
+    if (error.code === 530)
+      return new OzkitError('SERVICE_UNAVAILABLE', text, {
+        hint: 'the server refuses the login: put user:password in the URL, or use one that allows anonymous access',
+      });
     return new OzkitError('SERVICE_UNAVAILABLE', text);
   }
   const e = error as NodeJS.ErrnoException;
@@ -79,7 +82,10 @@ async function remoteFileFacts(client: Client, path: string): Promise<{ total?: 
     if (error instanceof FTPError && error.code === 550) throw error;
     return undefined;
   });
-  const modified = await client.lastMod(path).then((d) => d.toISOString(), () => undefined);
+  const modified = await client.lastMod(path).then(
+    (d) => d.toISOString(),
+    () => undefined,
+  );
   return { ...(total !== undefined ? { total } : {}), ...(modified ? { modified } : {}) };
 }
 

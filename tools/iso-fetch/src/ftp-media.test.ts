@@ -115,7 +115,12 @@ describe('ftp:// media', () => {
     const source = parseMediaSource(slow.url('/changing.iso'));
     const cut = fetchOriginal(source, null, context({ policy: { retries: 0, delayMs: 10, idleTimeoutMs: 5000 } }));
     const failed = expect(cut).rejects.toMatchObject({ code: 'NETWORK' });
-    await waitFor(() => existsSync(join(dir, 'cache', 'isos', '.partial')) && partials().some((f) => !f.endsWith('.json') && statSync(join(dir, 'cache', 'isos', '.partial', f)).size > 256 * 1024), 'part of the download');
+    await waitFor(
+      () =>
+        existsSync(join(dir, 'cache', 'isos', '.partial')) &&
+        partials().some((f) => !f.endsWith('.json') && statSync(join(dir, 'cache', 'isos', '.partial', f)).size > 256 * 1024),
+      'part of the download',
+    );
     await slow.kill();
     await failed;
     const newer = randomBytes(1024 * 1024 + 7);
@@ -129,7 +134,10 @@ describe('ftp:// media', () => {
 
   it('refuses wrong bytes with exit 65 and keeps nothing', async () => {
     const ctx = context();
-    await expect(fetchOriginal(parseMediaSource(server.url('/a.iso')), inline('0'.repeat(64)), ctx)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', exitCode: 65 });
+    await expect(fetchOriginal(parseMediaSource(server.url('/a.iso')), inline('0'.repeat(64)), ctx)).rejects.toMatchObject({
+      code: 'CHECKSUM_MISMATCH',
+      exitCode: 65,
+    });
     expect(readdirSync(ctx.store.root).filter((f) => !f.startsWith('.'))).toEqual([]);
     expect(partials()).toEqual([]);
   });
@@ -147,7 +155,10 @@ describe('ftp:// media', () => {
 
   it('refuses an ftp:// install tree with a clear message', async () => {
     const { fetchTreeBootFiles } = await import('./install-tree.js');
-    await expect(fetchTreeBootFiles(server.url('/tree/'), 'redhat', 'x86_64', context())).rejects.toMatchObject({ code: 'BAD_TDL', message: expect.stringMatching(/ftp:\/\/ trees are not supported/) });
+    await expect(fetchTreeBootFiles(server.url('/tree/'), 'redhat', 'x86_64', context())).rejects.toMatchObject({
+      code: 'BAD_TDL',
+      message: expect.stringMatching(/ftp:\/\/ trees are not supported/),
+    });
   });
 });
 
@@ -168,17 +179,30 @@ describe('iso-fetch CLI with ftp:// media', () => {
     const workdir = join(dir, name);
     const answer = writeAnswer(workdir, 'debian', 'preseed');
     const iso = server.url('/debian/debian-12.5.0-amd64-netinst.iso');
-    const doc = makeDocument({ workdir, os: { name: 'Debian', version: '12' }, install: { type: 'iso', iso, extras: [], checksum: { kind: 'sha256', value: server.url(`/debian/${sums}`) } }, answer });
+    const doc = makeDocument({
+      workdir,
+      os: { name: 'Debian', version: '12' },
+      install: { type: 'iso', iso, extras: [], checksum: { kind: 'sha256', value: server.url(`/debian/${sums}`) } },
+      answer,
+    });
     const file = join(workdir, 'in.json');
     writeFileSync(file, JSON.stringify(doc));
-    return execa(process.execPath, [bin, '--in', file], { reject: false, env: { ...process.env, OZKIT_CONFIG: '/dev/null', OZKIT_CACHE_DIR: join(dir, 'cache') }, stdin: 'ignore' });
+    return execa(process.execPath, [bin, '--in', file], {
+      reject: false,
+      env: { ...process.env, OZKIT_CONFIG: '/dev/null', OZKIT_CACHE_DIR: join(dir, 'cache') },
+      stdin: 'ignore',
+    });
   }
 
   it('fetches an ftp:// ISO verified against an ftp:// SUMS file', async () => {
     const result = await run('ok', 'SHA256SUMS');
     expect(result.exitCode, result.stderr).toBe(0);
     const doc = JSON.parse(result.stdout);
-    expect(doc.media.original).toMatchObject({ url: server.url('/debian/debian-12.5.0-amd64-netinst.iso'), sha256: sha256(isoBytes), verified: { kind: 'sha256', source: server.url('/debian/SHA256SUMS') } });
+    expect(doc.media.original).toMatchObject({
+      url: server.url('/debian/debian-12.5.0-amd64-netinst.iso'),
+      sha256: sha256(isoBytes),
+      verified: { kind: 'sha256', source: server.url('/debian/SHA256SUMS') },
+    });
     expect(doc.media.boot.method).toBe('iso');
   }, 60_000);
 

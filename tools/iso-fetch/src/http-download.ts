@@ -208,8 +208,7 @@ async function transfer(
       else if (!broken) out.end();
     };
     if (earlyEnd) settle(earlyEnd);
-    else
-      finished(res, (error) => settle({ error: error ?? (res.complete ? undefined : new Error('connection closed')) }));
+    else finished(res, (error) => settle({ error: error ?? (res.complete ? undefined : new Error('connection closed')) }));
     out.on('error', (error) => {
       writeError = error;
       res.destroy();
@@ -269,25 +268,24 @@ export function request(
     const req = (proxy ? (parsed.protocol === 'https:' ? https : http) : lib).request(
       ...((proxy ? [proxiedOptions(parsed, proxy, base)] : [parsed, base]) as [http.RequestOptions]),
       (res: http.IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
-        res.resume();
-        if (redirects <= 0) return reject(new OzkitError('SERVICE_UNAVAILABLE', `${url}: too many redirects`));
-        const next = new URL(res.headers.location, parsed).toString();
-        request(next, headers, policy, signal, redirects - 1, method).then(resolve, reject);
-        return;
-      }
-      // The idle timer stays armed on the socket while the body streams.
-      res.on('error', () => undefined);
-      resolve(res);
-    },
+        const status = res.statusCode ?? 0;
+        if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
+          res.resume();
+          if (redirects <= 0) return reject(new OzkitError('SERVICE_UNAVAILABLE', `${url}: too many redirects`));
+          const next = new URL(res.headers.location, parsed).toString();
+          request(next, headers, policy, signal, redirects - 1, method).then(resolve, reject);
+          return;
+        }
+        // The idle timer stays armed on the socket while the body streams.
+        res.on('error', () => undefined);
+        resolve(res);
+      },
     );
     req.setTimeout(policy.idleTimeoutMs, () => req.destroy(new TransientError(`no data for ${Math.round(policy.idleTimeoutMs / 1000)} s`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (signal?.aborted) return reject(signal.reason);
       if (error instanceof TransientError) return reject(error);
-      if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
-        return reject(new TransientError(`cannot resolve ${parsed.hostname} (${error.code})`));
+      if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return reject(new TransientError(`cannot resolve ${parsed.hostname} (${error.code})`));
       reject(new TransientError(`${error.code ?? error.message}`));
     });
     req.end();
@@ -321,8 +319,7 @@ export async function fetchText(url: string, policy: RetryPolicy, logger: Logger
       if (signal?.aborted) throw signal.reason;
       const transient = error instanceof TransientError || (error as NodeJS.ErrnoException).code === 'ECONNRESET';
       if (!transient) throw error;
-      if (attempts > policy.retries)
-        throw new OzkitError('NETWORK', `${url}: failed after ${attempts} attempts: ${(error as Error).message}`);
+      if (attempts > policy.retries) throw new OzkitError('NETWORK', `${url}: failed after ${attempts} attempts: ${(error as Error).message}`);
       const wait = Math.min(30_000, policy.delayMs * 2 ** (attempts - 1));
       logger.warn(`${url}: ${(error as Error).message}; retrying in ${(wait / 1000).toFixed(1)} s`);
       await sleep(wait, undefined, { signal });

@@ -18,14 +18,17 @@ function startProxy(seen: string[]): Promise<http.Server> {
   const proxy = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     const target = new URL(req.url!);
-    const upstream = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-      // Like a real proxy: an upstream cut mid-body cuts the client connection too.
-      up.on('close', () => {
-        if (!up.complete) res.destroy();
-      });
-    });
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        // Like a real proxy: an upstream cut mid-body cuts the client connection too.
+        up.on('close', () => {
+          if (!up.complete) res.destroy();
+        });
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -83,7 +86,13 @@ describe('proxies', () => {
     process.env.http_proxy = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     process.env.no_proxy = 'localhost';
     const dest = join(dir, 'p.iso');
-    const result = await download({ url: server.url('/via-proxy.iso'), dest, algorithms: [], logger: silentLogger(), policy: { retries: 3, delayMs: 10, idleTimeoutMs: 5000 } });
+    const result = await download({
+      url: server.url('/via-proxy.iso'),
+      dest,
+      algorithms: [],
+      logger: silentLogger(),
+      policy: { retries: 3, delayMs: 10, idleTimeoutMs: 5000 },
+    });
     expect(result.bytes).toBe(body.length);
     expect(readFileSync(dest).equals(body)).toBe(true);
     expect(seen.filter((s) => s === `GET ${server.url('/via-proxy.iso')}`)).toHaveLength(2);
@@ -97,7 +106,11 @@ describe('proxies', () => {
   });
 
   it('tunnels https through CONNECT and speaks TLS to the origin inside the tunnel', async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     const secure = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('secure'));
     await new Promise<void>((r) => secure.listen(0, '127.0.0.1', () => r()));
     try {

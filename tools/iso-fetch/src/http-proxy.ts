@@ -52,7 +52,13 @@ export function proxiedOptions(url: URL, proxy: URL, base: http.RequestOptions):
     ...urlToHttpOptions(url),
     ...base,
     createConnection: (_opts: unknown, callback: (error: Error | null, socket: Duplex) => void) => {
-      const connect = http.request({ host: proxy.hostname, port: Number(proxy.port || 80), method: 'CONNECT', path: `${url.hostname}:${port}`, headers: { host: `${url.hostname}:${port}`, ...proxyAuth(proxy) } });
+      const connect = http.request({
+        host: proxy.hostname,
+        port: Number(proxy.port || 80),
+        method: 'CONNECT',
+        path: `${url.hostname}:${port}`,
+        headers: { host: `${url.hostname}:${port}`, ...proxyAuth(proxy) },
+      });
       connect.once('connect', (res, socket) => {
         if (res.statusCode !== 200) {
           socket.destroy();

@@ -32,7 +32,9 @@ beforeAll(async () => {
   server.files.set(`${di}/linux`, { body: diKernel });
   server.files.set(`${di}/initrd.gz`, { body: diInitrd });
   server.files.set(`${di}/boot-screens/txt.cfg`, {
-    body: Buffer.from('label install\n\tmenu label ^Install\n\tkernel debian-installer/amd64/linux\n\tappend vga=788 initrd=debian-installer/amd64/initrd.gz --- quiet \n'),
+    body: Buffer.from(
+      'label install\n\tmenu label ^Install\n\tkernel debian-installer/amd64/linux\n\tappend vga=788 initrd=debian-installer/amd64/initrd.gz --- quiet \n',
+    ),
   });
   // A bare netboot directory without txt.cfg.
   server.files.set('/ubuntu-netboot/ubuntu-installer/amd64/linux', { body: diKernel });
@@ -43,7 +45,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const settings = (name: string, offline = false) => ({ cacheDir: join(dir, `cache-${name}`), offline, cacheOriginalMedia: true, cacheModifiedMedia: false, workdir: undefined, outputDir: undefined });
+const settings = (name: string, offline = false) => ({
+  cacheDir: join(dir, `cache-${name}`),
+  offline,
+  cacheOriginalMedia: true,
+  cacheModifiedMedia: false,
+  workdir: undefined,
+  outputDir: undefined,
+});
 
 describe('url installs', () => {
   it('Red Hat: finds the kernel through .treeinfo, verifies it, injects ks.cfg and composes inst.repo', async () => {
@@ -65,7 +74,9 @@ describe('url installs', () => {
     expect(members.map((m) => m.name)).toEqual(['init', 'ks.cfg']);
     expect(members[1].data.toString()).toBe(readFileSync(answer.path, 'utf8'));
     // Second run: from the cache, and offline works too.
-    const again = await isoFetch(makeDocument({ workdir, os: { name: 'Rocky-9', version: '4' }, install: { type: 'url', url }, answer }), { settings: settings('rocky', true) });
+    const again = await isoFetch(makeDocument({ workdir, os: { name: 'Rocky-9', version: '4' }, install: { type: 'url', url }, answer }), {
+      settings: settings('rocky', true),
+    });
     expect(again.media!.original.fromCache).toBe(true);
   });
 
@@ -73,7 +84,9 @@ describe('url installs', () => {
     const url = server.url('/old');
     const workdir = join(dir, 'old');
     const answer = writeAnswer(workdir, 'redhat', 'kickstart');
-    const out = await isoFetch(makeDocument({ workdir, os: { name: 'RHEL-6', version: '10' }, install: { type: 'url', url }, answer }), { settings: settings('old') });
+    const out = await isoFetch(makeDocument({ workdir, os: { name: 'RHEL-6', version: '10' }, install: { type: 'url', url }, answer }), {
+      settings: settings('old'),
+    });
     expect(out.media!.tree).toMatchObject({ layout: 'pxeboot' });
     expect((out.media!.boot as { append: string }).append).toBe(`ks=file:/ks.cfg repo=${url} console=tty0 console=ttyS0,115200n8`);
   });
@@ -82,7 +95,9 @@ describe('url installs', () => {
     const url = server.url('/debian/dists/bookworm');
     const workdir = join(dir, 'debian');
     const answer = writeAnswer(workdir, 'debian', 'preseed', ['priority=critical']);
-    const out = await isoFetch(makeDocument({ workdir, os: { name: 'Debian', version: '12' }, install: { type: 'url', url }, answer }), { settings: settings('debian') });
+    const out = await isoFetch(makeDocument({ workdir, os: { name: 'Debian', version: '12' }, install: { type: 'url', url }, answer }), {
+      settings: settings('debian'),
+    });
     const boot = out.media!.boot;
     if (boot.method !== 'kernel') throw new Error('expected kernel boot');
     expect(readFileSync(boot.kernel).equals(diKernel)).toBe(true);
@@ -95,7 +110,9 @@ describe('url installs', () => {
     const url = server.url('/ubuntu-netboot');
     const workdir = join(dir, 'ubuntu');
     const answer = writeAnswer(workdir, 'ubuntu', 'preseed');
-    const out = await isoFetch(makeDocument({ workdir, os: { name: 'Ubuntu', version: '18.04' }, install: { type: 'url', url }, answer }), { settings: settings('ubuntu') });
+    const out = await isoFetch(makeDocument({ workdir, os: { name: 'Ubuntu', version: '18.04' }, install: { type: 'url', url }, answer }), {
+      settings: settings('ubuntu'),
+    });
     expect((out.media!.boot as { append: string }).append).toBe('console=tty0 console=ttyS0,115200n8');
   });
 

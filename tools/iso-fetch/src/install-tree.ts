@@ -58,7 +58,10 @@ function treeinfoChecksum(ini: ReturnType<typeof parseIni>, rel: string, source:
  */
 export async function fetchTreeBootFiles(url: string, family: OsFamily, arch: Arch, ctx: FetchContext): Promise<TreeBootFiles> {
   // A tree is probed file by file (.treeinfo, pxeboot, netboot): that is http's HEAD, not ftp's.
-  if (/^ftp:/i.test(url)) throw new OzkitError('BAD_TDL', `install tree ${url}: ftp:// trees are not supported (ftp:// works for <iso> and checksum files)`, { hint: 'use the http(s):// address of the tree, or install from the ISO' });
+  if (/^ftp:/i.test(url))
+    throw new OzkitError('BAD_TDL', `install tree ${url}: ftp:// trees are not supported (ftp:// works for <iso> and checksum files)`, {
+      hint: 'use the http(s):// address of the tree, or install from the ISO',
+    });
   const base = url.endsWith('/') ? url : url + '/';
   let kernelRel: string | undefined;
   let initrdRel: string | undefined;
@@ -87,7 +90,12 @@ export async function fetchTreeBootFiles(url: string, family: OsFamily, arch: Ar
   } else {
     const darch = DEBIAN_ARCH[arch] ?? arch;
     const distro = family === 'ubuntu' ? 'ubuntu' : 'debian';
-    const candidates = ['', `${distro}-installer/${darch}/`, `main/installer-${darch}/current/images/netboot/${distro}-installer/${darch}/`, `current/images/netboot/${distro}-installer/${darch}/`];
+    const candidates = [
+      '',
+      `${distro}-installer/${darch}/`,
+      `main/installer-${darch}/current/images/netboot/${distro}-installer/${darch}/`,
+      `current/images/netboot/${distro}-installer/${darch}/`,
+    ];
     for (const dir of candidates) {
       const txt = await readTreeText(treeUrl(base, `${dir}boot-screens/txt.cfg`), ctx);
       if (txt !== undefined) {
@@ -118,9 +126,13 @@ export async function fetchTreeBootFiles(url: string, family: OsFamily, arch: Ar
   if (!layout || !kernelRel || !initrdRel) {
     if (ctx.offline)
       throw new OzkitError('OFFLINE_MISS', `the installer kernel of ${url} is not in the cache and --offline is set`, { hint: 'run once without --offline' });
-    throw new OzkitError('BAD_MEDIA', `${url}: no installer kernel found (${family === 'redhat' ? '.treeinfo [images-' + arch + '] or images/pxeboot/vmlinuz' : 'a d-i netboot tree with <distro>-installer/<arch>/linux'})`, {
-      hint: 'check the TDL <url>: it must point at the root of an install tree',
-    });
+    throw new OzkitError(
+      'BAD_MEDIA',
+      `${url}: no installer kernel found (${family === 'redhat' ? '.treeinfo [images-' + arch + '] or images/pxeboot/vmlinuz' : 'a d-i netboot tree with <distro>-installer/<arch>/linux'})`,
+      {
+        hint: 'check the TDL <url>: it must point at the root of an install tree',
+      },
+    );
   }
   const kernel = await fetchOriginal(parseMediaSource(treeUrl(base, kernelRel)), kernelSum, ctx, 'installer kernel');
   const initrd = await fetchOriginal(parseMediaSource(treeUrl(base, initrdRel)), initrdSum, ctx, 'installer initrd');

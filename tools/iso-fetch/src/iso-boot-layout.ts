@@ -44,7 +44,13 @@ export async function readIsoBootLayout(iso: string, signal?: AbortSignal): Prom
   try {
     // isolinux looks for isolinux.cfg next to isolinux.bin first.
     const biosDir = info.biosImage ? posix.dirname(info.biosImage) : undefined;
-    const syslinuxTop = [biosDir && `${biosDir}/isolinux.cfg`, biosDir && `${biosDir}/syslinux.cfg`, '/isolinux/isolinux.cfg', '/boot/isolinux/isolinux.cfg', '/syslinux/syslinux.cfg']
+    const syslinuxTop = [
+      biosDir && `${biosDir}/isolinux.cfg`,
+      biosDir && `${biosDir}/syslinux.cfg`,
+      '/isolinux/isolinux.cfg',
+      '/boot/isolinux/isolinux.cfg',
+      '/syslinux/syslinux.cfg',
+    ]
       .filter((p): p is string => Boolean(p))
       .find((p) => info.files.has(p));
     const wanted: string[] = [];
@@ -60,9 +66,7 @@ export async function readIsoBootLayout(iso: string, signal?: AbortSignal): Prom
     const texts = new Map<string, string>();
     for (const l of locals) if (l.local !== espLocal) texts.set(l.isoPath, await readFile(l.local, 'latin1'));
 
-    const syslinux = syslinuxTop
-      ? { top: syslinuxTop, texts, entries: readSyslinuxEntries(syslinuxTop, (p) => texts.get(p)) }
-      : undefined;
+    const syslinux = syslinuxTop ? { top: syslinuxTop, texts, entries: readSyslinuxEntries(syslinuxTop, (p) => texts.get(p)) } : undefined;
     const grub: GrubConfigFile[] = [];
     for (const g of GRUB_CONFIGS) {
       const text = texts.get(g);
@@ -83,9 +87,13 @@ export async function readIsoBootLayout(iso: string, signal?: AbortSignal): Prom
     }
     const entry = chooseInstallEntry(syslinux?.entries ?? []) ?? chooseInstallEntry(grub.flatMap((g) => g.entries));
     if (!entry)
-      throw new OzkitError('BAD_MEDIA', `${iso}: no installer boot entry found (looked at ${[syslinuxTop, ...GRUB_CONFIGS.filter((g) => texts.has(g))].filter(Boolean).join(', ') || 'no isolinux or grub config at all'})`, {
-        hint: 'this does not look like installer media with an isolinux or grub boot menu (live CDs and netboot-only images are not supported)',
-      });
+      throw new OzkitError(
+        'BAD_MEDIA',
+        `${iso}: no installer boot entry found (looked at ${[syslinuxTop, ...GRUB_CONFIGS.filter((g) => texts.has(g))].filter(Boolean).join(', ') || 'no isolinux or grub config at all'})`,
+        {
+          hint: 'this does not look like installer media with an isolinux or grub boot menu (live CDs and netboot-only images are not supported)',
+        },
+      );
     if (!info.files.has(entry.kernel))
       throw new OzkitError('BAD_MEDIA', `${iso}: the install entry "${entry.label}" boots ${entry.kernel}, which is not on the ISO`);
     return { info, syslinux, grub, entry, scratch, espImage, dispose };

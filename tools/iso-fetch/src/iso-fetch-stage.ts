@@ -136,13 +136,7 @@ function answerIsoFiles(answer: Answer): IsoChange[] {
   return files;
 }
 
-async function bootFromIso(
-  fetched: FetchedFile,
-  method: BootMethod,
-  template: Template,
-  answer: Answer,
-  options: IsoFetchOptions & BootContext,
-): Promise<Media> {
+async function bootFromIso(fetched: FetchedFile, method: BootMethod, template: Template, answer: Answer, options: IsoFetchOptions & BootContext): Promise<Media> {
   const { logger, workdir } = options;
   const layout = await readIsoBootLayout(fetched.path, options.signal);
   try {
@@ -203,9 +197,16 @@ async function bootFromIso(
     const mode: BootMode = answer.format === 'autoinstall' ? 'iso' : 'kernel';
     const append = argsBuilder(template, answer, mode, { volumeId, labelText })(entry).join(' ');
     const boot: BootMedia = { method: 'kernel', kernel, initrd, append, iso: remastered?.path ?? fetched.path };
-    if (remastered) logger.info(`attaching the remastered ISO ${remastered.path} (it carries ${answer.format === 'autoinstall' ? 'the autoinstall seed' : 'the TDL extras'})`);
+    if (remastered)
+      logger.info(`attaching the remastered ISO ${remastered.path} (it carries ${answer.format === 'autoinstall' ? 'the autoinstall seed' : 'the TDL extras'})`);
     logger.info(`kernel boot ready: ${kernel} + ${initrd}`);
-    return { ...common, boot, ...(remastered ? { remaster: { edited: remastered.edited, mode: remastered.mode, fromCache: remastered.fromCache, commandLines: remastered.commandLines } } : {}) };
+    return {
+      ...common,
+      boot,
+      ...(remastered
+        ? { remaster: { edited: remastered.edited, mode: remastered.mode, fromCache: remastered.fromCache, commandLines: remastered.commandLines } }
+        : {}),
+    };
   } finally {
     await layout.dispose();
   }
@@ -233,7 +234,9 @@ async function modifiedIso(
   const answerFiles = answerIsoFiles(answer);
   const fileHashes = await Promise.all(answerFiles.map(async (f) => ({ isoPath: f.isoPath, sha256: (await hashFile(f.local, [])).digests.sha256 })));
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: 1, tool: options.toolVersion ?? '', media: fetched.sha256, files: fileHashes, extras: extras.fingerprint, args: argsFor(layout.entry) }))
+    .update(
+      JSON.stringify({ v: 1, tool: options.toolVersion ?? '', media: fetched.sha256, files: fileHashes, extras: extras.fingerprint, args: argsFor(layout.entry) }),
+    )
     .digest('hex');
   const run = async (dest: string) => remasterIso({ iso: fetched.path, layout, files, argsFor, dest, logger: options.logger, signal: options.signal });
   if (options.settings.cacheModifiedMedia) {
@@ -245,15 +248,33 @@ async function modifiedIso(
         const hit = !options.force && ref ? await store.get(key) : undefined;
         if (hit && ref) {
           await store.touch(key);
-          return { path: hit.path, sha256: String(ref.sha256), edited: ref.edited as string[], mode: String(ref.mode), fromCache: true, commandLines: ref.commandLines as Record<string, string> };
+          return {
+            path: hit.path,
+            sha256: String(ref.sha256),
+            edited: ref.edited as string[],
+            mode: String(ref.mode),
+            fromCache: true,
+            commandLines: ref.commandLines as Record<string, string>,
+          };
         }
         let result!: Awaited<ReturnType<typeof run>>;
-        const entry = await store.put(key, async (work) => {
-          result = await run(work);
-        }, { expectedBytes: fetched.bytes });
+        const entry = await store.put(
+          key,
+          async (work) => {
+            result = await run(work);
+          },
+          { expectedBytes: fetched.bytes },
+        );
         const { sha256: written, ...recorded } = result;
         const sha256 = written ?? (await hashFile(entry.path, [])).digests.sha256;
-        await store.writeRef(`iso-${key}`, { key, sha256, media: fetched.sha256, edited: recorded.edited, mode: recorded.mode, commandLines: recorded.commandLines });
+        await store.writeRef(`iso-${key}`, {
+          key,
+          sha256,
+          media: fetched.sha256,
+          edited: recorded.edited,
+          mode: recorded.mode,
+          commandLines: recorded.commandLines,
+        });
         return { path: entry.path, sha256, ...recorded, fromCache: false };
       },
       { signal: options.signal, onWait: () => options.logger.info('waiting for another build that is writing the same boot ISO') },

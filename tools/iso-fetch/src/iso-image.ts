@@ -126,7 +126,22 @@ function reproducibleDates(): { before: string[]; boot: string[] } {
   if (!epoch || !/^\d+$/.test(epoch)) return { before: [], boot: [] };
   const uuid = new Date(Number(epoch) * 1000).toISOString().replace(/\D/g, '').slice(0, 14) + '00';
   return {
-    before: ['-iso_nowtime', `=${epoch}`, '-volume_date', 'all_file_dates', `=${epoch}`, '-volume_date', 'c', `=${epoch}`, '-volume_date', 'm', `=${epoch}`, '-volume_date', 'uuid', uuid],
+    before: [
+      '-iso_nowtime',
+      `=${epoch}`,
+      '-volume_date',
+      'all_file_dates',
+      `=${epoch}`,
+      '-volume_date',
+      'c',
+      `=${epoch}`,
+      '-volume_date',
+      'm',
+      `=${epoch}`,
+      '-volume_date',
+      'uuid',
+      uuid,
+    ],
     boot: ['-boot_image', 'any', 'gpt_disk_guid=volume_date_uuid'],
   };
 }
@@ -163,5 +178,7 @@ export async function rewriteIso(source: string, dest: string, volumeId: string,
 export async function reportElTorito(iso: string, signal?: AbortSignal): Promise<string[]> {
   const r = await xorriso(['-indev', iso, '-report_el_torito', 'plain'], signal);
   if (r.failed) failure(iso, r, signal);
-  return String(r.stdout).split('\n').filter((l) => l.startsWith('El Torito'));
+  return String(r.stdout)
+    .split('\n')
+    .filter((l) => l.startsWith('El Torito'));
 }

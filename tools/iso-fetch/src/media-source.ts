@@ -5,9 +5,7 @@ import { OzkitError } from '@ozkit/errors';
 
 /** Where media comes from: a URL to download (http(s) or ftp), or a file used in place. */
 export type MediaSource =
-  | { kind: 'http'; url: string; name: string }
-  | { kind: 'ftp'; url: string; name: string }
-  | { kind: 'file'; url: string; path: string; name: string };
+  { kind: 'http'; url: string; name: string } | { kind: 'ftp'; url: string; name: string } | { kind: 'file'; url: string; path: string; name: string };
 
 /** `http(s)://…`, `ftp://…`, `file://…` or a plain path (relative to `cwd`). */
 export function parseMediaSource(value: string, cwd = process.cwd(), where = 'media'): MediaSource {

@@ -12,7 +12,12 @@ export const cli = defineCli({
   options: {
     ...vocabularyOptions(commonOptionNames, documentOptionNames),
     iso: { kind: 'string', value: 'ISO', describe: 'use this ISO (path, file://, http(s)://) instead of the TDL install source; both are recorded' },
-    boot: { kind: 'string', value: 'METHOD', choices: ['iso', 'kernel'], describe: 'boot media to make: a remastered ISO, or kernel+initrd (default: iso for ISO installs, kernel for url installs)' },
+    boot: {
+      kind: 'string',
+      value: 'METHOD',
+      choices: ['iso', 'kernel'],
+      describe: 'boot media to make: a remastered ISO, or kernel+initrd (default: iso for ISO installs, kernel for url installs)',
+    },
     checksum: { kind: 'string', value: 'SUM', describe: 'verify against sha256:<hex> (or md5:/sha1:/sha512:), a SUMS file URL/path, or "none" (overrides the TDL)' },
     offline: { ...vocabulary.offline, describe: 'use only cached media; fail (exit 69) naming what is missing' },
     force: { kind: 'boolean', short: 'f', describe: 'ignore cached media (original and modified) and fetch again' },

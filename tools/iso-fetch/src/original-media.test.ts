@@ -72,7 +72,10 @@ describe('fetching media over HTTP', () => {
 
   it('keeps an interrupted download when retries run out and resumes it on the next run', async () => {
     const source = serve('/flaky.iso', { cutAfter: 1024 * 1024, cutTimes: 1 });
-    await expect(fetchOriginal(source, inline(), context({ policy: { retries: 0, delayMs: 10, idleTimeoutMs: 2000 } }))).rejects.toMatchObject({ code: 'NETWORK', exitCode: 75 });
+    await expect(fetchOriginal(source, inline(), context({ policy: { retries: 0, delayMs: 10, idleTimeoutMs: 2000 } }))).rejects.toMatchObject({
+      code: 'NETWORK',
+      exitCode: 75,
+    });
     expect(readdirSync(join(dir, 'cache', 'isos', '.partial')).length).toBeGreaterThan(0);
     const file = await fetchOriginal(source, inline(), context());
     expect(readFileSync(file.path).equals(body)).toBe(true);
@@ -168,7 +171,8 @@ describe('fetching media over HTTP', () => {
 describe('checksums', () => {
   const name = 'CentOS-7-x86_64-Minimal-2009.iso';
   const gnu = () => `${sha256('other')}  other.iso\n${sha256(body)}  ${name}\n`;
-  const bsd = () => `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n# Fedora-Server-40 CHECKSUM\nSHA256 (other.iso) = ${sha256('x')}\nSHA256 (${name}) = ${sha256(body)}\n-----BEGIN PGP SIGNATURE-----\n`;
+  const bsd = () =>
+    `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n# Fedora-Server-40 CHECKSUM\nSHA256 (other.iso) = ${sha256('x')}\nSHA256 (${name}) = ${sha256(body)}\n-----BEGIN PGP SIGNATURE-----\n`;
 
   it('finds the media in a GNU SUMS file served over HTTP and verifies against it', async () => {
     server.files.set('/sha256sum.txt', { body: Buffer.from(gnu()) });
@@ -178,7 +182,9 @@ describe('checksums', () => {
     const file = await fetchOriginal(serve(`/${name}`), expected, ctx);
     expect(file.verified).toEqual(expected);
     // Remembered for --offline.
-    expect(await resolveChecksum(parseChecksumSpec(server.url('/sha256sum.txt'), 'sha256', 'tdl'), name, context({ offline: true }))).toMatchObject({ hex: sha256(body) });
+    expect(await resolveChecksum(parseChecksumSpec(server.url('/sha256sum.txt'), 'sha256', 'tdl'), name, context({ offline: true }))).toMatchObject({
+      hex: sha256(body),
+    });
   });
 
   it('reads BSD-style (Fedora CHECKSUM) files from a path', async () => {
@@ -204,7 +210,9 @@ describe('checksums', () => {
       code: 'BAD_MEDIA',
       message: expect.stringContaining(name),
     });
-    await expect(resolveChecksum(parseChecksumSpec(server.url('/NEVER'), 'sha256', 'tdl'), name, context({ offline: true }))).rejects.toMatchObject({ code: 'OFFLINE_MISS' });
+    await expect(resolveChecksum(parseChecksumSpec(server.url('/NEVER'), 'sha256', 'tdl'), name, context({ offline: true }))).rejects.toMatchObject({
+      code: 'OFFLINE_MISS',
+    });
   });
 });
 

@@ -71,7 +71,12 @@ export async function fetchOriginal(source: MediaSource, expected: ExpectedCheck
   return source.kind === 'file' ? useLocalFile(source, expected, ctx, label) : fetchRemote(source, expected, ctx, label);
 }
 
-async function useLocalFile(source: Extract<MediaSource, { kind: 'file' }>, expected: ExpectedChecksum | null, ctx: FetchContext, label: string): Promise<FetchedFile> {
+async function useLocalFile(
+  source: Extract<MediaSource, { kind: 'file' }>,
+  expected: ExpectedChecksum | null,
+  ctx: FetchContext,
+  label: string,
+): Promise<FetchedFile> {
   let info;
   try {
     info = await stat(source.path);
@@ -108,7 +113,12 @@ async function useLocalFile(source: Extract<MediaSource, { kind: 'file' }>, expe
 }
 
 /** An http(s) or ftp download: the same lock, cache, resume and verification rules for both. */
-async function fetchRemote(source: Extract<MediaSource, { kind: 'http' | 'ftp' }>, expected: ExpectedChecksum | null, ctx: FetchContext, label: string): Promise<FetchedFile> {
+async function fetchRemote(
+  source: Extract<MediaSource, { kind: 'http' | 'ftp' }>,
+  expected: ExpectedChecksum | null,
+  ctx: FetchContext,
+  label: string,
+): Promise<FetchedFile> {
   const { store } = ctx;
   const urlKey = keyFor('url', source.url);
   const lock = await store.lock(urlKey, {
@@ -164,7 +174,9 @@ async function fetchRemote(source: Extract<MediaSource, { kind: 'http' | 'ftp' }
     const sha256 = result.digests.sha256;
     const entry = await store.commit(sha256, partial);
     await store.writeRef(urlKey, { key: sha256, url: source.url, bytes: entry.bytes, digests: result.digests });
-    ctx.logger.info(`fetched ${source.url} (${entry.bytes} bytes${result.resumedFrom ? `, resumed at ${result.resumedFrom}` : ''}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})`);
+    ctx.logger.info(
+      `fetched ${source.url} (${entry.bytes} bytes${result.resumedFrom ? `, resumed at ${result.resumedFrom}` : ''}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})`,
+    );
     ctx.logger.event('fetched', { url: source.url, bytes: entry.bytes, sha256, resumedFrom: result.resumedFrom, attempts: result.attempts });
     return { url: source.url, path: entry.path, sha256, bytes: entry.bytes, digests: result.digests, verified: expected, fromCache: false };
   } finally {

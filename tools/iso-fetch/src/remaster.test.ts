@@ -70,7 +70,9 @@ const expectedGrub: Record<LayoutName, Record<string, string>> = {
   centos7: {
     '/EFI/BOOT/grub.cfg': `linuxefi /images/pxeboot/vmlinuz inst.stage2=hd:LABEL=CentOS\\x207\\x20x86_64 inst.ks=hd:LABEL=CentOS\\x207\\x20x86_64:/ks.cfg ${CONSOLE}`,
   },
-  rocky9: { '/EFI/BOOT/grub.cfg': `linux /images/pxeboot/vmlinuz inst.stage2=hd:LABEL=Rocky-9-4-x86_64-dvd inst.ks=hd:LABEL=Rocky-9-4-x86_64-dvd:/ks.cfg ${CONSOLE}` },
+  rocky9: {
+    '/EFI/BOOT/grub.cfg': `linux /images/pxeboot/vmlinuz inst.stage2=hd:LABEL=Rocky-9-4-x86_64-dvd inst.ks=hd:LABEL=Rocky-9-4-x86_64-dvd:/ks.cfg ${CONSOLE}`,
+  },
   fedora40: {
     '/EFI/BOOT/grub.cfg': `linux /images/pxeboot/vmlinuz inst.stage2=hd:LABEL=Fedora-S-dvd-x86_64-40 inst.ks=hd:LABEL=Fedora-S-dvd-x86_64-40:/ks.cfg ${CONSOLE}`,
     '/boot/grub2/grub.cfg': `linux /images/pxeboot/vmlinuz inst.stage2=hd:LABEL=Fedora-S-dvd-x86_64-40 inst.ks=hd:LABEL=Fedora-S-dvd-x86_64-40:/ks.cfg ${CONSOLE}`,
@@ -163,11 +165,13 @@ describe.each(layouts)('remastering %s media', (layout) => {
 });
 
 describe('boot ISO options', () => {
-  it('adds the answer file\'s kernel arguments and the TDL kernelparam, last wins', async () => {
+  it("adds the answer file's kernel arguments and the TDL kernelparam, last wins", async () => {
     const { out } = await run('debian12', 'iso', { kernelArgs: ['priority=critical', 'locale=en_US'], kernelparam: 'vga=normal net.ifnames=0', tag: 'args' });
     const iso = (out.media!.boot as { iso: string }).iso;
     const cfg = isoFile(iso, '/isolinux/isolinux.cfg', dir);
-    expect(cfg).toContain(`append initrd=/install.amd/initrd.gz vga=normal file=/cdrom/preseed/ozkit.seed priority=critical locale=en_US ${CONSOLE} net.ifnames=0 --- quiet`);
+    expect(cfg).toContain(
+      `append initrd=/install.amd/initrd.gz vga=normal file=/cdrom/preseed/ozkit.seed priority=critical locale=en_US ${CONSOLE} net.ifnames=0 --- quiet`,
+    );
   });
 
   it('does not add a serial console when the answer already names one', async () => {
@@ -228,8 +232,16 @@ describe('TDL ISO extras', () => {
       expect(isoFile(iso, '/extra/repodata/repomd.xml', dir)).toBe('<repomd/>');
       expect(isoFile(iso, '/drivers/driver.rpm', dir)).toBe('rpm');
     }
-    const missing = makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [{ kind: 'file', source: 'nope.rpm', destination: '/x' }] }, answer });
-    await expect(isoFetch(missing, { settings: settings('extras-missing') })).rejects.toMatchObject({ code: 'INPUT_MISSING', message: expect.stringContaining('<extras> file nope.rpm: not found') });
+    const missing = makeDocument({
+      workdir,
+      os: fx.os,
+      install: { type: 'iso', iso: fx.path, extras: [{ kind: 'file', source: 'nope.rpm', destination: '/x' }] },
+      answer,
+    });
+    await expect(isoFetch(missing, { settings: settings('extras-missing') })).rejects.toMatchObject({
+      code: 'INPUT_MISSING',
+      message: expect.stringContaining('<extras> file nope.rpm: not found'),
+    });
   }, 120_000);
 });
 
@@ -264,7 +276,10 @@ describe.each(layouts)('direct kernel boot from %s media', (layout) => {
     };
     expect(boot.append).toBe(expected[layout]);
     // Running again over the same build directory replaces the files cleanly.
-    const again = await isoFetch(makeDocument({ workdir: join(dir, `work-${layout}-kernel-`), os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer }), { settings: settings(`${layout}-`), boot: 'kernel' });
+    const again = await isoFetch(
+      makeDocument({ workdir: join(dir, `work-${layout}-kernel-`), os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer }),
+      { settings: settings(`${layout}-`), boot: 'kernel' },
+    );
     expect(again.media!.boot).toEqual(boot);
     expect(readdirSync(join(dir, `work-${layout}-kernel-`, 'media')).filter((f) => f.startsWith('.'))).toEqual([]);
   }, 120_000);

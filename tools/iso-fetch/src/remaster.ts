@@ -69,7 +69,10 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
     if (g.espPath) {
       if (!layout.espImage) continue;
       const r = await execa('mcopy', ['-o', '-i', layout.espImage, local, g.espPath], { reject: false, cancelSignal: input.signal } as const);
-      if (r.exitCode !== 0) throw new OzkitError('IO', `cannot update ${g.where} in the EFI boot image: ${String(r.stderr).trim()}`, { hint: 'mtools (mcopy) is needed: apt-get install mtools' });
+      if (r.exitCode !== 0)
+        throw new OzkitError('IO', `cannot update ${g.where} in the EFI boot image: ${String(r.stderr).trim()}`, {
+          hint: 'mtools (mcopy) is needed: apt-get install mtools',
+        });
     } else {
       changes.push({ local, isoPath: g.where });
     }
@@ -88,7 +91,12 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
   try {
     if (mode === 'grow') {
       // The session is worked out on a sparse scratch copy while the kernel copies the original; it is laid over the copy, hashed on the way.
-      sha256 = await writeGrownCopy(input.iso, input.dest, () => sessionDelta(input.iso, [layout.info.biosImage, layout.info.efiImage], volumeId, changes, layout.scratch, input.signal), input.signal);
+      sha256 = await writeGrownCopy(
+        input.iso,
+        input.dest,
+        () => sessionDelta(input.iso, [layout.info.biosImage, layout.info.efiImage], volumeId, changes, layout.scratch, input.signal),
+        input.signal,
+      );
     } else {
       await rm(input.dest, { force: true });
       await rewriteIso(input.iso, input.dest, volumeId, changes, input.signal);

@@ -30,7 +30,9 @@ describe.each<LayoutName>(['centos7', 'rocky9', 'fedora40', 'debian12', 'ubuntu1
     const base = join(dir, layout);
     mkdirSync(base, { recursive: true });
     // Large files are holes in the scratch copy: a wrong offset or a read of file data would show.
-    const fx = buildFixtureIso(base, layout, { files: { 'pool/main/big/big_1.0_amd64.deb': randomBytes(3 * 1024 * 1024 + 5), 'pool/main/s/small.deb': randomBytes(70_000) } });
+    const fx = buildFixtureIso(base, layout, {
+      files: { 'pool/main/big/big_1.0_amd64.deb': randomBytes(3 * 1024 * 1024 + 5), 'pool/main/s/small.deb': randomBytes(70_000) },
+    });
     const info = await inspectIso(fx.path);
     const seed = join(base, 'seed');
     writeFileSync(seed, 'd-i debian-installer/locale string en_US\n');

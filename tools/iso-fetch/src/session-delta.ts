@@ -100,7 +100,8 @@ export async function writeGrownCopy(iso: string, dest: string, delta: SessionDe
     for (const p of found.patches) await out.write(p.data, 0, p.data.length, p.offset);
     await out.write(found.tail, 0, found.tail.length, found.baseBytes);
     const size = (await out.stat()).size;
-    if (size !== found.baseBytes + found.tail.length) throw new OzkitError('IO', `${dest}: grown image is ${size} bytes, expected ${found.baseBytes + found.tail.length}`);
+    if (size !== found.baseBytes + found.tail.length)
+      throw new OzkitError('IO', `${dest}: grown image is ${size} bytes, expected ${found.baseBytes + found.tail.length}`);
   } finally {
     await out.close();
   }
@@ -130,7 +131,7 @@ type Handle = Awaited<ReturnType<typeof open>>;
 
 async function copyRange(from: Handle, to: Handle, start: number, end: number): Promise<void> {
   const buf = Buffer.alloc(Math.min(1 << 20, end - start));
-  for (let at = start; at < end; ) {
+  for (let at = start; at < end;) {
     const n = Math.min(buf.length, end - at);
     await readFully(from, buf.subarray(0, n), at);
     await to.write(buf, 0, n, at);
@@ -144,7 +145,7 @@ async function differences(a: Handle, b: Handle, start: number, end: number): Pr
   const size = Math.min(1 << 20, end - start);
   const x = Buffer.alloc(size);
   const y = Buffer.alloc(size);
-  for (let at = start; at < end; ) {
+  for (let at = start; at < end;) {
     const n = Math.min(size, end - at);
     await readFully(a, x.subarray(0, n), at);
     await readFully(b, y.subarray(0, n), at);
@@ -161,7 +162,7 @@ async function differences(a: Handle, b: Handle, start: number, end: number): Pr
 }
 
 async function readFully(fh: Handle, buf: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < buf.length; ) {
+  for (let done = 0; done < buf.length;) {
     const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
     if (bytesRead === 0) throw new OzkitError('IO', `unexpected end of file at byte ${position + done}`);
     done += bytesRead;

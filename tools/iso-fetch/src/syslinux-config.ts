@@ -61,11 +61,22 @@ export function readSyslinuxEntries(topPath: string, readText: (isoPath: string)
         // `kernel vmlinuz args…` is allowed too.
         current.args.push(...rest.slice(1));
       } else if (keyword === 'initrd') {
-        current.initrds.push(...value.split(',').filter(Boolean).map((p) => isoPathFrom(baseDir, p)));
+        current.initrds.push(
+          ...value
+            .split(',')
+            .filter(Boolean)
+            .map((p) => isoPathFrom(baseDir, p)),
+        );
       } else if (keyword === 'append') {
         for (const token of rest) {
           const m = /^initrd=(.*)$/.exec(token);
-          if (m) current.initrds.push(...m[1].split(',').filter(Boolean).map((p) => isoPathFrom(baseDir, p)));
+          if (m)
+            current.initrds.push(
+              ...m[1]
+                .split(',')
+                .filter(Boolean)
+                .map((p) => isoPathFrom(baseDir, p)),
+            );
           else current.args.push(token);
         }
       }

@@ -25,11 +25,17 @@ if (!process.argv[2]) {
       writeFileSync(path, c.text);
       return { id: c.id, release: c.release, path };
     });
-    const raw = execFileSync('python3', [join(here, 'ksvalidator-verdicts.py'), tree], { input: JSON.stringify(list), maxBuffer: 1 << 28, env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });
+    const raw = execFileSync('python3', [join(here, 'ksvalidator-verdicts.py'), tree], {
+      input: JSON.stringify(list),
+      maxBuffer: 1 << 28,
+      env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
+    });
     const verdicts = JSON.parse(raw.toString('utf8'));
     let commit = null;
     try {
-      commit = execFileSync('git', ['-C', tree, 'rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      commit = execFileSync('git', ['-C', tree, 'rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
     } catch {
       commit = process.env.PYKICKSTART_COMMIT ?? null;
     }

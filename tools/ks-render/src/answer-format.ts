@@ -9,7 +9,8 @@ export function detectAnswerFormat(text: string): AnswerFormat | undefined {
   if (meaningful.length === 0) return undefined;
   const preseedLike = meaningful.filter((l) => /^\s*(d-i|[a-z0-9-]+)\s+[a-z0-9-]+\/\S+\s+[a-z]+\b/.test(l)).length;
   if (preseedLike > 0 && preseedLike >= meaningful.length / 2) return 'preseed';
-  if (/^\s*%(packages|post|pre)\b/m.test(body) || /^\s*(rootpw|bootloader|clearpart|autopart|part|lang|keyboard|network|text|url|cdrom)\b/im.test(body)) return 'kickstart';
+  if (/^\s*%(packages|post|pre)\b/m.test(body) || /^\s*(rootpw|bootloader|clearpart|autopart|part|lang|keyboard|network|text|url|cdrom)\b/im.test(body))
+    return 'kickstart';
   return undefined;
 }
 

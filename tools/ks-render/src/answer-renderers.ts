@@ -23,7 +23,12 @@ export function adaptUserAnswer(format: AnswerFormat, text: string, file: string
 }
 
 /** The file as it will be written: must parse, be unattended, power off, and keep sshd when needed. */
-export function lintFinalAnswer(format: AnswerFormat, text: string, file: string, ctx: Pick<RenderContext, 'customizationFollows' | 'lint' | 'kickstartRelease'>): { errors: AnswerProblem[]; warnings: AnswerProblem[] } {
+export function lintFinalAnswer(
+  format: AnswerFormat,
+  text: string,
+  file: string,
+  ctx: Pick<RenderContext, 'customizationFollows' | 'lint' | 'kickstartRelease'>,
+): { errors: AnswerProblem[]; warnings: AnswerProblem[] } {
   const options = { customizationFollows: ctx.customizationFollows, requirePoweroff: true, lint: ctx.lint, release: ctx.kickstartRelease };
   if (format === 'kickstart') return lintKickstart(text, options);
   if (format === 'preseed') return lintPreseed(text, options);

@@ -37,7 +37,9 @@ describe('ks-render CLI', () => {
     writeFileSync(config, '[ozkit]\nubuntu_mirror = http://ubuntu.mirror.example/pub/ubuntu/\n');
     const r = run(['-c', config], JSON.stringify(documentFor(dir, { os: 'Ubuntu', version: '18.04' })), { OZKIT_UBUNTU_MIRROR: '' });
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(JSON.parse(r.stdout).answer.path, 'utf8')).toMatch(/^d-i mirror\/http\/hostname string ubuntu\.mirror\.example\nd-i mirror\/http\/directory string \/pub\/ubuntu$/m);
+    expect(readFileSync(JSON.parse(r.stdout).answer.path, 'utf8')).toMatch(
+      /^d-i mirror\/http\/hostname string ubuntu\.mirror\.example\nd-i mirror\/http\/directory string \/pub\/ubuntu$/m,
+    );
     expect(r.stderr).toContain(`archive mirror ubuntu.mirror.example/pub/ubuntu (from OZKIT_UBUNTU_MIRROR / [ozkit] ubuntu_mirror)`);
     const bad = run([], JSON.stringify(documentFor(scratch.dir(), { os: 'Debian', version: '12' })), { OZKIT_DEBIAN_MIRROR: 'mirror.example' });
     expect(bad.code).toBe(65);

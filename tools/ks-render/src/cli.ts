@@ -7,7 +7,9 @@ const version = packageVersion(new URL('../package.json', import.meta.url));
 
 await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) => {
   if (args._.length > 0)
-    throw new OzkitError('USAGE', `unexpected argument "${String(args._[0])}"`, { hint: `the template comes in the build document; the answer file goes with --auto FILE (see ${cli.tool} --help)` });
+    throw new OzkitError('USAGE', `unexpected argument "${String(args._[0])}"`, {
+      hint: `the template comes in the build document; the answer file goes with --auto FILE (see ${cli.tool} --help)`,
+    });
   const { settings } = loadConfig({ configFile: args.config, flags: settingFlags(cli.options, args) });
   const mirrors = { debian: settings.debianMirror, ubuntu: settings.ubuntuMirror };
   // The renderers and grammar checks are loaded only now: --help and --version never need them.

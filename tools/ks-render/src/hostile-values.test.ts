@@ -49,7 +49,11 @@ function shapeOf(format: string, text: string): unknown {
 function cryptMatches(password: string, text: string): boolean {
   const hash = /\$6\$[./0-9A-Za-z]+\$[./0-9A-Za-z]{86}/.exec(text)![0];
   const salt = hash.split('$')[2];
-  return execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password + '\n' }).toString().trim() === hash;
+  return (
+    execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password + '\n' })
+      .toString()
+      .trim() === hash
+  );
 }
 
 describe('TDL values never create answer-file commands or sections', () => {

@@ -14,7 +14,11 @@ export const cli = defineCli({
   options: {
     auto: { kind: 'string', short: 'a', value: 'FILE', describe: "your own answer file, used as written plus build access and power-off (Oz's -a)" },
     ...vocabularyOptions('lint'),
-    fix: { kind: 'boolean', describe: 'repair mechanical mistakes (command case, arguments to commands that take none, a stray option line) in the copy that goes into the workdir; each reported as FILE:LINE: fixed: …' },
+    fix: {
+      kind: 'boolean',
+      describe:
+        'repair mechanical mistakes (command case, arguments to commands that take none, a stray option line) in the copy that goes into the workdir; each reported as FILE:LINE: fixed: …',
+    },
     ...vocabularyOptions(commonOptionNames, documentOptionNames),
   },
   examples: [
@@ -24,5 +28,6 @@ export const cli = defineCli({
     ['tdl-validate debian12.tdl | $0 | jq -r .answer.path', 'where the preseed went'],
     ['tdl-validate centos7.tdl | $0 --auto centos7.ks --fix', 'your kickstart with its mechanical mistakes repaired (your file stays as it is)'],
   ],
-  epilogue: 'Exit codes: 0 ok, 64 usage, 65 unsupported OS or bad answer file / TDL, 66 --auto or -c file missing, 69 python3-yaml missing (autoinstall --auto), 74 I/O error.',
+  epilogue:
+    'Exit codes: 0 ok, 64 usage, 65 unsupported OS or bad answer file / TDL, 66 --auto or -c file missing, 69 python3-yaml missing (autoinstall --auto), 74 I/O error.',
 });

@@ -16,7 +16,9 @@ function mode(path: string): number {
 
 function cryptOf(password: string, hash: string): string {
   const salt = hash.split('$')[2];
-  return execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password + '\n' }).toString().trim();
+  return execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password + '\n' })
+    .toString()
+    .trim();
 }
 
 describe('default answer file for every OS listed in the issue', () => {
@@ -60,7 +62,9 @@ describe('default answer file for every OS listed in the issue', () => {
       } else if (entry.format === 'preseed') {
         expect(debconfCheck(answer.path)).toEqual({ ok: true, stderr: '' });
         expect(text).toMatch(/^d-i debian-installer\/exit\/poweroff boolean true$/m);
-        expect(text).toMatch(/^d-i preseed\/late_command string in-target sh -c '.*' && in-target test -x \/usr\/sbin\/sshd && echo 'OZKIT-INSTALL-COMPLETE [0-9a-f]+' > \/dev\/ttyS0 \|\| /m);
+        expect(text).toMatch(
+          /^d-i preseed\/late_command string in-target sh -c '.*' && in-target test -x \/usr\/sbin\/sshd && echo 'OZKIT-INSTALL-COMPLETE [0-9a-f]+' > \/dev\/ttyS0 \|\| /m,
+        );
         expect(text).toMatch(/^d-i pkgsel\/include string openssh-server$/m);
         expect(text).toMatch(/^d-i passwd\/root-password-crypted password \$6\$/m);
         expect(answer.placement).toEqual({ onIso: '/preseed/ozkit.seed', inInitrd: '/preseed.cfg' });
@@ -114,7 +118,11 @@ describe('per-release kickstart syntax', () => {
   });
 
   it('EL 8/9: no install, authselect sssd, sshkey --username=root', async () => {
-    for (const [os, v] of [['Rocky-8', '8'], ['AlmaLinux-9', '9'], ['RHEL-9', '4']]) {
+    for (const [os, v] of [
+      ['Rocky-8', '8'],
+      ['AlmaLinux-9', '9'],
+      ['RHEL-9', '4'],
+    ]) {
       const text = await ks(os, v);
       expect(text).not.toMatch(/^install$/m);
       expect(text).not.toMatch(/^auth /m);
@@ -131,7 +139,11 @@ describe('per-release kickstart syntax', () => {
 
   it('url installs get a quoted url command; iso installs cdrom', async () => {
     const out = await renderAnswer(
-      documentFor(scratch.dir(), { os: 'Rocky-9', version: '9', install: '<install type="url"><url>http://mirror.example.org/rocky/9/BaseOS/x86_64/os/</url></install>' }),
+      documentFor(scratch.dir(), {
+        os: 'Rocky-9',
+        version: '9',
+        install: '<install type="url"><url>http://mirror.example.org/rocky/9/BaseOS/x86_64/os/</url></install>',
+      }),
     );
     expect(readFileSync(out.answer!.path, 'utf8')).toMatch(/^url --url="http:\/\/mirror\.example\.org\/rocky\/9\/BaseOS\/x86_64\/os\/"$/m);
     expect(await ks('Rocky-9', '9')).toMatch(/^cdrom$/m);
@@ -185,7 +197,11 @@ describe('preseed specifics', () => {
 
   it('a url install from a Debian tree sets the mirror from the URL', async () => {
     const out = await renderAnswer(
-      documentFor(scratch.dir(), { os: 'Debian', version: '12', install: '<install type="url"><url>http://ftp.example.org/mirror/debian/dists/bookworm/main/installer-amd64/</url></install>' }),
+      documentFor(scratch.dir(), {
+        os: 'Debian',
+        version: '12',
+        install: '<install type="url"><url>http://ftp.example.org/mirror/debian/dists/bookworm/main/installer-amd64/</url></install>',
+      }),
     );
     const text = readFileSync(out.answer!.path, 'utf8');
     expect(text).toMatch(/^d-i mirror\/http\/hostname string ftp\.example\.org$/m);
@@ -213,17 +229,30 @@ describe('preseed specifics', () => {
     const logger = new Logger({ tool: 'ks-render', stream: { write: (s: string) => (lines.push(s), true), isTTY: false } as never });
     const aptRoot = debianHost();
     const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12' }), { logger, mirrors: { aptRoot } });
-    expect(mirrorLines(readFileSync(out.answer!.path, 'utf8'))).toEqual(['d-i mirror/http/hostname string host-mirror.example', 'd-i mirror/http/directory string /debian']);
+    expect(mirrorLines(readFileSync(out.answer!.path, 'utf8'))).toEqual([
+      'd-i mirror/http/hostname string host-mirror.example',
+      'd-i mirror/http/directory string /debian',
+    ]);
     expect(lines.join('')).toContain(`archive mirror host-mirror.example/debian (from ${join(aptRoot, 'etc/apt/sources.list.d/debian.sources')}:1)`);
   });
 
   it('the setting wins over the host; the url tree wins over both', async () => {
     const aptRoot = debianHost();
-    const withSetting = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12' }), { mirrors: { debian: 'http://127.0.0.1:9/pub/debian', aptRoot } });
-    expect(mirrorLines(readFileSync(withSetting.answer!.path, 'utf8'))).toEqual(['d-i mirror/http/hostname string 127.0.0.1:9', 'd-i mirror/http/directory string /pub/debian']);
+    const withSetting = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12' }), {
+      mirrors: { debian: 'http://127.0.0.1:9/pub/debian', aptRoot },
+    });
+    expect(mirrorLines(readFileSync(withSetting.answer!.path, 'utf8'))).toEqual([
+      'd-i mirror/http/hostname string 127.0.0.1:9',
+      'd-i mirror/http/directory string /pub/debian',
+    ]);
     const tree = '<install type="url"><url>http://ftp.example.org/debian/dists/bookworm/main/installer-amd64/</url></install>';
-    const withTree = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12', install: tree }), { mirrors: { debian: 'http://127.0.0.1:9/pub/debian', aptRoot } });
-    expect(mirrorLines(readFileSync(withTree.answer!.path, 'utf8'))).toEqual(['d-i mirror/http/hostname string ftp.example.org', 'd-i mirror/http/directory string /debian']);
+    const withTree = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12', install: tree }), {
+      mirrors: { debian: 'http://127.0.0.1:9/pub/debian', aptRoot },
+    });
+    expect(mirrorLines(readFileSync(withTree.answer!.path, 'utf8'))).toEqual([
+      'd-i mirror/http/hostname string ftp.example.org',
+      'd-i mirror/http/directory string /debian',
+    ]);
   });
 
   it('a host mirror with shell characters is refused (65), never written into the preseed', async () => {

@@ -81,7 +81,12 @@ function applyFixes(format: AnswerFormat, text: string, file: string, release: K
 }
 
 /** Decides format and family: from the TDL's OS, and for --auto also from the file itself. */
-function chooseFormat(template: Template, userText: string | undefined, autoFile: string | undefined, logger: Logger): { os?: OsRelease; format: AnswerFormat; family: OsFamily } {
+function chooseFormat(
+  template: Template,
+  userText: string | undefined,
+  autoFile: string | undefined,
+  logger: Logger,
+): { os?: OsRelease; format: AnswerFormat; family: OsFamily } {
   let os: OsRelease | undefined;
   let unknown: OzkitError | undefined;
   try {
@@ -123,8 +128,7 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
 
   const { os, format, family } = chooseFormat(template, original, autoFile, logger);
   const kickstartRelease = format === 'kickstart' && os ? kickstartReleaseFor(os) : undefined;
-  if (kickstartRelease?.fallbackFrom)
-    logger.warn(`${os!.label}: no kickstart grammar for it yet; checking with the newest known (${kickstartRelease.name})`);
+  if (kickstartRelease?.fallbackFrom) logger.warn(`${os!.label}: no kickstart grammar for it yet; checking with the newest known (${kickstartRelease.name})`);
   const userText = original !== undefined && options.fix ? applyFixes(format, original, autoFile!, kickstartRelease, logger) : original;
   if (os?.fallbackFrom && userText === undefined) {
     const used = os.distro === 'ubuntu' ? 'the Ubuntu 20.04+ autoinstall template' : `the ${os.label.replace(/ [^ ]+$/, '')} ${os.major} template`;
@@ -137,7 +141,13 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
   const key = generateBuildKey(buildId);
   const serial = serialConsoleFor(template.os.arch);
   const access = buildAccessFor(format, buildId, key.publicKey, serial.device);
-  const osForContext: OsRelease = os ?? { family, format, distro: family === 'redhat' ? 'rhel' : family === 'debian' ? 'debian' : family === 'suse' ? 'opensuse' : 'ubuntu', label: `${template.os.name} ${template.os.version}`, major: 0 };
+  const osForContext: OsRelease = os ?? {
+    family,
+    format,
+    distro: family === 'redhat' ? 'rhel' : family === 'debian' ? 'debian' : family === 'suse' ? 'opensuse' : 'ubuntu',
+    label: `${template.os.name} ${template.os.version}`,
+    major: 0,
+  };
   const base: Omit<RenderContext, 'rootHash'> = {
     os: osForContext,
     template,
@@ -171,8 +181,7 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
 
   const answerPath = join(workdir, ANSWER_FILE_NAMES[format]);
   const final = lintFinalAnswer(format, rendered.text, answerPath, base);
-  if (final.errors.length > 0)
-    throw toErrors(final.errors, answerPath, userText === undefined ? 'INTERNAL' : 'BAD_ANSWER_FILE');
+  if (final.errors.length > 0) throw toErrors(final.errors, answerPath, userText === undefined ? 'INTERNAL' : 'BAD_ANSWER_FILE');
 
   await mkdir(workdir, { recursive: true });
   const files = new PendingFiles();
@@ -197,9 +206,12 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
   logger.info(`${userText !== undefined ? 'adapted' : 'rendered'} ${format} for ${osForContext.label}: ${answerPath}`);
 
   const stableText = rendered.text
-    .split(key.publicKey).join('@@OZKIT-BUILD-KEY@@')
-    .split(buildId).join('@@OZKIT-BUILD-ID@@')
-    .split(rootHash ?? '\u0000never\u0000').join(stablePasswordToken(tdlPassword));
+    .split(key.publicKey)
+    .join('@@OZKIT-BUILD-KEY@@')
+    .split(buildId)
+    .join('@@OZKIT-BUILD-ID@@')
+    .split(rootHash ?? '\u0000never\u0000')
+    .join(stablePasswordToken(tdlPassword));
   const boot = bootFactsFor(format, family, serial.console);
   const answer: Answer = {
     format,
@@ -225,7 +237,13 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
     failedMarker: access.failedMarker,
     buildId,
     os: os
-      ? { distro: os.distro, label: os.label, major: os.major, ...(os.minor !== undefined ? { minor: os.minor } : {}), ...(os.fallbackFrom ? { requested: os.fallbackFrom } : {}) }
+      ? {
+          distro: os.distro,
+          label: os.label,
+          major: os.major,
+          ...(os.minor !== undefined ? { minor: os.minor } : {}),
+          ...(os.fallbackFrom ? { requested: os.fallbackFrom } : {}),
+        }
       : { distro: 'unknown', label: `${template.os.name} ${template.os.version}` },
     ...(autoFile !== undefined ? { source: autoFile } : {}),
     customization: customization,

@@ -23,14 +23,24 @@ export async function readTemplateRootPassword(template: Template): Promise<stri
   const ref = template.os.rootpw as SecretReference;
   const location = { file: ref.file, ...(ref.line ? { line: ref.line } : {}), ...(ref.column ? { column: ref.column } : {}) };
   if (password === '')
-    throw new OzkitError('BAD_TDL', formatLocated('rootpw is empty', location), { location, hint: 'set a password in <rootpw>, or remove the element to get a generated one' });
+    throw new OzkitError('BAD_TDL', formatLocated('rootpw is empty', location), {
+      location,
+      hint: 'set a password in <rootpw>, or remove the element to get a generated one',
+    });
   // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u001f\u007f]/.exec(password);
   if (control)
-    throw new OzkitError('BAD_TDL', formatLocated(`rootpw contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}${control[0] === '\n' ? ', a line break' : ''}); it could not be typed at a login prompt`, location), {
-      location,
-      hint: 'write the password on one line, without tabs or control characters',
-    });
+    throw new OzkitError(
+      'BAD_TDL',
+      formatLocated(
+        `rootpw contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}${control[0] === '\n' ? ', a line break' : ''}); it could not be typed at a login prompt`,
+        location,
+      ),
+      {
+        location,
+        hint: 'write the password on one line, without tabs or control characters',
+      },
+    );
   return password;
 }
 

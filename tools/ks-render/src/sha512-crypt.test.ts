@@ -6,14 +6,14 @@ import { needsPrograms } from '../../../test/support/missing-program.js';
 needsPrograms('openssl');
 
 function opensslCrypt(password: string, salt: string): string {
-  return execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password + '\n' }).toString().trim();
+  return execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password + '\n' })
+    .toString()
+    .trim();
 }
 
 describe('sha512Crypt', () => {
   it('matches the specification test vector', () => {
-    expect(sha512Crypt('Hello world!', 'saltstring')).toBe(
-      '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1',
-    );
+    expect(sha512Crypt('Hello world!', 'saltstring')).toBe('$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1');
     expect(sha512Crypt('Hello world!', 'saltstringsaltst', 10000)).toBe(
       '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.',
     );

@@ -44,9 +44,35 @@ async function installWith(doc: BuildDocument, dir: string): Promise<{ console: 
   let console = '';
   qemu = spawn(
     'qemu-system-x86_64',
-    ['-machine', 'pc,accel=tcg', '-m', '1024', '-smp', '2', '-display', 'none', '-no-reboot', '-serial', 'stdio', '-monitor', 'none',
-      '-kernel', installer.kernel, '-initrd', initrd, '-append', answer.kernelArgs.join(' '),
-      '-drive', `file=${disk},if=virtio,format=qcow2`, '-cdrom', iso, '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'],
+    [
+      '-machine',
+      'pc,accel=tcg',
+      '-m',
+      '1024',
+      '-smp',
+      '2',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-kernel',
+      installer.kernel,
+      '-initrd',
+      initrd,
+      '-append',
+      answer.kernelArgs.join(' '),
+      '-drive',
+      `file=${disk},if=virtio,format=qcow2`,
+      '-cdrom',
+      iso,
+      '-netdev',
+      'user,id=n0',
+      '-device',
+      'virtio-net-pci,netdev=n0',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   qemu.stdout!.on('data', (chunk: Buffer) => (console += chunk.toString('latin1')));
@@ -62,10 +88,11 @@ async function installWith(doc: BuildDocument, dir: string): Promise<{ console: 
 }
 
 describe('ks-render preseeds installed by the ozkit test installer', () => {
-
   it('the default Debian 12 preseed: key in place, completion marker, power-off', async () => {
     const dir = scratch.dir();
-    const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'hunter2 "$(x)"', name: 'ks render e2e', body: CUSTOMIZE_BODY }), { mirrors: { debian: testMirror().url } });
+    const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'hunter2 "$(x)"', name: 'ks render e2e', body: CUSTOMIZE_BODY }), {
+      mirrors: { debian: testMirror().url },
+    });
     const { console, code, answer } = await installWith(doc, dir);
     expect(code, console.slice(-4000)).toBe(0);
     expect(console).toContain(String((answer as Record<string, unknown>).loadedMarker));
@@ -81,7 +108,12 @@ describe('ks-render preseeds installed by the ozkit test installer', () => {
     const mirror = testMirror();
     const fixture = join(dir, 'debian-12-user.seed');
     const seed = readFileSync(new URL('../test-fixtures/debian-12-user.seed', import.meta.url), 'utf8');
-    writeFileSync(fixture, seed.replace(/^(d-i mirror\/http\/hostname string ).*$/m, `$1${mirror.hostname}`).replace(/^(d-i mirror\/http\/directory string ).*$/m, `$1${mirror.directory}`));
+    writeFileSync(
+      fixture,
+      seed
+        .replace(/^(d-i mirror\/http\/hostname string ).*$/m, `$1${mirror.hostname}`)
+        .replace(/^(d-i mirror\/http\/directory string ).*$/m, `$1${mirror.directory}`),
+    );
     const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', body: CUSTOMIZE_BODY }), { autoFile: fixture });
     const { console, code, answer } = await installWith(doc, dir);
     expect(code, console.slice(-4000)).toBe(0);
@@ -90,4 +122,3 @@ describe('ks-render preseeds installed by the ozkit test installer', () => {
     expect(console).toMatch(/reboot: Power down/);
   });
 });
-

@@ -39,7 +39,11 @@ describe("the seed's CentOS 7 kickstart (--auto)", () => {
     const log = capture();
     const original = readFileSync(fixture('centos-7-seed.ks'), 'utf8');
     // Its grammar mistakes refuse it (kickstart/kickstart-grammar.test.ts); with --lint warn it goes through as written.
-    const out = await renderAnswer(documentFor(dir, { os: 'CentOS-7', version: '9', body: CUSTOMIZE_BODY }), { autoFile: fixture('centos-7-seed.ks'), logger: log.logger, lint: 'warn' });
+    const out = await renderAnswer(documentFor(dir, { os: 'CentOS-7', version: '9', body: CUSTOMIZE_BODY }), {
+      autoFile: fixture('centos-7-seed.ks'),
+      logger: log.logger,
+      lint: 'warn',
+    });
     const answer = out.answer!;
     expect(answer.user).toBe(true);
     expect(answer.format).toBe('kickstart');
@@ -54,7 +58,11 @@ describe("the seed's CentOS 7 kickstart (--auto)", () => {
     expect(bodies(after, '%post')[0]).toEqual(bodies(before, '%post')[0]);
     expect(sections(after, '%post')[0].args).toEqual(['--log=/root/ks-post.log']);
     expect(sections(after, '%post')).toHaveLength(2);
-    expect(sections(after, '%post')[1].body.map((l) => l.text).join('\n')).toContain(answer.marker);
+    expect(
+      sections(after, '%post')[1]
+        .body.map((l) => l.text)
+        .join('\n'),
+    ).toContain(answer.marker);
 
     // Every other line as written, except the reboot.
     const origLines = original.trimEnd().split('\n');
@@ -82,7 +90,10 @@ describe("the seed's CentOS 7 kickstart (--auto)", () => {
 
   it("with a TDL rootpw: Oz's substitution, as a crypt hash", async () => {
     const dir = scratch.dir();
-    const out = await renderAnswer(documentFor(dir, { os: 'CentOS-7', version: '9', rootpw: 'tdl-secret' }), { autoFile: fixture('centos-7-seed.ks'), lint: 'warn' });
+    const out = await renderAnswer(documentFor(dir, { os: 'CentOS-7', version: '9', rootpw: 'tdl-secret' }), {
+      autoFile: fixture('centos-7-seed.ks'),
+      lint: 'warn',
+    });
     const text = readFileSync(out.answer!.path, 'utf8');
     expect(text).not.toMatch(/ozrootpw|tdl-secret/);
     expect(text).toMatch(/^rootpw --iscrypted \$6\$[./0-9A-Za-z]+\$[./0-9A-Za-z]{86}$/m);
@@ -118,7 +129,9 @@ describe('lint: user kickstarts refused before any VM starts (exit 65, file:line
     it(what, async () => {
       const dir = scratch.dir();
       const path = userFile(dir, 'bad.ks', text);
-      const errors = await failure(renderAnswer(documentFor(dir, { os: 'RHEL-9', version: '4', ...(customize ? { body: CUSTOMIZE_BODY } : {}) }), { autoFile: path }));
+      const errors = await failure(
+        renderAnswer(documentFor(dir, { os: 'RHEL-9', version: '4', ...(customize ? { body: CUSTOMIZE_BODY } : {}) }), { autoFile: path }),
+      );
       expect(errors.map((e) => e.message).join('\n')).toMatch(message);
       expect(errors[0].exitCode).toBe(65);
       expect(existsSync(join(dir, 'work'))).toBe(false);
@@ -153,13 +166,18 @@ describe('user preseed (--auto)', () => {
   it('keeps the file, swaps the password for the TDL hash, appends to late_command, powers off', async () => {
     const dir = scratch.dir();
     const log = capture();
-    const out = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'from-tdl', body: CUSTOMIZE_BODY }), { autoFile: fixture('debian-12-user.seed'), logger: log.logger });
+    const out = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'from-tdl', body: CUSTOMIZE_BODY }), {
+      autoFile: fixture('debian-12-user.seed'),
+      logger: log.logger,
+    });
     const text = readFileSync(out.answer!.path, 'utf8');
     expect(debconfCheck(out.answer!.path)).toEqual({ ok: true, stderr: '' });
     expect(text).not.toMatch(/insecure|from-tdl/);
     expect(text.match(/^d-i passwd\/root-password/gm)).toEqual(['d-i passwd/root-password']);
     expect(text).toMatch(/^d-i passwd\/root-password-crypted password \$6\$/m);
-    expect(text).toMatch(/^d-i preseed\/late_command string in-target sh -c 'echo seeded > \/etc\/user-seed';\s+in-target apt-get clean; in-target sh -c 'mkdir -p \/root\/.ssh/m);
+    expect(text).toMatch(
+      /^d-i preseed\/late_command string in-target sh -c 'echo seeded > \/etc\/user-seed';\s+in-target apt-get clean; in-target sh -c 'mkdir -p \/root\/.ssh/m,
+    );
     expect(text).toContain(`echo '${out.answer!.marker}' > /dev/ttyS0`);
     expect(text).toMatch(/^d-i debian-installer\/exit\/poweroff boolean true$/m);
     expect(text).toContain('d-i pkgsel/include string openssh-server curl');
@@ -176,7 +194,11 @@ describe('user preseed (--auto)', () => {
 
   it('exit/poweroff false and exit/halt true are turned into power-off with a note', async () => {
     const dir = scratch.dir();
-    const path = userFile(dir, 'p.seed', 'd-i pkgsel/include string openssh-server\nd-i debian-installer/exit/halt boolean true\nd-i debian-installer/exit/poweroff boolean false\n');
+    const path = userFile(
+      dir,
+      'p.seed',
+      'd-i pkgsel/include string openssh-server\nd-i debian-installer/exit/halt boolean true\nd-i debian-installer/exit/poweroff boolean false\n',
+    );
     const log = capture();
     const out = await renderAnswer(documentFor(dir, { os: 'Debian', version: '11' }), { autoFile: path, logger: log.logger });
     const text = readFileSync(out.answer!.path, 'utf8');
@@ -190,9 +212,21 @@ describe('user preseed (--auto)', () => {
   const bad: [string, string, RegExp][] = [
     ['a line that is not owner/question/type/value', 'd-i pkgsel/include string openssh-server\nbroken line\n', /p\.seed:2:1: not a preseed line/],
     ['an unknown debconf type', 'd-i pkgsel/include strin openssh-server\n', /p\.seed:1:\d+: unknown debconf type "strin"/],
-    ['a boolean that is not one', 'd-i pkgsel/include string openssh-server\nd-i partman/confirm boolean yes\n', /p\.seed:2: partman\/confirm: a boolean must be "true" or "false"/],
-    ['a late_command that does not parse', "d-i pkgsel/include string openssh-server\nd-i preseed/late_command string echo 'unclosed\n", /p\.seed:2: preseed\/late_command is not valid shell/],
-    ['a late_command that reboots', 'd-i pkgsel/include string openssh-server\nd-i preseed/late_command string in-target true; reboot\n', /p\.seed:2: preseed\/late_command restarts or halts the machine/],
+    [
+      'a boolean that is not one',
+      'd-i pkgsel/include string openssh-server\nd-i partman/confirm boolean yes\n',
+      /p\.seed:2: partman\/confirm: a boolean must be "true" or "false"/,
+    ],
+    [
+      'a late_command that does not parse',
+      "d-i pkgsel/include string openssh-server\nd-i preseed/late_command string echo 'unclosed\n",
+      /p\.seed:2: preseed\/late_command is not valid shell/,
+    ],
+    [
+      'a late_command that reboots',
+      'd-i pkgsel/include string openssh-server\nd-i preseed/late_command string in-target true; reboot\n',
+      /p\.seed:2: preseed\/late_command restarts or halts the machine/,
+    ],
     ['no ssh server with customization', 'd-i pkgsel/include string curl\n', /p\.seed:1: installs no SSH server/],
   ];
   for (const [what, text, message] of bad)
@@ -210,7 +244,10 @@ describe('user autoinstall (--auto)', () => {
   it('keeps its data, adds poweroff, the marker in early-commands and the build access in late-commands', async () => {
     const dir = scratch.dir();
     const log = capture();
-    const out = await renderAnswer(documentFor(dir, { os: 'Ubuntu', version: '22.04', body: CUSTOMIZE_BODY }), { autoFile: fixture('ubuntu-22.04-user-data'), logger: log.logger });
+    const out = await renderAnswer(documentFor(dir, { os: 'Ubuntu', version: '22.04', body: CUSTOMIZE_BODY }), {
+      autoFile: fixture('ubuntu-22.04-user-data'),
+      logger: log.logger,
+    });
     const text = readFileSync(out.answer!.path, 'utf8');
     expect(text.startsWith('#cloud-config\n')).toBe(true);
     const [data] = loadYaml(text) as [{ autoinstall: Record<string, unknown> }];
@@ -229,10 +266,26 @@ describe('user autoinstall (--auto)', () => {
 
   const bad: [string, string, RegExp][] = [
     ['invalid YAML', '#cloud-config\nautoinstall:\n  version: 1\n   ssh: [\n', /u\.yaml:4:\d+: not valid YAML/],
-    ['no #cloud-config header', 'autoinstall:\n  version: 1\n  identity: {hostname: a, username: b, password: c}\n  ssh: {install-server: true}\n', /must start with "#cloud-config"/],
-    ['interactive sections', '#cloud-config\nautoinstall:\n  version: 1\n  interactive-sections: [storage]\n  identity: {hostname: a, username: b, password: c}\n  ssh: {install-server: true}\n', /interactive-sections \(storage\) make the installer wait/],
-    ['version 2', '#cloud-config\nautoinstall:\n  version: 2\n  identity: {hostname: a, username: b, password: c}\n  ssh: {install-server: true}\n', /subiquity knows only version: 1/],
-    ['no ssh server with customization', '#cloud-config\nautoinstall:\n  version: 1\n  identity: {hostname: a, username: b, password: c}\n', /install-server is not true/],
+    [
+      'no #cloud-config header',
+      'autoinstall:\n  version: 1\n  identity: {hostname: a, username: b, password: c}\n  ssh: {install-server: true}\n',
+      /must start with "#cloud-config"/,
+    ],
+    [
+      'interactive sections',
+      '#cloud-config\nautoinstall:\n  version: 1\n  interactive-sections: [storage]\n  identity: {hostname: a, username: b, password: c}\n  ssh: {install-server: true}\n',
+      /interactive-sections \(storage\) make the installer wait/,
+    ],
+    [
+      'version 2',
+      '#cloud-config\nautoinstall:\n  version: 2\n  identity: {hostname: a, username: b, password: c}\n  ssh: {install-server: true}\n',
+      /subiquity knows only version: 1/,
+    ],
+    [
+      'no ssh server with customization',
+      '#cloud-config\nautoinstall:\n  version: 1\n  identity: {hostname: a, username: b, password: c}\n',
+      /install-server is not true/,
+    ],
     ['no identity nor user-data', '#cloud-config\nautoinstall:\n  version: 1\n  ssh: {install-server: true}\n', /neither "identity" nor "user-data"/],
   ];
   for (const [what, text, message] of bad)
@@ -249,7 +302,10 @@ describe('user AutoYaST profile (--auto)', () => {
   it('keeps the profile, power-off instead of reboot, TDL password hashed, scripts appended to the lists', async () => {
     const dir = scratch.dir();
     const log = capture();
-    const out = await renderAnswer(documentFor(dir, { os: 'openSUSE-Leap', version: '15.6', rootpw: 'tdl-pw', body: CUSTOMIZE_BODY }), { autoFile: fixture('opensuse-15-user.xml'), logger: log.logger });
+    const out = await renderAnswer(documentFor(dir, { os: 'openSUSE-Leap', version: '15.6', rootpw: 'tdl-pw', body: CUSTOMIZE_BODY }), {
+      autoFile: fixture('opensuse-15-user.xml'),
+      logger: log.logger,
+    });
     const text = readFileSync(out.answer!.path, 'utf8');
     const facts = autoyastFacts(text);
     expect(facts).toMatchObject({ final_halt: 'true', final_reboot: 'false', root_user: ['root'], encrypted: 'true' });
@@ -259,7 +315,7 @@ describe('user AutoYaST profile (--auto)', () => {
     expect((facts.chroot as string[])[0]).toBe('echo user > /etc/user-chroot');
     expect((facts.chroot as string[])[1]).toContain(out.answer!.marker);
     expect((facts.pre as string[])[0]).toContain('OZKIT-AUTOYAST-LOADED');
-    expect(text).toContain('<!-- a user\'s Leap 15 profile: reboots at the end, plain root password, its own chroot script -->');
+    expect(text).toContain("<!-- a user's Leap 15 profile: reboots at the end, plain root password, its own chroot script -->");
     expect(text).toContain('<package>vim</package>');
     expect(log.text()).toMatch(/final_halt set/);
   });
@@ -267,8 +323,16 @@ describe('user AutoYaST profile (--auto)', () => {
   const bad: [string, string, RegExp][] = [
     ['broken XML', '<profile><general></profile>\n', /a\.xml:1:\d+: not well-formed XML/],
     ['a confirmation', '<profile><general><mode><confirm config:type="boolean">true</confirm></mode></general></profile>\n', /a\.xml:1: confirm is true/],
-    ['sshd disabled with customization', '<profile><services-manager><services><disable config:type="list"><service>sshd</service></disable></services></services-manager></profile>\n', /services-manager disables sshd/],
-    ['a script that reboots', '<profile><scripts><chroot-scripts config:type="list"><script><source><![CDATA[echo\nreboot]]></source></script></chroot-scripts></scripts></profile>\n', /a\.xml:2: a script restarts or halts/],
+    [
+      'sshd disabled with customization',
+      '<profile><services-manager><services><disable config:type="list"><service>sshd</service></disable></services></services-manager></profile>\n',
+      /services-manager disables sshd/,
+    ],
+    [
+      'a script that reboots',
+      '<profile><scripts><chroot-scripts config:type="list"><script><source><![CDATA[echo\nreboot]]></source></script></chroot-scripts></scripts></profile>\n',
+      /a\.xml:2: a script restarts or halts/,
+    ],
   ];
   for (const [what, text, message] of bad)
     it(`refuses ${what}`, async () => {
@@ -282,7 +346,11 @@ describe('user AutoYaST profile (--auto)', () => {
 
   it('a minimal profile gets general/mode, users and scripts created', async () => {
     const dir = scratch.dir();
-    const path = userFile(dir, 'min.xml', '<?xml version="1.0"?>\n<profile xmlns="http://www.suse.com/1.0/yast2ns" xmlns:config="http://www.suse.com/1.0/configns">\n</profile>\n');
+    const path = userFile(
+      dir,
+      'min.xml',
+      '<?xml version="1.0"?>\n<profile xmlns="http://www.suse.com/1.0/yast2ns" xmlns:config="http://www.suse.com/1.0/configns">\n</profile>\n',
+    );
     const out = await renderAnswer(documentFor(dir, { os: 'openSUSE', version: 'Tumbleweed' }), { autoFile: path });
     const facts = autoyastFacts(readFileSync(out.answer!.path, 'utf8'));
     expect(facts).toMatchObject({ final_halt: 'true', root_user: ['root'], encrypted: 'true' });

@@ -51,7 +51,10 @@ describe('ppm2png IN -o OUT', () => {
     writeFileSync(join(dir, 'a.ppm'), ppm());
     const r = await run([join(dir, 'a.ppm'), '-o', join(dir, 'a.png'), '--log-format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ tool: 'ppm2png', event: 'converted', input: join(dir, 'a.ppm'), format: 'P6', png: { path: join(dir, 'a.png') } });
   });
@@ -150,7 +153,11 @@ describe('ppm2png --dir', () => {
     mkdirSync(join(dir, 'sub.ppm'));
     const r = await run(['--dir', dir]);
     expect(r.code).toBe(65);
-    expect(readdirSync(dir).filter((n) => n.endsWith('.png')).sort()).toEqual(['a.png', 'b.png', 'c.png']);
+    expect(
+      readdirSync(dir)
+        .filter((n) => n.endsWith('.png'))
+        .sort(),
+    ).toEqual(['a.png', 'b.png', 'c.png']);
     expect(r.stderr).toContain(`${join(dir, 'a.ppm')} -> ${join(dir, 'a.png')} (40x30 P6 maxval 255 -> `);
     expect(r.stderr).toContain(`${join(dir, 'd.pnm')}: byte 11: truncated`);
     expect(r.stderr).toMatch(/1 of 4 files could not be converted/);
@@ -163,7 +170,10 @@ describe('ppm2png --dir', () => {
     const r = await run(['--dir', dir, '-o', join(dir, 'out'), '--log-format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(dir, 'out', 'a.png'))).toBe(true);
-    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.find((e) => e.event === 'converted')).toMatchObject({ input: join(dir, 'a.ppm'), width: 40, png: { path: join(dir, 'out', 'a.png') } });
   });
 
@@ -217,7 +227,7 @@ describe('ppm2png on a build document', () => {
     expect(out.stages.at(-1).failed).toEqual([join(dir, 'gone.ppm')]);
   });
 
-  it('--remove-source: the PNG takes the netpbm file\'s place in the list and on disk', async () => {
+  it("--remove-source: the PNG takes the netpbm file's place in the list and on disk", async () => {
     writeFileSync(join(dir, 'shot.ppm'), ppm());
     const r = await run(['--remove-source'], JSON.stringify(failedDoc(['shot.ppm'])));
     expect(r.code, r.stderr).toBe(0);

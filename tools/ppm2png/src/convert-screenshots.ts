@@ -23,10 +23,7 @@ export async function convertDocumentScreenshots(doc: BuildDocument, options: Ba
   const base = doc.workdir ?? process.cwd();
   const where = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
   const sources = screenshots.filter((s) => NETPBM_EXTENSION.test(s));
-  const result = await convertFiles(
-    sources.map(where),
-    options,
-  );
+  const result = await convertFiles(sources.map(where), options);
   const pngsOf = new Map(result.converted.map((file) => [file.input, file.images.map((image) => image.png.path!)]));
   const updated: string[] = [];
   for (const entry of screenshots) {

@@ -28,7 +28,8 @@ export interface Ppm2pngArgs {
 export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<void> {
   const tool = ctx.tool;
   const { positionals, compression } = args;
-  if (positionals.length > 1) throw new OzkitError('USAGE', `one input at a time (got ${positionals.length}); use --dir for a folder`, { hint: `see ${tool} --help` });
+  if (positionals.length > 1)
+    throw new OzkitError('USAGE', `one input at a time (got ${positionals.length}); use --dir for a folder`, { hint: `see ${tool} --help` });
   const input = positionals[0];
 
   if (args.dir !== undefined) {
@@ -78,8 +79,7 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
 
   const output = args.output;
   if (output === undefined || output === '-') {
-    if (process.stdout.isTTY)
-      throw new OzkitError('USAGE', 'refusing to write a PNG to a terminal', { hint: 'give -o OUT.png, or redirect stdout to a file' });
+    if (process.stdout.isTTY) throw new OzkitError('USAGE', 'refusing to write a PNG to a terminal', { hint: 'give -o OUT.png, or redirect stdout to a file' });
     const result = await netpbmToPngStream(source, process.stdout, { compression, signal: ctx.signal, label });
     ctx.logger.debug(describeImage(result.images[0]));
     ctx.logger.event('converted', { input: label, ...result.images[0] });
@@ -88,8 +88,7 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
     return;
   }
   const result = await netpbmToPng(source, output, { compression, signal: ctx.signal, label });
-  if (args.removeSource && typeof source === 'string' && !result.images.some((i) => resolve(i.png.path!) === resolve(source)))
-    await rm(source, { force: true });
+  if (args.removeSource && typeof source === 'string' && !result.images.some((i) => resolve(i.png.path!) === resolve(source))) await rm(source, { force: true });
   for (const image of result.images) {
     ctx.logger.debug(`${image.png.path}: ${describeImage(image)}`);
     ctx.logger.event('converted', { input: label, ...image });

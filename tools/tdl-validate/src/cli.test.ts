@@ -95,7 +95,10 @@ describe('tdl-validate', () => {
   it('gives NDJSON errors with their location with --log-format json', () => {
     const r = run(['--log-format', 'json', 'bad.tdl'], { cwd: dir });
     expect(r.code).toBe(65);
-    const events = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const events = r.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(3);
     expect(events[1]).toMatchObject({ tool: 'tdl-validate', level: 'error', code: 'BAD_TDL', location: { file: 'bad.tdl', line: 5, column: 5 } });
   });
@@ -122,7 +125,9 @@ describe('tdl-validate', () => {
     writeFileSync(xxe, `<!DOCTYPE template [<!ENTITY x SYSTEM "file://${join(dir, 'web.tdl')}">]>\n<template><name>&x;</name></template>\n`);
     const refused = run([xxe]);
     expect(refused.code).toBe(65);
-    expect(refused.stderr).toMatch(/^tdl-validate: .*xxe\.tdl:1:1: DTD declarations \(<!DOCTYPE … \[ … \]>\) are refused: ozkit expands no entities and loads no external files\n$/);
+    expect(refused.stderr).toMatch(
+      /^tdl-validate: .*xxe\.tdl:1:1: DTD declarations \(<!DOCTYPE … \[ … \]>\) are refused: ozkit expands no entities and loads no external files\n$/,
+    );
     expect(refused.stdout + refused.stderr).not.toContain('hunter2');
   });
 

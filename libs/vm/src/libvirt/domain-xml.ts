@@ -52,7 +52,10 @@ export function domainXml(guest: GuestDescription, options: DomainXmlOptions): s
   add(0, `<domain type='${options.type}' xmlns:qemu='${QEMU_NS}'>`);
   add(2, `<name>${esc(options.name)}</name>`);
   add(2, `<metadata>`);
-  add(4, `<ozkit:guest xmlns:ozkit='${OZKIT_NS}'><ozkit:owner host='${esc(options.owner.host)}' pid='${options.owner.pid}' started='${esc(options.owner.startedAt)}'/></ozkit:guest>`);
+  add(
+    4,
+    `<ozkit:guest xmlns:ozkit='${OZKIT_NS}'><ozkit:owner host='${esc(options.owner.host)}' pid='${options.owner.pid}' started='${esc(options.owner.startedAt)}'/></ozkit:guest>`,
+  );
   add(2, `</metadata>`);
   add(2, `<memory unit='MiB'>${guest.memoryMiB}</memory>`);
   add(2, `<vcpu>${guest.cpus}</vcpu>`);

@@ -99,7 +99,9 @@ export class HypervisorSsh {
         channel.on('data', (d: Buffer) => (out += d.toString()));
         channel.stderr.on('data', (d: Buffer) => (err += d.toString()));
         channel.once('close', (code: number | null) =>
-          code === 0 ? resolve(out) : reject(new OzkitError('IO', `on the hypervisor ${this.uri.host}: ${command.split(' ')[0]} failed: ${err.trim() || `exit ${code}`}`)),
+          code === 0
+            ? resolve(out)
+            : reject(new OzkitError('IO', `on the hypervisor ${this.uri.host}: ${command.split(' ')[0]} failed: ${err.trim() || `exit ${code}`}`)),
         );
       });
     });

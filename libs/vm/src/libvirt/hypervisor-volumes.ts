@@ -71,7 +71,11 @@ export class HypervisorVolumes {
     const info = await diskInfo(path, signal);
     if (!info.backingFile) return this.uploadFile(volume, path, signal);
     const flat = join(runDir, `${volume}.flat`);
-    const result = await execa(requireQemuImg(), ['convert', '-O', format, path, flat], { reject: false, stdin: 'ignore', ...(signal ? { cancelSignal: signal } : {}) });
+    const result = await execa(requireQemuImg(), ['convert', '-O', format, path, flat], {
+      reject: false,
+      stdin: 'ignore',
+      ...(signal ? { cancelSignal: signal } : {}),
+    });
     if (result.exitCode !== 0) throw new OzkitError('IO', `qemu-img convert ${path} for upload failed: ${String(result.stderr).trim()}`);
     try {
       return await this.uploadFile(volume, flat, signal);

@@ -73,7 +73,10 @@ async function sweepLeftovers(virsh: Virsh, uri: LibvirtUri, pool: string, logge
     const owner = ownerOfName(name);
     return owner !== undefined && owner.host === hostTag() && owner.pid !== process.pid && !processAlive(owner.pid);
   };
-  const domains = (await virsh.run(['list', '--all', '--name'])).split('\n').map((l) => l.trim()).filter(Boolean);
+  const domains = (await virsh.run(['list', '--all', '--name']))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const name of domains.filter(ours)) {
     logger?.warn(`removing libvirt domain ${name}, left behind by an ozkit run that died`);
     await virsh.tryRun(['destroy', name]);
@@ -82,7 +85,10 @@ async function sweepLeftovers(virsh: Virsh, uri: LibvirtUri, pool: string, logge
   if (!uri.remote) return;
   const volumes = await virsh.tryRun(['vol-list', '--pool', pool]);
   if (volumes.exitCode !== 0) return;
-  const names = volumes.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((n) => n && n.startsWith('ozkit-'));
+  const names = volumes.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((n) => n && n.startsWith('ozkit-'));
   for (const name of names.filter(ours)) {
     logger?.warn(`removing volume ${name} from pool ${pool}, left behind by an ozkit run that died`);
     await virsh.tryRun(['vol-delete', '--pool', pool, name]);
@@ -391,4 +397,3 @@ async function localFiles(description: GuestDescription, name: string, temp: str
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
-

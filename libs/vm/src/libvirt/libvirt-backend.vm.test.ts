@@ -47,82 +47,106 @@ async function tinyGuest(name: string, mode: string, extra: Partial<GuestDescrip
 }
 
 describe('libvirt backend on qemu:///system (a real libvirtd, transient domains)', () => {
-  it('runs a guest to its own power-off: console, events, disk statistics, nothing left', async () => {
-    const backend = libvirtBackend({ uri, build: 'test', stage: 'poweroff' });
-    const guest = await backend.start(await tinyGuest('poweroff', 'success'));
-    const events: string[] = [];
-    guest.onEvent((e) => events.push(e.type === 'shutdown' ? `shutdown:${e.reason}` : e.type));
-    expect(guest.label).toMatch(/^libvirt domain ozkit-test-poweroff-/);
-    expect(ozkitDomains(uri)).toHaveLength(1);
-    await guest.console.waitFor('OZKIT DONE', GUEST_MS);
-    const exit = await guest.waitForExit();
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(events).toContain('shutdown:guest-poweroff');
-    expect(guest.console.tail(50).join('\n')).toContain('tiny-guest: mode success');
-    expect(ozkitDomains(uri)).toEqual([]);
-    expect(readdirSync(join(dir, 'poweroff-run'))).toEqual([]);
-  }, GUEST_MS * 2);
+  it(
+    'runs a guest to its own power-off: console, events, disk statistics, nothing left',
+    async () => {
+      const backend = libvirtBackend({ uri, build: 'test', stage: 'poweroff' });
+      const guest = await backend.start(await tinyGuest('poweroff', 'success'));
+      const events: string[] = [];
+      guest.onEvent((e) => events.push(e.type === 'shutdown' ? `shutdown:${e.reason}` : e.type));
+      expect(guest.label).toMatch(/^libvirt domain ozkit-test-poweroff-/);
+      expect(ozkitDomains(uri)).toHaveLength(1);
+      await guest.console.waitFor('OZKIT DONE', GUEST_MS);
+      const exit = await guest.waitForExit();
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(events).toContain('shutdown:guest-poweroff');
+      expect(guest.console.tail(50).join('\n')).toContain('tiny-guest: mode success');
+      expect(ozkitDomains(uri)).toEqual([]);
+      expect(readdirSync(join(dir, 'poweroff-run'))).toEqual([]);
+    },
+    GUEST_MS * 2,
+  );
 
-  it('counts disk writes and network bytes, takes a PNG screenshot, forwards a loopback port; kill() ends the domain', async () => {
-    const backend = libvirtBackend({ uri, build: 'test', stage: 'kill' });
-    const guest = await backend.start(await tinyGuest('kill', 'inactive'));
-    await guest.console.waitFor('tiny-guest: now idle', GUEST_MS);
-    const stats = await guest.stats();
-    expect(stats.diskWriteBytes).toBeGreaterThanOrEqual(2 * 1024 * 1024);
-    expect(stats.diskWriteOps).toBeGreaterThan(0);
-    expect(stats.netBytes).toBeTypeOf('number');
-    expect(guest.ssh?.host).toBe('127.0.0.1');
-    const png = await guest.screenshot(join(dir, 'kill.png'));
-    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
-    await guest.kill();
-    expect(guest.killed).toBe(true);
-    expect(ozkitDomains(uri)).toEqual([]);
-  }, GUEST_MS * 2);
+  it(
+    'counts disk writes and network bytes, takes a PNG screenshot, forwards a loopback port; kill() ends the domain',
+    async () => {
+      const backend = libvirtBackend({ uri, build: 'test', stage: 'kill' });
+      const guest = await backend.start(await tinyGuest('kill', 'inactive'));
+      await guest.console.waitFor('tiny-guest: now idle', GUEST_MS);
+      const stats = await guest.stats();
+      expect(stats.diskWriteBytes).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+      expect(stats.diskWriteOps).toBeGreaterThan(0);
+      expect(stats.netBytes).toBeTypeOf('number');
+      expect(guest.ssh?.host).toBe('127.0.0.1');
+      const png = await guest.screenshot(join(dir, 'kill.png'));
+      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+      await guest.kill();
+      expect(guest.killed).toBe(true);
+      expect(ozkitDomains(uri)).toEqual([]);
+    },
+    GUEST_MS * 2,
+  );
 
-  it('a reboot ends a guest that asked for it (the end of an installer run)', async () => {
-    const backend = libvirtBackend({ uri, build: 'test', stage: 'reboot' });
-    const guest = await backend.start(await tinyGuest('reboot', 'reboot'));
-    const exit = await guest.waitForExit();
-    expect(exit.code === 0 || exit.signal !== null).toBe(true);
-    expect(guest.lastShutdown?.reason).toBe('guest-reset');
-    expect(ozkitDomains(uri)).toEqual([]);
-  }, GUEST_MS * 2);
+  it(
+    'a reboot ends a guest that asked for it (the end of an installer run)',
+    async () => {
+      const backend = libvirtBackend({ uri, build: 'test', stage: 'reboot' });
+      const guest = await backend.start(await tinyGuest('reboot', 'reboot'));
+      const exit = await guest.waitForExit();
+      expect(exit.code === 0 || exit.signal !== null).toBe(true);
+      expect(guest.lastShutdown?.reason).toBe('guest-reset');
+      expect(ozkitDomains(uri)).toEqual([]);
+    },
+    GUEST_MS * 2,
+  );
 
-  it('a tool killed with SIGKILL leaves no domain: its reaper destroys it', async () => {
-    const script = join(dir, 'killed-tool.mjs');
-    const description = await tinyGuest('killed', 'sleep');
-    writeFileSync(
-      script,
-      `import { libvirtBackend } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).pathname)};
+  it(
+    'a tool killed with SIGKILL leaves no domain: its reaper destroys it',
+    async () => {
+      const script = join(dir, 'killed-tool.mjs');
+      const description = await tinyGuest('killed', 'sleep');
+      writeFileSync(
+        script,
+        `import { libvirtBackend } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).pathname)};
        const guest = await libvirtBackend({ uri: ${JSON.stringify(uri)}, build: 'test', stage: 'killed' }).start(${JSON.stringify(description)});
        console.log('started');
        setInterval(() => {}, 1000);`,
-    );
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
-      child.once('exit', (code) => reject(new Error(`tool exited early (${code})`)));
-    });
-    expect(ozkitDomains(uri).some((n) => n.startsWith('ozkit-test-killed-'))).toBe(true);
-    child.kill('SIGKILL');
-    const deadline = Date.now() + 30_000;
-    while (ozkitDomains(uri).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    expect(ozkitDomains(uri)).toEqual([]);
-  }, GUEST_MS * 2);
+      );
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
+        child.once('exit', (code) => reject(new Error(`tool exited early (${code})`)));
+      });
+      expect(ozkitDomains(uri).some((n) => n.startsWith('ozkit-test-killed-'))).toBe(true);
+      child.kill('SIGKILL');
+      const deadline = Date.now() + 30_000;
+      while (ozkitDomains(uri).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      expect(ozkitDomains(uri)).toEqual([]);
+    },
+    GUEST_MS * 2,
+  );
 
-  it('a domain libvirt refuses to start is exit 70 with virsh\'s message, and nothing is left', async () => {
-    const backend = libvirtBackend({ uri, build: 'test', stage: 'refused' });
-    const description = await tinyGuest('refused', 'sleep', { cdrom: join(dir, 'no-such-media.iso') });
-    const error = await backend.start(description).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'DOMAIN_FAILED', exitCode: 70 });
-    expect((error as Error).message).toMatch(/no-such-media\.iso/);
-    expect(ozkitDomains(uri)).toEqual([]);
-  }, GUEST_MS);
+  it(
+    "a domain libvirt refuses to start is exit 70 with virsh's message, and nothing is left",
+    async () => {
+      const backend = libvirtBackend({ uri, build: 'test', stage: 'refused' });
+      const description = await tinyGuest('refused', 'sleep', { cdrom: join(dir, 'no-such-media.iso') });
+      const error = await backend.start(description).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DOMAIN_FAILED', exitCode: 70 });
+      expect((error as Error).message).toMatch(/no-such-media\.iso/);
+      expect(ozkitDomains(uri)).toEqual([]);
+    },
+    GUEST_MS,
+  );
 
-  it('an unreachable hypervisor is exit 69 with libvirt\'s own message', async () => {
-    const backend = libvirtBackend({ uri: 'qemu+ssh://root@127.0.0.1:1/system?no_verify=1', build: 'test', stage: 'unreachable' });
-    await expect(backend.chooseAccel('auto', { arch: 'x86_64' })).rejects.toMatchObject({ code: 'HYPERVISOR_UNREACHABLE', exitCode: 69 });
-  }, GUEST_MS);
+  it(
+    "an unreachable hypervisor is exit 69 with libvirt's own message",
+    async () => {
+      const backend = libvirtBackend({ uri: 'qemu+ssh://root@127.0.0.1:1/system?no_verify=1', build: 'test', stage: 'unreachable' });
+      await expect(backend.chooseAccel('auto', { arch: 'x86_64' })).rejects.toMatchObject({ code: 'HYPERVISOR_UNREACHABLE', exitCode: 69 });
+    },
+    GUEST_MS,
+  );
 });
 
 describe('libvirt backend on a remote URI (qemu+ssh to a real sshd on 127.0.0.1)', () => {
@@ -145,18 +169,22 @@ describe('libvirt backend on a remote URI (qemu+ssh to a real sshd on 127.0.0.1)
     await sshd?.stop();
   });
 
-  it('uploads the disk and kernel into the pool, streams the console, brings the written disk back, deletes every volume', async () => {
-    const backend = libvirtBackend({ uri: remote, pool, build: 'test', stage: 'remote' });
-    const description = await tinyGuest('remote', 'success', { network: { ssh: {} } });
-    const before = readFileSync(description.disks[0].path);
-    const guest = await backend.start(description);
-    expect(poolVolumes(uri, pool).length).toBeGreaterThanOrEqual(3);
-    await guest.console.waitFor('OZKIT DONE', GUEST_MS);
-    expect(guest.ssh?.host).toBe('127.0.0.1');
-    await guest.waitForExit();
-    expect(readFileSync(description.disks[0].path).equals(before)).toBe(false);
-    expect(poolVolumes(uri, pool)).toEqual([]);
-    expect(ozkitDomains(uri)).toEqual([]);
-    expect(existsSync(description.consoleLog)).toBe(true);
-  }, GUEST_MS * 3);
+  it(
+    'uploads the disk and kernel into the pool, streams the console, brings the written disk back, deletes every volume',
+    async () => {
+      const backend = libvirtBackend({ uri: remote, pool, build: 'test', stage: 'remote' });
+      const description = await tinyGuest('remote', 'success', { network: { ssh: {} } });
+      const before = readFileSync(description.disks[0].path);
+      const guest = await backend.start(description);
+      expect(poolVolumes(uri, pool).length).toBeGreaterThanOrEqual(3);
+      await guest.console.waitFor('OZKIT DONE', GUEST_MS);
+      expect(guest.ssh?.host).toBe('127.0.0.1');
+      await guest.waitForExit();
+      expect(readFileSync(description.disks[0].path).equals(before)).toBe(false);
+      expect(poolVolumes(uri, pool)).toEqual([]);
+      expect(ozkitDomains(uri)).toEqual([]);
+      expect(existsSync(description.consoleLog)).toBe(true);
+    },
+    GUEST_MS * 3,
+  );
 });

@@ -30,8 +30,7 @@ export function parseLibvirtUri(uri: string): LibvirtUri {
   const m = /^([a-z][a-z0-9]*)(?:\+([a-z0-9]+))?:\/\/(?:([^@/?]*)@)?(\[[^\]]*\]|[^/:?]*)?(?::([0-9]+))?(\/[^?]*)?(?:\?(.*))?$/i.exec(trimmed);
   if (!m) throw badUri(uri, 'is not a libvirt URI (e.g. qemu:///system, qemu+ssh://user@host/system)');
   const [, driver, transport, user, rawHost, port, path, query] = m;
-  if (driver.toLowerCase() !== 'qemu')
-    throw badUri(uri, `uses the ${driver} driver; ozkit builds with QEMU guests only (qemu:///system, qemu+ssh://…)`);
+  if (driver.toLowerCase() !== 'qemu') throw badUri(uri, `uses the ${driver} driver; ozkit builds with QEMU guests only (qemu:///system, qemu+ssh://…)`);
   const host = rawHost ? rawHost.replace(/^\[|\]$/g, '') : undefined;
   const params = new Map<string, string>();
   for (const pair of (query ?? '').split('&').filter(Boolean)) {

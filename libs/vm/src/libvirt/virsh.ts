@@ -17,7 +17,8 @@ export function libvirtMessage(stderr: string): string {
   return (errors.length ? errors : lines).join(': ') || 'no message';
 }
 
-const UNREACHABLE = /failed to connect to the hypervisor|Cannot recv data|End of file while reading data|Connection refused|No route to host|Could not resolve hostname|Permission denied \(publickey|Host key verification failed/i;
+const UNREACHABLE =
+  /failed to connect to the hypervisor|Cannot recv data|End of file while reading data|Connection refused|No route to host|Could not resolve hostname|Permission denied \(publickey|Host key verification failed/i;
 
 /** Runs `virsh -c URI …` and turns libvirt's failures into ozkit's errors. */
 export class Virsh {

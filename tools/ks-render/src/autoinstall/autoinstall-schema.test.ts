@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { lintAutoinstall } from './render-autoinstall.js';
 import { autoinstallSchemaSource } from './autoinstall-schema.js';
 
-const lint = (text: string, lintLevel?: 'error' | 'warn' | 'off') => lintAutoinstall(text, 'u.yaml', { customizationFollows: false, requirePoweroff: false, ...(lintLevel ? { lint: lintLevel } : {}) });
+const lint = (text: string, lintLevel?: 'error' | 'warn' | 'off') =>
+  lintAutoinstall(text, 'u.yaml', { customizationFollows: false, requirePoweroff: false, ...(lintLevel ? { lint: lintLevel } : {}) });
 const HEAD = '#cloud-config\nautoinstall:\n  version: 1\n  identity: {hostname: a, username: b, password: c}\n  ssh: {install-server: true}\n';
 
 describe("autoinstall: subiquity's JSON schema, errors located in the YAML", () => {
   it('carries the schema with the subiquity commit and date it came from', () => {
-    expect(autoinstallSchemaSource()).toMatchObject({ project: 'subiquity', commit: expect.stringMatching(/^[0-9a-f]{40}$/), date: expect.stringMatching(/^\d{4}-\d\d-\d\d$/) });
+    expect(autoinstallSchemaSource()).toMatchObject({
+      project: 'subiquity',
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      date: expect.stringMatching(/^\d{4}-\d\d-\d\d$/),
+    });
   });
 
   it('a value of the wrong type: line and column of the value', () => {
@@ -16,7 +21,11 @@ describe("autoinstall: subiquity's JSON schema, errors located in the YAML", () 
     expect(shutdown).toMatchObject({ line: 6, column: 13 });
     expect(shutdown!.message).toMatch(/must be equal to one of the allowed values \("reboot", "poweroff"\)/);
     expect(shutdown!.message).toMatch(/subiquity's autoinstall schema \([0-9a-f]{12}, \d{4}-\d\d-\d\d\)/);
-    expect(r.errors.find((e) => e.message.startsWith('autoinstall.packages'))).toMatchObject({ line: 7, column: 13, message: expect.stringMatching(/must be array/) });
+    expect(r.errors.find((e) => e.message.startsWith('autoinstall.packages'))).toMatchObject({
+      line: 7,
+      column: 13,
+      message: expect.stringMatching(/must be array/),
+    });
   });
 
   it('a missing required key and an unknown key inside a section', () => {

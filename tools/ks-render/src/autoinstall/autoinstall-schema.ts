@@ -44,7 +44,11 @@ export function autoinstallSchemaSource(): SchemaFile['source'] {
  * Validates the autoinstall mapping; each problem located by the YAML line and column of the
  * value (or key) it is about. `base` is the JSON pointer of the mapping in the document.
  */
-export function checkAutoinstallSchema(autoinstall: unknown, base: string, locate: () => Record<string, [number, number]>): { errors: AnswerProblem[]; warnings: AnswerProblem[] } {
+export function checkAutoinstallSchema(
+  autoinstall: unknown,
+  base: string,
+  locate: () => Record<string, [number, number]>,
+): { errors: AnswerProblem[]; warnings: AnswerProblem[] } {
   const { file, validate } = schemaValidator();
   const errors: AnswerProblem[] = [];
   const warnings: AnswerProblem[] = [];
@@ -91,7 +95,11 @@ export function checkAutoinstallSchema(autoinstall: unknown, base: string, locat
       if (known.includes(key)) continue;
       const near = suggestion(key, known);
       const mark = markOf(`${base}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}#key`);
-      warnings.push({ ...(mark ? { line: mark[0], column: mark[1] } : {}), message: `autoinstall: "${key}" is not a key subiquity knows; it is ignored`, hint: near ?? 'remove it' });
+      warnings.push({
+        ...(mark ? { line: mark[0], column: mark[1] } : {}),
+        message: `autoinstall: "${key}" is not a key subiquity knows; it is ignored`,
+        hint: near ?? 'remove it',
+      });
     }
   }
   return { errors, warnings };

@@ -53,14 +53,13 @@ export function renderDefaultAutoinstall(ctx: RenderContext): RenderedAnswer {
     ssh: { 'install-server': true, 'allow-pw': false },
     // No identity user: root only, like the other formats; user-data must then be present.
     'user-data': { disable_root: false, hostname: ctx.hostname },
-    'late-commands': [
-      rootPasswordLateCommand(ctx.rootHash),
-      serialConsoleLateCommand(ctx.serialConsole),
-      ...buildAccessLateCommands(ctx.access, true),
-    ],
+    'late-commands': [rootPasswordLateCommand(ctx.rootHash), serialConsoleLateCommand(ctx.serialConsole), ...buildAccessLateCommands(ctx.access, true)],
     shutdown: 'poweroff',
   };
-  const text = header(ctx, 'ozkit default autoinstall (subiquity) user-data') + '# Unattended; powers off at the end (guest-install waits for that).\n' + toYaml({ autoinstall });
+  const text =
+    header(ctx, 'ozkit default autoinstall (subiquity) user-data') +
+    '# Unattended; powers off at the end (guest-install waits for that).\n' +
+    toYaml({ autoinstall });
   return { text, notes: [], warnings: [], sshd: true };
 }
 
@@ -81,7 +80,11 @@ function isMapping(v: unknown): v is Mapping {
 }
 
 /** Checks user-data: YAML, `#cloud-config`, `autoinstall: version: 1`, unattended, power-off, sshd. */
-export function lintAutoinstall(text: string, file: string, options: { customizationFollows: boolean; requirePoweroff: boolean; lint?: LintLevel }): AutoinstallLint {
+export function lintAutoinstall(
+  text: string,
+  file: string,
+  options: { customizationFollows: boolean; requirePoweroff: boolean; lint?: LintLevel },
+): AutoinstallLint {
   const errors: AnswerProblem[] = [];
   const warnings: AnswerProblem[] = [];
   const result = readYaml(text, file);
@@ -97,13 +100,33 @@ export function lintAutoinstall(text: string, file: string, options: { customiza
     autoinstall = top.autoinstall;
     cloudConfig = Object.fromEntries(Object.entries(top).filter(([k]) => k !== 'autoinstall')) as Mapping;
     if (!text.startsWith(CLOUD_CONFIG_HEADER))
-      errors.push({ line: 1, column: 1, message: `user-data must start with "${CLOUD_CONFIG_HEADER}" or cloud-init ignores it`, hint: `make "${CLOUD_CONFIG_HEADER}" the first line` });
+      errors.push({
+        line: 1,
+        column: 1,
+        message: `user-data must start with "${CLOUD_CONFIG_HEADER}" or cloud-init ignores it`,
+        hint: `make "${CLOUD_CONFIG_HEADER}" the first line`,
+      });
   } else if ('version' in top && !('autoinstall' in top)) {
     autoinstall = top;
     bare = true;
-  } else return { errors: [{ line: 1, message: 'no "autoinstall:" mapping: subiquity would ask every question', hint: 'put the installer settings under "autoinstall:" with "version: 1"' }], warnings, sshd: false, bare };
+  } else
+    return {
+      errors: [
+        {
+          line: 1,
+          message: 'no "autoinstall:" mapping: subiquity would ask every question',
+          hint: 'put the installer settings under "autoinstall:" with "version: 1"',
+        },
+      ],
+      warnings,
+      sshd: false,
+      bare,
+    };
 
-  const schema = options.lint === 'off' ? { errors: [], warnings: [] } : checkAutoinstallSchema(autoinstall, bare ? '' : '/autoinstall', () => readYaml(text, file, true).marks ?? {});
+  const schema =
+    options.lint === 'off'
+      ? { errors: [], warnings: [] }
+      : checkAutoinstallSchema(autoinstall, bare ? '' : '/autoinstall', () => readYaml(text, file, true).marks ?? {});
   (options.lint === 'warn' ? warnings : errors).push(...schema.errors);
   warnings.push(...schema.warnings);
   if (autoinstall.version !== 1) errors.push({ message: `autoinstall version is ${JSON.stringify(autoinstall.version)}, subiquity knows only version: 1` });
@@ -156,11 +179,7 @@ export function adaptUserAutoinstall(text: string, file: string, ctx: RenderCont
   const early = Array.isArray(ai['early-commands']) ? (ai['early-commands'] as YamlValue[]) : [];
   ai['early-commands'] = [`echo '${ctx.access.loadedMarker}' > /dev/${ctx.access.serialDevice}`, ...early];
   const late = Array.isArray(ai['late-commands']) ? (ai['late-commands'] as YamlValue[]) : [];
-  ai['late-commands'] = [
-    ...late,
-    ...(ctx.rootHash ? [rootPasswordLateCommand(ctx.rootHash)] : []),
-    ...buildAccessLateCommands(ctx.access, lint.sshd),
-  ];
+  ai['late-commands'] = [...late, ...(ctx.rootHash ? [rootPasswordLateCommand(ctx.rootHash)] : []), ...buildAccessLateCommands(ctx.access, lint.sshd)];
   if (ctx.rootHash) notes.push('root password set from the TDL (or generated) in late-commands');
   if (/(^|\n)\s*#(?!cloud-config)/.test(text)) notes.push('user-data was re-written from its data: its comments are not kept');
   const body = lint.bare ? toYaml({ autoinstall: ai }) : toYaml({ ...(lint.cloudConfig ?? {}), autoinstall: ai });

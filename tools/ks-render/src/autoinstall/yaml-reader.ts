@@ -49,13 +49,25 @@ export interface YamlReadResult {
 
 /** `withMarks`: also where every value starts (a second pass; only needed to locate problems). */
 export function readYaml(text: string, file: string, withMarks = false): YamlReadResult {
-  const result = spawnSync('python3', ['-c', LOADER, ...(withMarks ? ['--marks'] : [])], { input: text, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync('python3', ['-c', LOADER, ...(withMarks ? ['--marks'] : [])], {
+    input: text,
+    encoding: 'utf8',
+    timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.error || result.status !== 0) {
     throw new OzkitError('PROGRAM_MISSING', `${file}: cannot check the YAML: python3 did not run (${result.error?.message ?? result.stderr.trim()})`, {
       hint: 'install python3 and python3-yaml (apt-get install python3-yaml)',
     });
   }
-  const parsed = JSON.parse(result.stdout) as { missing?: boolean; docs?: unknown[]; marks?: Record<string, [number, number]>; error?: string; line?: number; column?: number };
+  const parsed = JSON.parse(result.stdout) as {
+    missing?: boolean;
+    docs?: unknown[];
+    marks?: Record<string, [number, number]>;
+    error?: string;
+    line?: number;
+    column?: number;
+  };
   if (parsed.missing)
     throw new OzkitError('PROGRAM_MISSING', `${file}: cannot check the YAML: python3 has no yaml module`, { hint: 'apt-get install python3-yaml' });
   if (parsed.error !== undefined)

@@ -43,7 +43,11 @@ function buildAccessScript(access: BuildAccess, requireSshd: boolean): string {
   ].join('\n');
 }
 
-const indent = (text: string, n: number) => text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+const indent = (text: string, n: number) =>
+  text
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
 
 export function renderDefaultAutoyast(ctx: RenderContext): RenderedAnswer {
   if (!ctx.rootHash) throw new Error('default AutoYaST profile needs a root password hash');
@@ -136,32 +140,66 @@ export function lintAutoyast(text: string, options: { customizationFollows: bool
   const errors: AnswerProblem[] = [];
   const warnings: AnswerProblem[] = [];
   const valid = XMLValidator.validate(text);
-  if (valid !== true) return { errors: [{ line: valid.err.line, column: valid.err.col, message: `not well-formed XML: ${valid.err.msg}` }], warnings, sshd: false, setsRootPassword: false };
+  if (valid !== true)
+    return {
+      errors: [{ line: valid.err.line, column: valid.err.col, message: `not well-formed XML: ${valid.err.msg}` }],
+      warnings,
+      sshd: false,
+      setsRootPassword: false,
+    };
   const root = /<(?!\?|!)([A-Za-z_][\w:.-]*)/.exec(text.replace(/<!--[\s\S]*?-->/g, (c) => ' '.repeat(c.length)));
-  if (!root || root[1] !== 'profile') return { errors: [{ line: root ? lineOf(text, root.index) : 1, message: `root element is <${root?.[1] ?? ''}>, an AutoYaST profile is <profile>` }], warnings, sshd: false, setsRootPassword: false };
+  if (!root || root[1] !== 'profile')
+    return {
+      errors: [{ line: root ? lineOf(text, root.index) : 1, message: `root element is <${root?.[1] ?? ''}>, an AutoYaST profile is <profile>` }],
+      warnings,
+      sshd: false,
+      setsRootPassword: false,
+    };
   errors.push(...profileNamespaceProblems(text, root.index));
   const confirm = flag(text, 'confirm');
-  if (confirm?.value) errors.push({ line: lineOf(text, confirm.index), message: 'confirm is true: YaST would wait for a person to confirm the installation', hint: 'set <confirm config:type="boolean">false</confirm>' });
+  if (confirm?.value)
+    errors.push({
+      line: lineOf(text, confirm.index),
+      message: 'confirm is true: YaST would wait for a person to confirm the installation',
+      hint: 'set <confirm config:type="boolean">false</confirm>',
+    });
   if (options.requirePoweroff) {
     const halt = flag(text, 'final_halt');
-    if (!halt?.value) errors.push({ line: halt ? lineOf(text, halt.index) : undefined, message: 'final_halt is not true: the machine would not power off at the end', hint: 'set <final_halt config:type="boolean">true</final_halt> in general/mode' });
+    if (!halt?.value)
+      errors.push({
+        line: halt ? lineOf(text, halt.index) : undefined,
+        message: 'final_halt is not true: the machine would not power off at the end',
+        hint: 'set <final_halt config:type="boolean">true</final_halt> in general/mode',
+      });
   }
   for (const m of text.matchAll(/<source>\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*<\/source>/g))
     m[1].split('\n').forEach((l, i) => {
-      if (rebootsInScript(l)) errors.push({ line: lineOf(text, m.index!) + i, message: `a script restarts or halts the machine ("${l.trim()}"): the install would never reach its power-off`, hint: 'let final_halt power off' });
+      if (rebootsInScript(l))
+        errors.push({
+          line: lineOf(text, m.index!) + i,
+          message: `a script restarts or halts the machine ("${l.trim()}"): the install would never reach its power-off`,
+          hint: 'let final_halt power off',
+        });
     });
   const disable = /<disable(\s[^>]*)?>([\s\S]*?)<\/disable>/.exec(text);
   const removed = /<remove-packages(\s[^>]*)?>([\s\S]*?)<\/remove-packages>/.exec(text);
   let sshd = true;
   if (disable && /<service>\s*sshd(\.service)?\s*<\/service>/.test(disable[2])) {
     sshd = false;
-    (options.customizationFollows ? errors : warnings).push({ line: lineOf(text, disable.index), message: 'services-manager disables sshd, so guest-customize could not log in' });
+    (options.customizationFollows ? errors : warnings).push({
+      line: lineOf(text, disable.index),
+      message: 'services-manager disables sshd, so guest-customize could not log in',
+    });
   }
   if (removed && /<package>\s*openssh(-server)?\s*<\/package>/.test(removed[2])) {
     sshd = false;
-    (options.customizationFollows ? errors : warnings).push({ line: lineOf(text, removed.index), message: 'remove-packages removes openssh, so guest-customize could not log in' });
+    (options.customizationFollows ? errors : warnings).push({
+      line: lineOf(text, removed.index),
+      message: 'remove-packages removes openssh, so guest-customize could not log in',
+    });
   }
-  const setsRootPassword = /<user(\s[^>]*)?>(?:(?!<\/user>)[\s\S])*<username>\s*root\s*<\/username>(?:(?!<\/user>)[\s\S])*<user_password>/.test(text) ||
+  const setsRootPassword =
+    /<user(\s[^>]*)?>(?:(?!<\/user>)[\s\S])*<username>\s*root\s*<\/username>(?:(?!<\/user>)[\s\S])*<user_password>/.test(text) ||
     /<user(\s[^>]*)?>(?:(?!<\/user>)[\s\S])*<user_password>(?:(?!<\/user>)[\s\S])*<username>\s*root\s*<\/username>/.test(text);
   return { errors, warnings, sshd, setsRootPassword };
 }
@@ -177,17 +215,27 @@ function profileNamespaceProblems(text: string, rootIndex: number): AnswerProble
   const xmlns = /\sxmlns\s*=\s*["']([^"']*)["']/.exec(tag)?.[1];
   const rootLine = lineOf(text, rootIndex);
   if (xmlns !== YAST_NS)
-    problems.push({ line: rootLine, message: xmlns ? `<profile> is in namespace "${xmlns}", not AutoYaST's` : '<profile> has no namespace: AutoYaST does not recognise it as a profile', hint: `<profile xmlns="${YAST_NS}" xmlns:config="${CONFIG_NS}">` });
+    problems.push({
+      line: rootLine,
+      message: xmlns ? `<profile> is in namespace "${xmlns}", not AutoYaST's` : '<profile> has no namespace: AutoYaST does not recognise it as a profile',
+      hint: `<profile xmlns="${YAST_NS}" xmlns:config="${CONFIG_NS}">`,
+    });
   const usesConfig = /\sconfig:type\s*=/.test(text);
   const configNs = /\sxmlns:config\s*=\s*["']([^"']*)["']/.exec(tag)?.[1];
   if (usesConfig && configNs !== CONFIG_NS)
-    problems.push({ line: rootLine, message: configNs ? `xmlns:config is "${configNs}", not ${CONFIG_NS}` : 'config:type is used but <profile> does not declare xmlns:config', hint: `add xmlns:config="${CONFIG_NS}" to <profile>` });
+    problems.push({
+      line: rootLine,
+      message: configNs ? `xmlns:config is "${configNs}", not ${CONFIG_NS}` : 'config:type is used but <profile> does not declare xmlns:config',
+      hint: `add xmlns:config="${CONFIG_NS}" to <profile>`,
+    });
   for (const m of text.matchAll(/<([A-Za-z_][\w.-]*)\s[^>]*config:type\s*=\s*["']([^"']*)["'][^>]*?(\/?)>(?:([^<]*)<\/\1>)?/g)) {
     const [, element, type, , value] = m;
     const line = lineOf(text, m.index!);
     if (!CONFIG_TYPES.includes(type)) problems.push({ line, message: `<${element}> has config:type="${type}" (AutoYaST knows ${CONFIG_TYPES.join(', ')})` });
-    else if (type === 'boolean' && value !== undefined && !/^\s*(true|false)\s*$/.test(value)) problems.push({ line, message: `<${element}> is a boolean but holds "${value.trim()}"`, hint: 'write true or false' });
-    else if (type === 'integer' && value !== undefined && !/^\s*-?\d+\s*$/.test(value)) problems.push({ line, message: `<${element}> is an integer but holds "${value.trim()}"` });
+    else if (type === 'boolean' && value !== undefined && !/^\s*(true|false)\s*$/.test(value))
+      problems.push({ line, message: `<${element}> is a boolean but holds "${value.trim()}"`, hint: 'write true or false' });
+    else if (type === 'integer' && value !== undefined && !/^\s*-?\d+\s*$/.test(value))
+      problems.push({ line, message: `<${element}> is an integer but holds "${value.trim()}"` });
   }
   return problems;
 }
@@ -224,7 +272,9 @@ export function adaptUserAutoyast(text: string, ctx: RenderContext): RenderedAns
     const rootUser = /<user(\s[^>]*)?>((?:(?!<\/user>)[\s\S])*<username>\s*root\s*<\/username>(?:(?!<\/user>)[\s\S])*)<\/user>/.exec(out);
     const fields = `<encrypted config:type="boolean">true</encrypted><user_password>${xml(ctx.rootHash)}</user_password>`;
     if (rootUser) {
-      const body = rootUser[2].replace(/<encrypted(\s[^>]*)?>[\s\S]*?<\/encrypted>/g, '').replace(/<user_password(\s[^>]*)?>[\s\S]*?<\/user_password>|<user_password\s*\/>/g, '');
+      const body = rootUser[2]
+        .replace(/<encrypted(\s[^>]*)?>[\s\S]*?<\/encrypted>/g, '')
+        .replace(/<user_password(\s[^>]*)?>[\s\S]*?<\/user_password>|<user_password\s*\/>/g, '');
       out = out.slice(0, rootUser.index) + `<user${rootUser[1] ?? ''}>${body}${fields}</user>` + out.slice(rootUser.index + rootUser[0].length);
       notes.push("root's password replaced by the TDL's (hashed)");
     } else {
@@ -240,7 +290,12 @@ export function adaptUserAutoyast(text: string, ctx: RenderContext): RenderedAns
   if (reboot.changed || halt.changed) notes.push('final_halt set (guest-install needs the VM to power off at the end)');
   const pre = loadedScript(ctx.access);
   const chroot = buildAccessScript(ctx.access, lint.sshd);
-  if (!/<scripts(\s[^>]*)?>/.test(out)) out = insertInto(out, 'profile', `<scripts>\n<pre-scripts config:type="list">\n${pre}\n</pre-scripts>\n<chroot-scripts config:type="list">\n${chroot}\n</chroot-scripts>\n</scripts>`)!;
+  if (!/<scripts(\s[^>]*)?>/.test(out))
+    out = insertInto(
+      out,
+      'profile',
+      `<scripts>\n<pre-scripts config:type="list">\n${pre}\n</pre-scripts>\n<chroot-scripts config:type="list">\n${chroot}\n</chroot-scripts>\n</scripts>`,
+    )!;
   else {
     out = insertInto(out, 'pre-scripts', pre) ?? insertInto(out, 'scripts', `<pre-scripts config:type="list">\n${pre}\n</pre-scripts>`)!;
     out = insertInto(out, 'chroot-scripts', chroot) ?? insertInto(out, 'scripts', `<chroot-scripts config:type="list">\n${chroot}\n</chroot-scripts>`)!;

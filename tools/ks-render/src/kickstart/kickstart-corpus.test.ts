@@ -38,7 +38,11 @@ function pykickstartTree(): string | undefined {
  * re-run only validates what changed.
  */
 function liveVerdicts(tree: string, all: Case[]): Record<string, Verdict> {
-  const treeId = createHash('sha256').update(readFileSync(join(tree, 'setup.py'))).update(readFileSync(join(tree, 'tools', 'ksvalidator.py'))).digest('hex').slice(0, 16);
+  const treeId = createHash('sha256')
+    .update(readFileSync(join(tree, 'setup.py')))
+    .update(readFileSync(join(tree, 'tools', 'ksvalidator.py')))
+    .digest('hex')
+    .slice(0, 16);
   const cacheFile = join(homedir(), '.cache', 'ozkit-test', 'kickstart-verdicts', `${treeId}.json`);
   const known: Record<string, Verdict> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
   const keyOf = (c: Case) => `${c.release}:${textHash(c.text)}`;
@@ -49,7 +53,11 @@ function liveVerdicts(tree: string, all: Case[]): Record<string, Verdict> {
       writeFileSync(path, c.text);
       return { id: keyOf(c), release: c.release, path };
     });
-    const raw = execFileSync('python3', [new URL('ksvalidator-verdicts.py', scripts).pathname, tree], { input: JSON.stringify(list), maxBuffer: 1 << 28, env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });
+    const raw = execFileSync('python3', [new URL('ksvalidator-verdicts.py', scripts).pathname, tree], {
+      input: JSON.stringify(list),
+      maxBuffer: 1 << 28,
+      env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
+    });
     Object.assign(known, JSON.parse(raw.toString('utf8')));
     mkdirSync(dirname(cacheFile), { recursive: true });
     const temp = `${cacheFile}.${process.pid}`;
@@ -74,7 +82,9 @@ beforeAll(async () => {
     const file = JSON.parse(readFileSync(new URL('verdicts.json', corpusDir), 'utf8')) as { cases: Record<string, Verdict & { sha: string; release: string }> };
     const stale = cases.filter((c) => file.cases[c.id]?.sha !== textHash(c.text)).map((c) => c.id);
     if (stale.length > 0)
-      throw new Error(`verdicts.json does not match ${stale.length} corpus case(s) (first: ${stale[0]}): regenerate it with tools/ks-render/scripts/regenerate-kickstart-verdicts.mjs and a pykickstart tree`);
+      throw new Error(
+        `verdicts.json does not match ${stale.length} corpus case(s) (first: ${stale[0]}): regenerate it with tools/ks-render/scripts/regenerate-kickstart-verdicts.mjs and a pykickstart tree`,
+      );
     verdicts = file.cases;
     verdictSource = 'verdicts.json';
   }
@@ -123,14 +133,19 @@ describe('kickstart corpus: verdict parity with ksvalidator', () => {
   });
 
   it('the checked-in verdicts.json covers every case as it is now (and, with pykickstart here, says what ksvalidator says)', () => {
-    const file = JSON.parse(readFileSync(new URL('verdicts.json', corpusDir), 'utf8')) as { source: { commit: string | null }; cases: Record<string, Verdict & { sha: string }> };
+    const file = JSON.parse(readFileSync(new URL('verdicts.json', corpusDir), 'utf8')) as {
+      source: { commit: string | null };
+      cases: Record<string, Verdict & { sha: string }>;
+    };
     expect(file.source.commit).toMatch(/^[0-9a-f]{40}$/);
     const stale = cases.filter((c) => file.cases[c.id]?.sha !== textHash(c.text) || file.cases[c.id].verdict !== verdicts[c.id].verdict).map((c) => c.id);
     expect(stale, 'regenerate with tools/ks-render/scripts/regenerate-kickstart-verdicts.mjs').toEqual([]);
   });
 
   it('the seeds themselves pass their release (the rendered defaults included)', () => {
-    const failing = cases.filter((c) => c.mutation === 'seed').filter((c) => verdicts[c.id].verdict !== 'ok' || checkKickstartGrammar(parseKickstart(c.text), kickstartRelease(c.release)).errors.length > 0);
+    const failing = cases
+      .filter((c) => c.mutation === 'seed')
+      .filter((c) => verdicts[c.id].verdict !== 'ok' || checkKickstartGrammar(parseKickstart(c.text), kickstartRelease(c.release)).errors.length > 0);
     expect(failing.map((c) => `${c.id}: ${verdicts[c.id].message}`)).toEqual([]);
   });
 });

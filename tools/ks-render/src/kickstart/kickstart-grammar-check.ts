@@ -115,28 +115,61 @@ export function checkKickstartGrammar(doc: KsDocument, release: KickstartRelease
   for (const c of cmds) {
     const at = { line: c.line, column: columnOf(doc, c.line, c.name) };
     if (c.name.startsWith('-')) {
-      errors.push({ ...at, rule: 'stray-option', message: `"${c.name}" is an option on a line of its own: anaconda reads it as an unknown command`, hint: 'put it on the line of the command or %section it belongs to', ...strayFix(doc, c, release) });
+      errors.push({
+        ...at,
+        rule: 'stray-option',
+        message: `"${c.name}" is an option on a line of its own: anaconda reads it as an unknown command`,
+        hint: 'put it on the line of the command or %section it belongs to',
+        ...strayFix(doc, c, release),
+      });
       continue;
     }
     const grammar = release.command(c.name);
     if (!grammar) {
       const lower = c.name.toLowerCase();
       if (release.command(lower))
-        errors.push({ ...at, rule: 'wrong-case', message: `unknown command "${c.name}" for ${release.name}: kickstart commands are lower case`, hint: `write "${lower}"`, fix: { line: c.line, text: doc.lines[c.line - 1].replace(c.name, lower), description: `"${c.name}" → "${lower}"` } });
-      else errors.push({ ...at, rule: 'unknown-command', message: `unknown command "${c.name}" for ${release.name}`, hint: suggestion(c.name, Object.keys(release.grammar.commands)) });
+        errors.push({
+          ...at,
+          rule: 'wrong-case',
+          message: `unknown command "${c.name}" for ${release.name}: kickstart commands are lower case`,
+          hint: `write "${lower}"`,
+          fix: { line: c.line, text: doc.lines[c.line - 1].replace(c.name, lower), description: `"${c.name}" → "${lower}"` },
+        });
+      else
+        errors.push({
+          ...at,
+          rule: 'unknown-command',
+          message: `unknown command "${c.name}" for ${release.name}`,
+          hint: suggestion(c.name, Object.keys(release.grammar.commands)),
+        });
       continue;
     }
     if (grammar.status === 'removed') {
-      errors.push({ ...at, rule: 'removed-command', message: `"${c.name}" was removed from kickstart before ${release.name}`, hint: REPLACEMENTS[c.name] ?? 'remove it' });
+      errors.push({
+        ...at,
+        rule: 'removed-command',
+        message: `"${c.name}" was removed from kickstart before ${release.name}`,
+        hint: REPLACEMENTS[c.name] ?? 'remove it',
+      });
       continue;
     }
     if (grammar.status === 'deprecated') {
-      warnings.push({ ...at, rule: 'deprecated-command', message: `"${c.name}" is deprecated in ${release.name} and has no effect`, hint: REPLACEMENTS[c.name] ?? 'remove it' });
+      warnings.push({
+        ...at,
+        rule: 'deprecated-command',
+        message: `"${c.name}" is deprecated in ${release.name} and has no effect`,
+        hint: REPLACEMENTS[c.name] ?? 'remove it',
+      });
       continue;
     }
     if (grammar.words[0] === 'deprecated' || grammar.words[1] === 'deprecated') {
       const replacement = REFUSED_WHEN_DEPRECATED[c.name];
-      const problem = { ...at, rule: 'deprecated-command' as const, message: `"${c.name}" is deprecated in ${release.name}${replacement ? ` and no longer configures anything there (${replacement} replaced it)` : ''}`, hint: REPLACEMENTS[c.name] ?? 'remove it' };
+      const problem = {
+        ...at,
+        rule: 'deprecated-command' as const,
+        message: `"${c.name}" is deprecated in ${release.name}${replacement ? ` and no longer configures anything there (${replacement} replaced it)` : ''}`,
+        hint: REPLACEMENTS[c.name] ?? 'remove it',
+      };
       if (replacement && isRefusedRelease(release.name)) errors.push(problem);
       else warnings.push(problem);
     }
@@ -152,17 +185,33 @@ export function checkKickstartGrammar(doc: KsDocument, release: KickstartRelease
           ...at,
           rule: 'duplicate',
           stricter: true,
-          message: earlier.name === c.name ? `"${c.name}" given again (first on line ${earlier.line}): anaconda would silently use only this one` : `"${c.name}" contradicts "${earlier.name}" on line ${earlier.line}: only one of them can apply`,
+          message:
+            earlier.name === c.name
+              ? `"${c.name}" given again (first on line ${earlier.line}): anaconda would silently use only this one`
+              : `"${c.name}" contradicts "${earlier.name}" on line ${earlier.line}: only one of them can apply`,
           hint: 'keep one',
         });
-      else if (earlier) warnings.push({ ...at, rule: 'duplicate', message: `"${c.name}" repeats line ${earlier.line}`, hint: 'drop the repetition', fix: { line: c.line, text: null, description: `dropped the repetition of line ${earlier.line}` } });
+      else if (earlier)
+        warnings.push({
+          ...at,
+          rule: 'duplicate',
+          message: `"${c.name}" repeats line ${earlier.line}`,
+          hint: 'drop the repetition',
+          fix: { line: c.line, text: null, description: `dropped the repetition of line ${earlier.line}` },
+        });
       else seenKeys.set(key, c);
     } else {
       const entryKey = entryKeyOf(c.name, parsed);
       if (entryKey !== undefined) {
         const id = `${key}\u0000${entryKey}`;
         const earlier = seenEntries.get(id);
-        if (earlier) errors.push({ ...at, rule: 'duplicate-entry', message: `${c.name} "${entryKey}" is already defined on line ${earlier.line}`, hint: 'give each one its own name, or merge the lines' });
+        if (earlier)
+          errors.push({
+            ...at,
+            rule: 'duplicate-entry',
+            message: `${c.name} "${entryKey}" is already defined on line ${earlier.line}`,
+            hint: 'give each one its own name, or merge the lines',
+          });
         else seenEntries.set(id, c);
       }
     }
@@ -176,7 +225,14 @@ export function checkKickstartGrammar(doc: KsDocument, release: KickstartRelease
     if (!grammar || grammar.status !== 'current') continue;
     for (const other of grammar.conflicts ?? []) {
       const o = firstUse.get(release.grammar.commands[other] ?? other);
-      if (o) errors.push({ line: c.line, column: columnOf(doc, c.line, c.name), rule: 'conflict', message: `"${c.name}" cannot be used together with "${o.name}" (line ${o.line})`, hint: `keep ${c.name} or ${o.name}` });
+      if (o)
+        errors.push({
+          line: c.line,
+          column: columnOf(doc, c.line, c.name),
+          rule: 'conflict',
+          message: `"${c.name}" cannot be used together with "${o.name}" (line ${o.line})`,
+          hint: `keep ${c.name} or ${o.name}`,
+        });
     }
     const key = release.grammar.commands[c.name];
     if (!firstUse.has(key)) firstUse.set(key, c);
@@ -258,14 +314,24 @@ function parseWords(
     const name = eq >= 0 ? word.slice(0, eq) : word;
     const found = findOption(options, name);
     if (found.ambiguous) {
-      errors.push({ ...at(word), rule: 'ambiguous-option', message: `${where.what}: "${name}" is ambiguous (${found.ambiguous.join(', ')})`, hint: 'write the option in full' });
+      errors.push({
+        ...at(word),
+        rule: 'ambiguous-option',
+        message: `${where.what}: "${name}" is ambiguous (${found.ambiguous.join(', ')})`,
+        hint: 'write the option in full',
+      });
       ok = false;
       continue;
     }
     const option = found.option;
     if (!option) {
       const all = options.flatMap((o) => o.names);
-      errors.push({ ...at(word), rule: unknownRule, message: `${where.what}: unknown option "${name}" for ${where.release}`, hint: suggestion(name, all, 'known options: ' + (all.join(' ') || 'none')) });
+      errors.push({
+        ...at(word),
+        rule: unknownRule,
+        message: `${where.what}: unknown option "${name}" for ${where.release}`,
+        hint: suggestion(name, all, 'known options: ' + (all.join(' ') || 'none')),
+      });
       ok = false;
       continue;
     }
@@ -289,7 +355,12 @@ function parseWords(
     } else if (i + 1 < words.length && !looksLikeOption(words[i + 1])) values.push(words[++i]);
     for (const v of values) {
       if (option.choices && !option.choices.includes(v)) {
-        errors.push({ ...at(word), rule: 'bad-value', message: `${where.what}: ${name} "${v}" is not one of ${option.choices.join(', ')}`, hint: `use one of ${option.choices.join(', ')}` });
+        errors.push({
+          ...at(word),
+          rule: 'bad-value',
+          message: `${where.what}: ${name} "${v}" is not one of ${option.choices.join(', ')}`,
+          hint: `use one of ${option.choices.join(', ')}`,
+        });
         ok = false;
       } else if (option.type === 'int' && !/^[-+]?\d+$/.test(v.trim())) {
         errors.push({ ...at(word), rule: 'bad-value', message: `${where.what}: ${name} needs a whole number, not "${v}"`, hint: `e.g. ${name}=1024` });
@@ -297,7 +368,12 @@ function parseWords(
       }
     }
     if (option.deprecated)
-      warnings.push({ ...at(word), rule: 'deprecated-option', message: `${where.what}: ${name} is deprecated (${option.deprecated})`, hint: deprecatedOptionHint(option, name, options) });
+      warnings.push({
+        ...at(word),
+        rule: 'deprecated-option',
+        message: `${where.what}: ${name} is deprecated (${option.deprecated})`,
+        hint: deprecatedOptionHint(option, name, options),
+      });
     parsed.options.set(option, [...(parsed.options.get(option) ?? []), ...(values.length ? values : [''])]);
   }
   return ok ? parsed : undefined;
@@ -310,10 +386,22 @@ function deprecatedOptionHint(option: OptionGrammar, name: string, options: Opti
   return alias ? `write ${alias} instead` : `remove ${name}: it has no effect`;
 }
 
-function parseArguments(doc: KsDocument, c: KsCommand, grammar: CommandGrammar, release: string, errors: GrammarProblem[], warnings: GrammarProblem[]): Parsed | undefined {
+function parseArguments(
+  doc: KsDocument,
+  c: KsCommand,
+  grammar: CommandGrammar,
+  release: string,
+  errors: GrammarProblem[],
+  warnings: GrammarProblem[],
+): Parsed | undefined {
   const at = { line: c.line, column: columnOf(doc, c.line, c.name) };
   if (c.args.length === 0 && grammar.words[0] === 'error') {
-    errors.push({ ...at, rule: 'missing-argument', message: `"${c.name}" needs ${describeNeeds(grammar)}`, hint: `see the ${c.name} command in the kickstart documentation for ${release}` });
+    errors.push({
+      ...at,
+      rule: 'missing-argument',
+      message: `"${c.name}" needs ${describeNeeds(grammar)}`,
+      hint: `see the ${c.name} command in the kickstart documentation for ${release}`,
+    });
     return undefined;
   }
   // Free-form commands (pykickstart passes their words on unparsed) accept anything after a first word.
@@ -331,19 +419,36 @@ function parseArguments(doc: KsDocument, c: KsCommand, grammar: CommandGrammar, 
       line: c.line,
       column: columnOf(doc, c.line, extra[0] ?? c.name),
       rule: 'superfluous-argument',
-      message: refusal.takesNone ? `"${c.name}" takes no arguments ("${extra.join(' ')}")` : `"${c.name}" does not take ${words.length} argument(s) ("${words.join(' ')}")`,
+      message: refusal.takesNone
+        ? `"${c.name}" takes no arguments ("${extra.join(' ')}")`
+        : `"${c.name}" does not take ${words.length} argument(s) ("${words.join(' ')}")`,
       hint: refusal.takesNone ? `write just "${c.name}"${(grammar.options ?? []).length > 0 ? ' and its options' : ''}` : `${c.name} takes ${refusal.fits}`,
-      ...(refusal.takesNone ? { fix: { line: c.line, text: withoutWords(doc.lines[c.line - 1], c, extra), description: `removed "${extra.join(' ')}" from ${c.name}` } } : {}),
+      ...(refusal.takesNone
+        ? { fix: { line: c.line, text: withoutWords(doc.lines[c.line - 1], c, extra), description: `removed "${extra.join(' ')}" from ${c.name}` } }
+        : {}),
     });
     return undefined;
   }
   if (parsed.positionals.length < min) {
-    errors.push({ ...at, rule: 'missing-argument', message: `"${c.name}" needs ${positionals.filter((p) => p.min > 0).map((p) => p.name).join(' ')}`, hint: `give ${c.name} its ${positionals.map((p) => p.name).join(' ')}` });
+    errors.push({
+      ...at,
+      rule: 'missing-argument',
+      message: `"${c.name}" needs ${positionals
+        .filter((p) => p.min > 0)
+        .map((p) => p.name)
+        .join(' ')}`,
+      hint: `give ${c.name} its ${positionals.map((p) => p.name).join(' ')}`,
+    });
     return undefined;
   }
   const missing = (grammar.options ?? []).filter((o) => o.required && !parsed.options.has(o));
   if (missing.length > 0) {
-    errors.push({ ...at, rule: 'required-option', message: `"${c.name}" needs ${missing.map((o) => o.names[0]).join(', ')}`, hint: `add ${missing.map((o) => `${o.names[0]}=VALUE`).join(' ')}` });
+    errors.push({
+      ...at,
+      rule: 'required-option',
+      message: `"${c.name}" needs ${missing.map((o) => o.names[0]).join(', ')}`,
+      hint: `add ${missing.map((o) => `${o.names[0]}=VALUE`).join(' ')}`,
+    });
     return undefined;
   }
   return parsed;
@@ -356,11 +461,16 @@ function parseArguments(doc: KsDocument, c: KsCommand, grammar: CommandGrammar, 
 function refusedWordCount(grammar: CommandGrammar, n: number, max: number): { keep: number; takesNone: boolean; fits: string } | undefined {
   if (n === 0) return undefined;
   const declared = (grammar.positionals ?? []).length > 0;
-  if (declared) return n > max ? { keep: max, takesNone: false, fits: `at most ${max} argument(s): ${(grammar.positionals ?? []).map((p) => p.name).join(' ')}` } : undefined;
+  if (declared)
+    return n > max ? { keep: max, takesNone: false, fits: `at most ${max} argument(s): ${(grammar.positionals ?? []).map((p) => p.name).join(' ')}` } : undefined;
   const fits = [1, 2, 3].filter((k) => grammar.words[k] !== 'error');
   if (fits.length === 0) return grammar.words[0] !== 'error' ? { keep: 0, takesNone: true, fits: 'no arguments' } : undefined;
   if (grammar.words[Math.min(n, 3)] !== 'error') return undefined;
-  return { keep: Math.min(n, Math.max(0, ...fits.filter((k) => k < n))), takesNone: false, fits: `${fits.map((k) => (k === 3 ? '3 or more' : String(k))).join(' or ')} argument(s)` };
+  return {
+    keep: Math.min(n, Math.max(0, ...fits.filter((k) => k < n))),
+    takesNone: false,
+    fits: `${fits.map((k) => (k === 3 ? '3 or more' : String(k))).join(' or ')} argument(s)`,
+  };
 }
 
 function describeNeeds(grammar: CommandGrammar): string {
@@ -412,7 +522,13 @@ function checkSections(doc: KsDocument, release: KickstartRelease, errors: Gramm
   for (const s of sections(doc)) {
     const grammar = release.grammar.sections[s.name];
     if (!grammar) {
-      errors.push({ line: s.line, column: columnOf(doc, s.line, s.name), rule: 'unknown-section', message: `unknown section ${s.name} for ${release.name}`, hint: suggestion(s.name, Object.keys(release.grammar.sections)) });
+      errors.push({
+        line: s.line,
+        column: columnOf(doc, s.line, s.name),
+        rule: 'unknown-section',
+        message: `unknown section ${s.name} for ${release.name}`,
+        hint: suggestion(s.name, Object.keys(release.grammar.sections)),
+      });
       continue;
     }
     if (grammar.freeForm) continue;
@@ -427,7 +543,14 @@ function checkInterpreter(doc: KsDocument, s: KsSection, parsed: Parsed, errors:
     if (!option.names.includes('--interpreter')) continue;
     const value = values[values.length - 1];
     if (!value.startsWith('/'))
-      errors.push({ line: s.line, column: columnOf(doc, s.line, '--interpreter'), rule: 'interpreter', stricter: true, message: `${s.name} --interpreter "${value}" is not an absolute path: anaconda runs it as given and the script fails`, hint: 'e.g. --interpreter=/usr/bin/python3 or /bin/bash' });
+      errors.push({
+        line: s.line,
+        column: columnOf(doc, s.line, '--interpreter'),
+        rule: 'interpreter',
+        stricter: true,
+        message: `${s.name} --interpreter "${value}" is not an absolute path: anaconda runs it as given and the script fails`,
+        hint: 'e.g. --interpreter=/usr/bin/python3 or /bin/bash',
+      });
   }
 }
 
@@ -440,10 +563,26 @@ function checkIncludes(doc: KsDocument, errors: GrammarProblem[], warnings: Gram
   for (const item of doc.items) {
     if (item.kind !== 'include') continue;
     const at = { line: item.line, column: columnOf(doc, item.line, item.name) };
-    if (item.path === '') errors.push({ ...at, rule: 'include', message: `${item.name} without a file`, hint: `${item.name} /tmp/FILE written by a %pre script, or a URL` });
-    else if (/^(https?|ftp|nfs):/.test(item.path)) warnings.push({ ...at, rule: 'include', message: `${item.name} ${item.path}: fetched by the installer, not checked here` });
-    else if (!item.path.startsWith('/')) errors.push({ ...at, rule: 'include', stricter: true, message: `${item.name} ${item.path}: a relative path, which the installer cannot resolve`, hint: 'use an absolute path the installer has (a %pre script can write /tmp/FILE)' });
-    else if (item.path.startsWith('/tmp/') && !preText.includes(item.path)) errors.push({ ...at, rule: 'include', stricter: true, message: `${item.name} ${item.path}: no %pre script writes this file, so it is not there when anaconda reads it`, hint: `write ${item.path} in a %pre script, or drop the ${item.name}` });
+    if (item.path === '')
+      errors.push({ ...at, rule: 'include', message: `${item.name} without a file`, hint: `${item.name} /tmp/FILE written by a %pre script, or a URL` });
+    else if (/^(https?|ftp|nfs):/.test(item.path))
+      warnings.push({ ...at, rule: 'include', message: `${item.name} ${item.path}: fetched by the installer, not checked here` });
+    else if (!item.path.startsWith('/'))
+      errors.push({
+        ...at,
+        rule: 'include',
+        stricter: true,
+        message: `${item.name} ${item.path}: a relative path, which the installer cannot resolve`,
+        hint: 'use an absolute path the installer has (a %pre script can write /tmp/FILE)',
+      });
+    else if (item.path.startsWith('/tmp/') && !preText.includes(item.path))
+      errors.push({
+        ...at,
+        rule: 'include',
+        stricter: true,
+        message: `${item.name} ${item.path}: no %pre script writes this file, so it is not there when anaconda reads it`,
+        hint: `write ${item.path} in a %pre script, or drop the ${item.name}`,
+      });
     else warnings.push({ ...at, rule: 'include', message: `${item.name} ${item.path}: read in the installer, not checked here` });
   }
 }

@@ -94,7 +94,11 @@ export function kickstartRelease(name: string, fallbackFrom?: string): Kickstart
 }
 
 export function newestFedoraInTable(): number {
-  return Math.max(...Object.keys(kickstartGrammarTable().releases).filter((r) => /^F\d+$/.test(r)).map((r) => Number(r.slice(1))));
+  return Math.max(
+    ...Object.keys(kickstartGrammarTable().releases)
+      .filter((r) => /^F\d+$/.test(r))
+      .map((r) => Number(r.slice(1))),
+  );
 }
 
 /** RHEL and its rebuilds map onto RHEL<major>; Fedora onto F<major>, newer ones onto the newest table. */

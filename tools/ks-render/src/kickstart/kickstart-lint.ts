@@ -49,13 +49,19 @@ export function lintKickstart(text: string, options: KickstartLintOptions): Kick
   if (options.requirePoweroff && power?.name !== 'poweroff')
     errors.push({
       line: power?.line,
-      message: power ? `ends with "${power.name}", not "poweroff": the build would wait for a power-off that never comes` : 'no "poweroff" command: anaconda would wait at the end instead of powering off',
+      message: power
+        ? `ends with "${power.name}", not "poweroff": the build would wait for a power-off that never comes`
+        : 'no "poweroff" command: anaconda would wait at the end instead of powering off',
       hint: 'end the install with poweroff',
     });
 
   for (const c of cmds) {
     if (lower(c.name) === 'interactive')
-      errors.push({ line: c.line, message: '"interactive" makes anaconda wait for a person; an unattended build cannot answer it', hint: 'remove the interactive command' });
+      errors.push({
+        line: c.line,
+        message: '"interactive" makes anaconda wait for a person; an unattended build cannot answer it',
+        hint: 'remove the interactive command',
+      });
   }
 
   for (const s of sections(doc)) {
@@ -74,9 +80,26 @@ export function lintKickstart(text: string, options: KickstartLintOptions): Kick
   // Storage and the basics: without them anaconda stops at a spoke and waits for a person.
   const names = new Set(cmds.map((c) => lower(c.name)));
   const includes = doc.items.some((i) => i.kind === 'include');
-  const partitioning = ['autopart', 'part', 'partition', 'logvol', 'raid', 'volgroup', 'btrfs', 'reqpart', 'mount', 'liveimg', 'ostreesetup', 'ostreecontainer', 'bootc'];
+  const partitioning = [
+    'autopart',
+    'part',
+    'partition',
+    'logvol',
+    'raid',
+    'volgroup',
+    'btrfs',
+    'reqpart',
+    'mount',
+    'liveimg',
+    'ostreesetup',
+    'ostreecontainer',
+    'bootc',
+  ];
   if (!partitioning.some((n) => names.has(n))) {
-    const problem = { message: 'no partitioning (autopart, part, logvol, …): anaconda would stop at the storage spoke and wait', hint: 'add "autopart" (with "zerombr" and "clearpart --all --initlabel")' };
+    const problem = {
+      message: 'no partitioning (autopart, part, logvol, …): anaconda would stop at the storage spoke and wait',
+      hint: 'add "autopart" (with "zerombr" and "clearpart --all --initlabel")',
+    };
     if (includes) warnings.push({ ...problem, message: `${problem.message}, unless an %include provides it` });
     else errors.push(problem);
   }

@@ -28,15 +28,28 @@ describe('parseKickstart', () => {
     const doc = parseKickstart('  Text\n%include /tmp/part.ks\nfrobnicate\n%postinstall\ntrue\n%end\n');
     expect(doc.errors).toEqual([]);
     expect(doc.warnings).toEqual([]);
-    expect(doc.items.map((i) => [i.kind, i.line])).toEqual([['command', 1], ['include', 2], ['command', 3], ['section', 4]]);
+    expect(doc.items.map((i) => [i.kind, i.line])).toEqual([
+      ['command', 1],
+      ['include', 2],
+      ['command', 3],
+      ['section', 4],
+    ]);
   });
 });
 
 describe('rebootsInScript', () => {
-  it.each(['reboot', '  /sbin/reboot -f', 'sync; reboot', 'shutdown -r now', 'shutdown -h now', 'poweroff', 'systemctl reboot', 'init 6', 'if true; then halt; fi', 'x && /usr/sbin/poweroff'])(
-    'catches %s',
-    (line) => expect(rebootsInScript(line)).toBe(true),
-  );
+  it.each([
+    'reboot',
+    '  /sbin/reboot -f',
+    'sync; reboot',
+    'shutdown -r now',
+    'shutdown -h now',
+    'poweroff',
+    'systemctl reboot',
+    'init 6',
+    'if true; then halt; fi',
+    'x && /usr/sbin/poweroff',
+  ])('catches %s', (line) => expect(rebootsInScript(line)).toBe(true));
   it.each(['echo "do not reboot"', '# reboot later', 'systemctl enable shutdown-hook.service', 'grep halt /etc/x', 'rpm -q reboot-notifier', 'echo rebooting'])(
     'leaves %s alone',
     (line) => expect(rebootsInScript(line)).toBe(false),

@@ -118,8 +118,7 @@ export function adaptUserKickstart(text: string, ctx: RenderContext): RenderedAn
   }
 
   const added: string[] = ['', '# ---- added by ozkit ks-render: build access, completion marker, power-off ----'];
-  if (!ctx.rootHash && lint.rootpwLines.length === 0)
-    throw new Error('adaptUserKickstart: a kickstart without rootpw needs a root password hash');
+  if (!ctx.rootHash && lint.rootpwLines.length === 0) throw new Error('adaptUserKickstart: a kickstart without rootpw needs a root password hash');
   if (ctx.rootHash && lint.rootpwLines.length === 0) {
     added.push(`rootpw --iscrypted ${ctx.rootHash}`);
     notes.push('the kickstart sets no root password: added rootpw (anaconda would otherwise ask for one)');

@@ -45,7 +45,10 @@ const D_I_ONLY = /partman|mirror\/http|pkgsel\/include|d-i has no question|a boo
 let cases: { id: string; text: string }[] = [];
 beforeAll(async () => {
   const seeds: { id: string; text: string }[] = [{ id: 'user-debian-12', text: readFileSync(fixture('debian-12-user.seed'), 'utf8') }];
-  for (const [os, version] of [['Debian', '12'], ['Ubuntu', '18.04']]) {
+  for (const [os, version] of [
+    ['Debian', '12'],
+    ['Ubuntu', '18.04'],
+  ]) {
     const dir = mkdtempSync(join(scratch, 'seed-'));
     const doc = await renderAnswer(documentFor(dir, { os, version, rootpw: 'corpus' }), { mirrors: TEST_MIRRORS });
     seeds.push({ id: `default-${os}-${version}`, text: readFileSync(doc.answer!.path, 'utf8') });
@@ -65,7 +68,8 @@ describe('preseed: parity with debconf-set-selections -c', () => {
       const theirs = debconfRefuses(c.text, c.id);
       const ours = lint(c.text).errors;
       if (theirs.refused && ours.length === 0) silent.push(`${c.id}: ${theirs.said}`);
-      if (!theirs.refused) for (const e of ours) if (!D_I_ONLY.test(e.message) && !/SSH server|power/.test(e.message)) extra.push(`${c.id}: ${e.line}: ${e.message}`);
+      if (!theirs.refused)
+        for (const e of ours) if (!D_I_ONLY.test(e.message) && !/SSH server|power/.test(e.message)) extra.push(`${c.id}: ${e.line}: ${e.message}`);
     }
     expect(silent).toEqual([]);
     expect(extra).toEqual([]);
@@ -90,18 +94,25 @@ describe('preseed: the d-i semantics that stall an install', () => {
 
   it('a partman recipe without the confirmations', () => {
     const text = user().replace(/^d-i partman\/confirm_nooverwrite .*\n/m, '');
-    expect(lint(text).errors.map((e) => e.message)).toContain('partman-auto/method (line 12) without "partman/confirm_nooverwrite boolean true": partman stops and asks');
+    expect(lint(text).errors.map((e) => e.message)).toContain(
+      'partman-auto/method (line 12) without "partman/confirm_nooverwrite boolean true": partman stops and asks',
+    );
   });
 
   it('a late_command that goes on without a backslash', () => {
     const text = 'd-i preseed/late_command string in-target true;\nin-target apt-get clean\n';
-    expect(lint(text).errors[0]).toMatchObject({ line: 2, message: expect.stringMatching(/^preseed\/late_command \(line 1\) goes on here without a backslash at the end of line 1/) });
+    expect(lint(text).errors[0]).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/^preseed\/late_command \(line 1\) goes on here without a backslash at the end of line 1/),
+    });
     expect(parsePreseed('d-i preseed/late_command string a; \\\n b\n').errors).toEqual([]);
   });
 
   it('a mirror without its directory, a manual country without a host', () => {
     expect(lint('d-i mirror/http/hostname string mirror.example.org\n').errors[0].message).toMatch(/^mirror\/http\/hostname without mirror\/http\/directory/);
-    expect(lint('d-i mirror/country string manual\n').errors.map((e) => e.message)).toContain('mirror/country manual without mirror/http/hostname: d-i asks for the mirror');
+    expect(lint('d-i mirror/country string manual\n').errors.map((e) => e.message)).toContain(
+      'mirror/country manual without mirror/http/hostname: d-i asks for the mirror',
+    );
   });
 
   it('pkgsel/include with characters apt refuses', () => {

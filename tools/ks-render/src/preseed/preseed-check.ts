@@ -25,7 +25,21 @@ function diQuestions(): QuestionsFile {
  * templates lack is a misspelling. Other namespaces (partman, pkgsel, passwd, grub-installer, …)
  * come from udebs d-i downloads later, so their names are not judged.
  */
-const CHECKED_NAMESPACES = ['netcfg', 'localechooser', 'hw-detect', 'anna', 'ethdetect', 'save-logs', 'lowmem', 'retriever', 'console-setup', 'keyboard-configuration', 'preseed', 'auto-install', 'debian-installer'];
+const CHECKED_NAMESPACES = [
+  'netcfg',
+  'localechooser',
+  'hw-detect',
+  'anna',
+  'ethdetect',
+  'save-logs',
+  'lowmem',
+  'retriever',
+  'console-setup',
+  'keyboard-configuration',
+  'preseed',
+  'auto-install',
+  'debian-installer',
+];
 
 /** What apt accepts as a package in pkgsel/include: name, optional :arch, =version or /release. */
 const APT_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:-]+|\/[A-Za-z0-9.-]+)?$/;
@@ -73,7 +87,13 @@ function checkQuestionNames(doc: PreseedDocument, errors: AnswerProblem[], warni
     const column = (doc.lines[e.line - 1] ?? '').indexOf(e.question) + 1 || undefined;
     if (best && distance <= 3)
       errors.push({ line: e.line, column, message: `d-i has no question ${e.question} (${from}): d-i ignores the answer and asks`, hint: `did you mean ${best}?` });
-    else warnings.push({ line: e.line, column, message: `d-i has no question ${e.question} (${from})`, hint: 'check the name in the installation guide\'s example preseed' });
+    else
+      warnings.push({
+        line: e.line,
+        column,
+        message: `d-i has no question ${e.question} (${from})`,
+        hint: "check the name in the installation guide's example preseed",
+      });
   }
 }
 
@@ -90,21 +110,42 @@ function checkPartman(doc: PreseedDocument, errors: AnswerProblem[], warnings: A
     if (!given || given.value.trim() !== expected)
       errors.push({
         line: given?.line ?? driver.line,
-        message: given ? `${question} is "${given.value}", not ${expected}: partman stops and asks` : `${driver.question} (line ${driver.line}) without "${question} ${answer}": partman stops and asks`,
+        message: given
+          ? `${question} is "${given.value}", not ${expected}: partman stops and asks`
+          : `${driver.question} (line ${driver.line}) without "${question} ${answer}": partman stops and asks`,
         hint: `add "d-i ${question} ${answer}"`,
       });
   }
   if (!findEntry(doc, 'partman-partitioning/confirm_write_new_label'))
-    warnings.push({ line: driver.line, message: 'no partman-partitioning/confirm_write_new_label: on a disk without a partition table d-i may ask before writing one', hint: 'add "d-i partman-partitioning/confirm_write_new_label boolean true"' });
+    warnings.push({
+      line: driver.line,
+      message: 'no partman-partitioning/confirm_write_new_label: on a disk without a partition table d-i may ask before writing one',
+      hint: 'add "d-i partman-partitioning/confirm_write_new_label boolean true"',
+    });
 }
 
 function checkMirror(doc: PreseedDocument, errors: AnswerProblem[]): void {
   const hostname = findEntry(doc, 'mirror/http/hostname');
   const directory = findEntry(doc, 'mirror/http/directory');
   const country = findEntry(doc, 'mirror/country');
-  if (hostname && !directory) errors.push({ line: hostname.line, message: 'mirror/http/hostname without mirror/http/directory: d-i asks for the directory', hint: 'add "d-i mirror/http/directory string /debian" (or the mirror\'s path)' });
-  if (directory && !hostname) errors.push({ line: directory.line, message: 'mirror/http/directory without mirror/http/hostname: d-i asks for the mirror', hint: 'add "d-i mirror/http/hostname string HOST"' });
-  if (country?.value.trim() === 'manual' && !hostname) errors.push({ line: country.line, message: 'mirror/country manual without mirror/http/hostname: d-i asks for the mirror', hint: 'add mirror/http/hostname and mirror/http/directory' });
+  if (hostname && !directory)
+    errors.push({
+      line: hostname.line,
+      message: 'mirror/http/hostname without mirror/http/directory: d-i asks for the directory',
+      hint: 'add "d-i mirror/http/directory string /debian" (or the mirror\'s path)',
+    });
+  if (directory && !hostname)
+    errors.push({
+      line: directory.line,
+      message: 'mirror/http/directory without mirror/http/hostname: d-i asks for the mirror',
+      hint: 'add "d-i mirror/http/hostname string HOST"',
+    });
+  if (country?.value.trim() === 'manual' && !hostname)
+    errors.push({
+      line: country.line,
+      message: 'mirror/country manual without mirror/http/hostname: d-i asks for the mirror',
+      hint: 'add mirror/http/hostname and mirror/http/directory',
+    });
 }
 
 function checkPackages(doc: PreseedDocument, errors: AnswerProblem[]): void {
@@ -112,6 +153,11 @@ function checkPackages(doc: PreseedDocument, errors: AnswerProblem[]): void {
     if (e.question !== 'pkgsel/include') continue;
     for (const name of e.value.split(/[\s,]+/).filter(Boolean))
       if (!APT_PACKAGE.test(name))
-        errors.push({ line: e.line, column: (doc.lines[e.line - 1] ?? '').indexOf(name) + 1 || undefined, message: `pkgsel/include: "${name}" is not a package name apt accepts`, hint: 'lower-case letters, digits and + - . (optionally :arch, =version or /release), separated by spaces' });
+        errors.push({
+          line: e.line,
+          column: (doc.lines[e.line - 1] ?? '').indexOf(name) + 1 || undefined,
+          message: `pkgsel/include: "${name}" is not a package name apt accepts`,
+          hint: 'lower-case letters, digits and + - . (optionally :arch, =version or /release), separated by spaces',
+        });
   }
 }

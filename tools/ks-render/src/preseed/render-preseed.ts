@@ -77,9 +77,7 @@ export function renderDefaultPreseed(ctx: RenderContext): RenderedAnswer {
     d('debian-installer/locale', 'string', 'en_US.UTF-8'),
     d('debian-installer/language', 'string', 'en'),
     d('debian-installer/country', 'string', 'US'),
-    ...(ubuntu
-      ? [d('console-setup/ask_detect', 'boolean', 'false'), d('keyboard-configuration/layoutcode', 'string', 'us')]
-      : []),
+    ...(ubuntu ? [d('console-setup/ask_detect', 'boolean', 'false'), d('keyboard-configuration/layoutcode', 'string', 'us')] : []),
     d('keyboard-configuration/xkb-keymap', 'select', 'us'),
     '',
     '# Network (DHCP on the first interface with a link)',
@@ -151,7 +149,9 @@ export interface PreseedLint {
 /** Checks a preseed: syntax, shell commands that parse, no reboot in them, sshd when needed. */
 export function lintPreseed(text: string, options: { customizationFollows: boolean; requirePoweroff: boolean; lint?: LintLevel }): PreseedLint {
   const doc = parsePreseed(text);
-  const errors: AnswerProblem[] = doc.errors.map((e) => commandContinuation(doc, e) ?? { ...e, hint: 'each line is "owner question type value", e.g. "d-i time/zone string UTC"' });
+  const errors: AnswerProblem[] = doc.errors.map(
+    (e) => commandContinuation(doc, e) ?? { ...e, hint: 'each line is "owner question type value", e.g. "d-i time/zone string UTC"' },
+  );
   const warnings: AnswerProblem[] = [];
   if (options.lint !== 'off') {
     const semantics = checkPreseedSemantics(doc);
@@ -163,10 +163,18 @@ export function lintPreseed(text: string, options: { customizationFollows: boole
     const complaint = shellSyntaxError(e.value);
     if (complaint) errors.push({ line: e.line, message: `${e.question} is not valid shell: ${complaint}`, hint: 'd-i runs it with sh -c' });
     if (rebootsInScript(e.value))
-      errors.push({ line: e.line, message: `${e.question} restarts or halts the machine: the install would never reach its power-off`, hint: 'let d-i power off (debian-installer/exit/poweroff)' });
+      errors.push({
+        line: e.line,
+        message: `${e.question} restarts or halts the machine: the install would never reach its power-off`,
+        hint: 'let d-i power off (debian-installer/exit/poweroff)',
+      });
   }
   if (options.requirePoweroff && findEntry(doc, POWEROFF)?.value !== 'true')
-    errors.push({ line: findEntry(doc, POWEROFF)?.line, message: `${POWEROFF} is not true: d-i would reboot instead of powering off`, hint: `add "d-i ${POWEROFF} boolean true"` });
+    errors.push({
+      line: findEntry(doc, POWEROFF)?.line,
+      message: `${POWEROFF} is not true: d-i would reboot instead of powering off`,
+      hint: `add "d-i ${POWEROFF} boolean true"`,
+    });
   if (options.requirePoweroff && findEntry(doc, HALT)?.value === 'true')
     errors.push({ line: findEntry(doc, HALT)!.line, message: `${HALT} is true: d-i would halt and wait instead of powering off` });
 
@@ -179,7 +187,10 @@ export function lintPreseed(text: string, options: { customizationFollows: boole
   const tasks = findEntry(doc, 'tasksel/first')?.value ?? '';
   const sshd = /(^|[\s,])openssh-server($|[\s,])/.test(include) || /(^|[\s,])(ssh-server|openssh-server)($|[\s,])/.test(tasks);
   if (!sshd) {
-    const problem = { line: findEntry(doc, 'pkgsel/include')?.line, message: 'installs no SSH server (neither pkgsel/include openssh-server nor the ssh-server task)' };
+    const problem = {
+      line: findEntry(doc, 'pkgsel/include')?.line,
+      message: 'installs no SSH server (neither pkgsel/include openssh-server nor the ssh-server task)',
+    };
     if (options.customizationFollows) errors.push({ ...problem, hint: 'add "d-i pkgsel/include string openssh-server" (the TDL asks for customization over SSH)' });
     else warnings.push({ ...problem, message: `${problem.message}; no customization in the TDL, so the build goes on` });
   }
@@ -232,7 +243,8 @@ export function adaptUserPreseed(text: string, ctx: RenderContext): RenderedAnsw
 
   const late = findEntry(doc, LATE);
   const ours = buildAccessLateCommand(ctx.access, lint.sshd);
-  if (late && late.value.trim() !== '') dropRange(late.line, late.endLine, preseedLine(late.owner, LATE, late.type, `${late.value.trim().replace(/;$/, '')}; ${ours}`));
+  if (late && late.value.trim() !== '')
+    dropRange(late.line, late.endLine, preseedLine(late.owner, LATE, late.type, `${late.value.trim().replace(/;$/, '')}; ${ours}`));
   else if (late) dropRange(late.line, late.endLine, preseedLine(late.owner, LATE, 'string', ours));
   else added.push(preseedLine('d-i', LATE, 'string', ours));
 
