@@ -70,6 +70,14 @@ export const vocabulary = {
   },
   cpus: { kind: 'number', value: 'N', setting: 'cpus', describe: 'guest CPUs' },
   memory: { kind: 'number', value: 'MIB', setting: 'memoryMiB', describe: 'guest memory in MiB' },
+  'output-format': {
+    kind: 'string',
+    value: 'FORMAT',
+    choices: ['qcow2', 'raw', 'vmdk', 'vhdx', 'vpc'],
+    setting: 'outputFormat',
+    describe:
+      "the customized image's format: qcow2, raw, vmdk (streamOptimized: vSphere/OVA), vhdx (Hyper-V) or vpc (fixed VHD, MiB-aligned: Azure); default the installed disk's",
+  },
   'image-type': { kind: 'string', value: 'FORMAT', choices: ['qcow2', 'raw'], setting: 'imageType', describe: 'disk format' },
   'disk-bus': {
     kind: 'string',

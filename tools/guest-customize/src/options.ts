@@ -1,7 +1,6 @@
 import { defineCli } from '@ozkit/command';
 import { commonOptionNames, documentOptionNames, hypervisorOptionNames, vocabulary, vocabularyOptions } from '@ozkit/config';
 import { SEAL_OPERATIONS } from './seal-operations.js';
-import { OUTPUT_FORMATS } from './output-format.js';
 
 const sealList = SEAL_OPERATIONS.map((o) => `  ${o.op.padEnd(14)} ${o.description}`).join('\n');
 
@@ -29,13 +28,7 @@ export const cli = defineCli({
     seal: { kind: 'boolean', default: true, describe: 'seal the image (--no-seal keeps the build key and host keys, for debugging)' },
     'seal-ops': { kind: 'string', value: 'OPS', describe: 'comma-separated seal operations to run (default all, see above)' },
     compress: { kind: 'boolean', default: false, describe: 'compress the output where the format can be (qcow2: qemu-img convert -c; vmdk always is)' },
-    'output-format': {
-      kind: 'string',
-      value: 'FORMAT',
-      choices: [...OUTPUT_FORMATS],
-      setting: 'outputFormat',
-      describe: "qcow2, raw, vmdk (streamOptimized: vSphere/OVA), vhdx (Hyper-V) or vpc (fixed VHD, MiB-aligned: Azure); default the installed disk's",
-    },
+    ...vocabularyOptions('output-format'),
     output: { ...vocabulary.output, describe: 'customized image path (default <workdir>/<name>-customized.<format>)' },
     'keep-failed': { ...vocabulary['keep-failed'], describe: 'on failure keep the partial image for inspection' },
     'step-timeout': { kind: 'number', value: 'SECONDS', default: 1800, describe: 'seconds each remote step (command, package transaction) may run' },

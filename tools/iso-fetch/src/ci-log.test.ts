@@ -21,8 +21,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ozkit-ci-log-'));
   await server.start();
   isoBytes = readFileSync(buildFixtureIso(join(dir, 'isos'), 'debian12').path);
-  // About four seconds for the whole ISO.
-  server.files.set('/slow/debian-12.5.0-amd64-netinst.iso', { body: isoBytes, bytesPerSecond: Math.ceil(isoBytes.length / 4) });
+  // About eight seconds for the whole ISO: at least two one-second ticks even when a loaded machine skips some.
+  server.files.set('/slow/debian-12.5.0-amd64-netinst.iso', { body: isoBytes, bytesPerSecond: Math.ceil(isoBytes.length / 8) });
 }, 60_000);
 afterAll(async () => {
   await server.stop();
