@@ -1,12 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, FTPError } from 'basic-ftp';
 import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
 import { MultiHash } from './checksum.js';
-import { defaultRetryPolicy, hashExisting, readValidator, sizeOf, type DownloadOptions, type DownloadResult, type RetryPolicy } from './http-download.js';
+import { backOff, defaultRetryPolicy, hashExisting, readValidator, sizeOf, type DownloadOptions, type DownloadResult, type RetryPolicy } from './http-download.js';
 
 /** A failure worth another attempt: connection refused or cut, idle timeout, an FTP 4xx reply. */
 class TransientFtpError extends Error {}
@@ -124,15 +123,6 @@ export async function downloadFtp(options: DownloadOptions): Promise<DownloadRes
       await backOff(options.url, attempts, policy, error.message, options.logger, options.signal);
     }
   }
-}
-
-async function backOff(url: string, attempts: number, policy: RetryPolicy, reason: string, logger: Logger, signal?: AbortSignal): Promise<void> {
-  const wait = Math.min(30_000, policy.delayMs * 2 ** (attempts - 1));
-  logger.warn(`${url}: ${reason}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${policy.retries + 1})`);
-  logger.event('retry', { url, attempt: attempts + 1, waitMs: wait, reason });
-  await sleep(wait, undefined, { signal }).catch(() => {
-    throw signal?.reason ?? new OzkitError('INTERRUPTED', 'interrupted');
-  });
 }
 
 async function ftpTransfer(

@@ -89,14 +89,19 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         throw new OzkitError('NETWORK', `${options.url}: download failed after ${attempts} attempts: ${error.message}`, {
           hint: 'the partial download is kept; running again resumes it',
         });
-      const wait = Math.min(30_000, policy.delayMs * 2 ** (attempts - 1));
-      options.logger.warn(`${options.url}: ${error.message}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${policy.retries + 1})`);
-      options.logger.event('retry', { url: options.url, attempt: attempts + 1, waitMs: wait, reason: error.message });
-      await sleep(wait, undefined, { signal: options.signal }).catch(() => {
-        throw options.signal?.reason ?? new OzkitError('INTERRUPTED', 'interrupted');
-      });
+      await backOff(options.url, attempts, policy, error.message, options.logger, options.signal);
     }
   }
+}
+
+/** Waits before retry `attempts + 1` (exponential, at most 30 s), saying so; ends at once on abort. */
+export async function backOff(url: string, attempts: number, policy: RetryPolicy, reason: string, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const wait = Math.min(30_000, policy.delayMs * 2 ** (attempts - 1));
+  logger.warn(`${url}: ${reason}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${policy.retries + 1})`);
+  logger.event('retry', { url, attempt: attempts + 1, waitMs: wait, reason });
+  await sleep(wait, undefined, { signal }).catch(() => {
+    throw signal?.reason ?? new OzkitError('INTERRUPTED', 'interrupted');
+  });
 }
 
 async function transfer(
