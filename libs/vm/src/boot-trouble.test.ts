@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { bootTroubleIn, firstBootTrouble, isPanicLine, troubleHint } from './boot-trouble.js';
+import { bootTroubleIn, firstBootTrouble, isPanicLine, troubleHint, panicEvidenceLines } from './boot-trouble.js';
 
 describe('boot trouble on the console', () => {
   test('kernel panics in their three spellings, not ordinary lines', () => {
@@ -29,5 +29,25 @@ describe('boot trouble on the console', () => {
   test('firstBootTrouble finds the first one in a tail', () => {
     expect(firstBootTrouble(['a', 'b'])).toBeUndefined();
     expect(firstBootTrouble(['a', 'Kernel panic - not syncing: x', 'grub rescue>'])).toMatchObject({ kind: 'panic', line: 'Kernel panic - not syncing: x' });
+  });
+});
+
+describe('panicEvidenceLines', () => {
+  const boot = Array.from({ length: 30 }, (_, i) => `boot line ${i}`);
+  const dump = Array.from({ length: 200 }, (_, i) => `RIP/stack line ${i}`);
+
+  test('keeps the lines before the crash report even when its dump is longer than any fixed tail', () => {
+    const lines = [...boot, 'tiny-guest: crashing', 'sysrq: Trigger a crash', ...dump, 'Kernel panic - not syncing: sysrq triggered crash'];
+    const kept = panicEvidenceLines(lines);
+    expect(kept).toContain('tiny-guest: crashing');
+    expect(kept.at(-1)).toMatch(/Kernel panic - not syncing/);
+    expect(kept).toHaveLength(120);
+    expect(kept[0]).toBe('boot line 21');
+  });
+
+  test('a short report is kept whole with its context; no report at all gives the plain tail', () => {
+    const lines = [...boot, 'BUG: unable to handle page fault', 'Kernel panic - not syncing: Fatal exception'];
+    expect(panicEvidenceLines(lines)).toEqual(lines.slice(20));
+    expect(panicEvidenceLines(boot.concat(dump))).toEqual(boot.concat(dump).slice(-40));
   });
 });

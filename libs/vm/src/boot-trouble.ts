@@ -39,6 +39,21 @@ const KNOWN_CAUSES: { pattern: RegExp; hint: string }[] = [
   },
 ];
 
+/** Lines that open a kernel crash report: what comes just before one says what crashed. */
+const CRASH_REPORT_START: RegExp[] = [/sysrq: Trigger a crash/, /\bBUG:/, /\bOops\b/, /general protection fault/, /Kernel panic/];
+
+/**
+ * The console lines to keep as evidence of a panic: from a few lines before the crash report
+ * opens (the guest's last words) to the end, so a long register dump and call trace cannot push
+ * the cause out of a fixed-size tail. Long reports keep their head and their end.
+ */
+export function panicEvidenceLines(lines: readonly string[], context = 10, max = 120): string[] {
+  const start = lines.findIndex((l) => CRASH_REPORT_START.some((p) => p.test(l)));
+  if (start < 0) return lines.slice(-40);
+  const kept = lines.slice(Math.max(0, start - context));
+  return kept.length <= max ? kept : [...kept.slice(0, max / 2), ...kept.slice(-max / 2)];
+}
+
 export function isPanicLine(line: string): boolean {
   return PANIC_PATTERNS.some((p) => p.test(line));
 }

@@ -1,6 +1,6 @@
 import type { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
-import { bootTroubleIn, type BootTrouble } from './boot-trouble.js';
+import { bootTroubleIn, panicEvidenceLines, type BootTrouble } from './boot-trouble.js';
 import { GuestFailure, formatEvidence, reasonFor, type FailureEvidence, type FailureReason } from './failure-evidence.js';
 import { defaultBackend } from './select-backend.js';
 import type { GuestDescription, RunningGuest, VmBackend } from './vm-backend.js';
@@ -80,7 +80,7 @@ export class WatchedGuest {
     return {
       reason,
       ...(this.options.consoleKept !== false ? { consoleLog: this.vm.console.path } : {}),
-      consoleTail: this.vm.console.tail(EVIDENCE_LINES),
+      consoleTail: reason === 'panic' ? panicEvidenceLines(this.vm.console.tail(500)) : this.vm.console.tail(EVIDENCE_LINES),
       screenshots,
       ...(screenshots.length === 0 && screenshotProblem ? { screenshotProblem } : {}),
       seconds: Math.round(this.seconds * 10) / 10,
