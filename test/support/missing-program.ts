@@ -20,6 +20,8 @@ const PACKAGE_OF: Record<string, string> = {
   openssl: 'openssl',
   '/bin/busybox': 'busybox-static',
   flock: 'util-linux',
+  curl: 'curl',
+  '/usr/sbin/apt-cacher-ng': 'apt-cacher-ng',
 };
 
 function found(program: string): boolean {

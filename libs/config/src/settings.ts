@@ -31,6 +31,10 @@ export interface Settings {
   cacheOriginalMedia: boolean;
   cacheModifiedMedia: boolean;
   cacheJeos: boolean;
+  /** A host-side package cache (apt-cacher-ng on 127.0.0.1) the guest downloads through while it is built. */
+  cachePackages: boolean;
+  /** Its port on 127.0.0.1 (the guest reaches it at 10.0.2.2). */
+  packageCachePort: number;
   icicleSafeGeneration: boolean;
   timeoutInstall: number;
   timeoutInactivity: number;
@@ -86,6 +90,13 @@ export const parseSeconds: Parser<number> = (raw, where) => {
   if (!m || Number(m[1]) < 1) throw bad(where, `"${raw}" is not a duration in seconds (e.g. 1200, 20m, 2h)`);
   const factor = { s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'];
   return Number(m[1]) * factor;
+};
+
+/** A TCP port apt-cacher-ng can bind: it fails to bind anything above 32767 (3.7.4). */
+const packageCachePort: Parser<number> = (raw, where) => {
+  const port = positiveInteger(raw, where);
+  if (port > 32767) throw bad(where, `"${raw}" is not a port apt-cacher-ng can listen on (1 to 32767)`);
+  return port;
 };
 
 const oneOf =
@@ -178,6 +189,8 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   cacheOriginalMedia: { env: 'OZKIT_CACHE_ORIGINAL_MEDIA', ini: [['cache', 'original_media']], parse: parseBoolean, default: () => true },
   cacheModifiedMedia: { env: 'OZKIT_CACHE_MODIFIED_MEDIA', ini: [['cache', 'modified_media']], parse: parseBoolean, default: () => true },
   cacheJeos: { env: 'OZKIT_CACHE_JEOS', ini: [['cache', 'jeos']], parse: parseBoolean, default: () => false },
+  cachePackages: { env: 'OZKIT_CACHE_PACKAGES', ini: [['cache', 'packages']], parse: parseBoolean, default: () => false },
+  packageCachePort: { env: 'OZKIT_PACKAGE_CACHE_PORT', ini: [['cache', 'packages_port']], parse: packageCachePort, default: () => 3143 },
   icicleSafeGeneration: { env: 'OZKIT_ICICLE_SAFE_GENERATION', ini: [['icicle', 'safe_generation']], parse: parseBoolean, default: () => false },
   timeoutInstall: { env: 'OZKIT_TIMEOUT_INSTALL', ini: [['timeouts', 'install']], parse: parseSeconds, default: () => 1200 },
   timeoutInactivity: { env: 'OZKIT_TIMEOUT_INACTIVITY', ini: [['timeouts', 'inactivity']], parse: parseSeconds, default: () => 300 },

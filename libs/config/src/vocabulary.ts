@@ -98,6 +98,12 @@ export const vocabulary = {
     describe: 'seconds to wait for ACPI power-off',
   },
   'jeos-cache': { kind: 'boolean', setting: 'cacheJeos', describe: 'reuse/store installed images by content key; --no-jeos-cache disables' },
+  'package-cache': {
+    kind: 'boolean',
+    setting: 'cachePackages',
+    describe:
+      'download packages through a host-side cache (apt-cacher-ng on 127.0.0.1, shared by every build; the guest sees it at 10.0.2.2) while the image is built; sealing removes the setting',
+  },
   lint: {
     kind: 'string',
     value: 'LEVEL',
