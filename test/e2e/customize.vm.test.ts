@@ -4,7 +4,7 @@
  * command, unreachable repository, SSH timeout), each ending clearly with no QEMU left running.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,9 @@ import type { OzkitError } from '@ozkit/errors';
 import { debianTestDisk } from '../../tools/guest-customize/src/debian-test-disk.test-support.js';
 import { buildTinyGuest, tinyGuestAppend } from '../../libs/qemu/src/tiny-guest.test-support.js';
 import { testMirror } from '../support/test-installer.js';
+import { offlineRoot as readOffline } from '../support/offline-root.js';
+
+const offlineRoot = (qcow2: string) => readOffline(qcow2, work);
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const bin = (tool: string) => join(repoRoot, 'tools', tool, 'bin', `${tool}.js`);
@@ -111,32 +114,6 @@ const tdl = (body: string, name = 'customize-vm') => `<template>
 ${body}
 </template>
 `;
-
-/** Reads files from the image's root filesystem without booting it (debugfs on a raw copy). */
-function offlineRoot(qcow2: string): { cat(path: string): string; ls(dir: string): string } {
-  const raw = join(work, 'offline.raw');
-  execFileSync('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', qcow2, raw]);
-  const fd = Buffer.alloc(2048);
-  const handle = openSync(raw, 'r');
-  readSync(handle, fd, 0, 2048, 0);
-  closeSync(handle);
-  let fs = raw;
-  if (fd.readUInt16LE(1024 + 56) !== 0xef53) {
-    // Partitioned (an installed disk): the first partition, from the MBR or (type 0xEE) the GPT.
-    let startLba = fd.readUInt32LE(446 + 8);
-    if (fd[446 + 4] === 0xee) {
-      const gpt = Buffer.alloc(512);
-      const h = openSync(raw, 'r');
-      readSync(h, gpt, 0, 512, 2 * 512);
-      closeSync(h);
-      startLba = Number(gpt.readBigUInt64LE(32));
-    }
-    fs = join(work, 'offline.part');
-    execFileSync('dd', [`if=${raw}`, `of=${fs}`, 'bs=512', `skip=${startLba}`, 'conv=sparse', 'status=none']);
-  }
-  const debugfs = (request: string) => execFileSync('debugfs', ['-R', request, fs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return { cat: (p) => debugfs(`cat ${p}`), ls: (d) => debugfs(`ls -l ${d}`) };
-}
 
 beforeAll(async () => {
   image = await testImage();

@@ -1,13 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_PACKAGE_CACHE_PORT, guestProxyUrl, openPackageCache, type PackageCache } from '@ozkit/cache';
 import { toOzkitError } from '@ozkit/errors';
 import type { BuildDocument, Customize, CustomizeStep, OutputFormat } from '@ozkit/build-document';
-import type { Settings } from '@ozkit/config';
+import { cacheArea, type Settings } from '@ozkit/config';
 import { PhaseClock, type Logger } from '@ozkit/log';
 import { HostKeyPin, type SshSession } from '@ozkit/ssh';
 import type { WatchedGuest } from '@ozkit/vm';
 import { applyTemplate } from './apply-template.js';
 import { bootWorkingImage } from './boot-working-image.js';
+import { applyBuildSettings } from './build-settings.js';
 import { imagePropertiesFor, openstackCreateCommand } from './cloud-image.js';
 import { readCustomizeInputs } from './customize-inputs.js';
 import { detectGuest } from './detect-guest.js';
@@ -18,7 +20,7 @@ import { takeInventory } from './take-inventory.js';
 import type { TemplateRun } from './template-run.js';
 import { copyInstalledDisk, finishImage } from './working-image.js';
 
-export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat'>> &
+export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat' | 'cachePackages' | 'packageCachePort'>> &
   Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
 
 export interface CustomizeOptions {
@@ -73,9 +75,12 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
   let guest: WatchedGuest | undefined;
   let session: SshSession | undefined;
   let runner: GuestRunner | undefined;
+  let packageCache: PackageCache | undefined;
+  const packageProxyUrl = guestProxyUrl(settings.packageCachePort ?? DEFAULT_PACKAGE_CACHE_PORT);
   const steps: CustomizeStep[] = [];
   let succeeded = false;
   try {
+    packageCache = await openCustomizePackageCache(settings, logger);
     phases.enter('boot-to-sshd');
     const booted = await bootWorkingImage(inputs, image, runDir, hostKeys, options);
     ({ guest, session } = booted);
@@ -83,11 +88,13 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     phases.enter('detect-guest');
     const os = await detectGuest(runner, template, logger);
     const run: TemplateRun = { session, runner, packageManager: os.packageManager, codename: os.release.versionCodename, logger, signal, steps, phases };
+    phases.enter('build-settings');
+    await applyBuildSettings(run, { packageProxyUrl, useProxy: packageCache !== undefined }, inputs.sealOperations);
     await applyTemplate(run, inputs);
     phases.enter('inventory');
     const inventory = await takeInventory(run, template);
     phases.enter('seal');
-    const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs);
+    const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs, packageProxyUrl);
     await runner.run('sync', 'sync', { quiet: true, timeoutMs: 120_000 });
     phases.enter('power-off');
     await runner.close();
@@ -127,10 +134,24 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     await runner?.close().catch(() => undefined);
     await session?.close().catch(() => undefined);
     if (guest) await guest.kill().catch(() => undefined);
+    await packageCache?.release().catch((error: unknown) => logger.warn(`package cache: ${toOzkitError(error).message}`));
     await rm(runDir, { recursive: true, force: true });
     if (!succeeded) {
       if (options.keepFailed) logger.warn(`keeping the failed image for inspection: ${image.working}`);
       else await rm(image.working, { force: true });
     }
   }
+}
+
+/** `[cache] packages`: the host-side package cache for this run (the guest reaches it through QEMU's user network only). */
+async function openCustomizePackageCache(settings: CustomizeSettings, logger: Logger): Promise<PackageCache | undefined> {
+  if (!settings.cachePackages) return undefined;
+  if (settings.connect !== undefined) {
+    logger.warn('[cache] packages: not used with a libvirt connection (the guest reaches the cache through QEMU user networking only)');
+    return undefined;
+  }
+  const port = settings.packageCachePort ?? DEFAULT_PACKAGE_CACHE_PORT;
+  const cache = await openPackageCache({ dir: cacheArea(settings, 'package-cache'), port });
+  logger.info(`package cache: apt-cacher-ng on 127.0.0.1:${port} (${cache.started ? 'started' : 'already running, reused'}), the guest's proxy ${cache.guestUrl}`);
+  return cache;
 }

@@ -36,6 +36,7 @@ export const cli = defineCli({
     accel: { ...vocabulary.accel, describe: 'accelerator (auto: what guest-install used)' },
     'cache-dir': { ...vocabulary['cache-dir'], describe: 'cache for url contents of files and commands' },
     offline: { ...vocabulary.offline, describe: 'use only cached url contents' },
+    ...vocabularyOptions('package-cache'),
     key: { ...vocabulary.key, describe: 'private key to log in with (default disk.buildKey; FILE.pub is removed when sealing)' },
     ...vocabularyOptions('console'),
     'ssh-port': { kind: 'number', value: 'PORT', describe: 'host port forwarded to guest port 22 (default a free one)' },

@@ -12,7 +12,7 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 /** Runs an operation's real script with its absolute guest paths moved under a temp root. */
 function runScript(op: string, root: string, replace: [string, string][]): { out: string; status: number } {
-  let script = SEAL_OPERATIONS.find((o) => o.op === op)!.script({ packageManager: 'apt', buildPublicKey: buildKey });
+  let script = SEAL_OPERATIONS.find((o) => o.op === op)!.script({ packageManager: 'apt', buildPublicKey: buildKey, packageProxyUrl: 'http://10.0.2.2:3143/' });
   for (const [from, to] of replace) script = script.split(from).join(to);
   try {
     return { out: execFileSync('sh', ['-c', script], { cwd: root }).toString(), status: 0 };
@@ -65,6 +65,29 @@ describe('seal operations', () => {
     ]);
     expect(r.status).toBe(3);
     expect(r.out.trim()).toBe('cloud-init not installed');
+  });
+
+  it('build-proxy removes the package cache from apt, and keeps a proxy of the user', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ozkit-seal-'));
+    dirs.push(root);
+    execFileSync('mkdir', ['-p', join(root, 'etc/apt/apt.conf.d')]);
+    writeFileSync(join(root, 'etc/apt/apt.conf.d/00ozkit-build-proxy'), 'Acquire::http::Proxy "http://10.0.2.2:3143/";\n');
+    writeFileSync(join(root, 'etc/apt/apt.conf'), 'Acquire::http::Proxy "http://10.0.2.2:3143/";\nAcquire::https::Proxy "http://proxy.example:3128/";\n');
+    const r = runScript('build-proxy', root, [['/etc/apt', join(root, 'etc/apt')]]);
+    expect(r).toEqual({ status: 0, out: 'removed from 2 file(s)\n' });
+    expect(existsSync(join(root, 'etc/apt/apt.conf.d/00ozkit-build-proxy'))).toBe(false);
+    expect(readFileSync(join(root, 'etc/apt/apt.conf'), 'utf8')).toBe('Acquire::https::Proxy "http://proxy.example:3128/";\n');
+  });
+
+  it('dpkg-unsafe-io removes the customization-only dpkg setting, and says so when there is none', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ozkit-seal-'));
+    dirs.push(root);
+    const file = join(root, 'ozkit-unsafe-io');
+    writeFileSync(file, 'force-unsafe-io\n');
+    const moved: [string, string][] = [['/etc/dpkg/dpkg.cfg.d/ozkit-unsafe-io', file]];
+    expect(runScript('dpkg-unsafe-io', root, moved).out.trim()).toBe(`removed ${file}`);
+    expect(existsSync(file)).toBe(false);
+    expect(runScript('dpkg-unsafe-io', root, moved).out.trim()).toBe('not set');
   });
 
   it('runs the build key removal and fstrim last, and selects by name in that fixed order', () => {

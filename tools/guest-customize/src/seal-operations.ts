@@ -1,4 +1,6 @@
+import { aptProxyRemovalScript } from '@ozkit/cache';
 import { OzkitError } from '@ozkit/errors';
+import { DPKG_UNSAFE_IO_FILE } from './build-settings.js';
 import type { PackageManager } from './guest-os.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -6,6 +8,8 @@ export interface SealContext {
   packageManager: PackageManager;
   /** The build key's public line (`ssh-ed25519 AAAA… comment`): only this key is removed. */
   buildPublicKey: string;
+  /** The package cache's URL as the guest sees it: apt lines naming it are removed. */
+  packageProxyUrl: string;
 }
 
 export interface SealOperation {
@@ -45,6 +49,20 @@ export const SEAL_OPERATIONS: SealOperation[] = [
       const clean = { apt: 'apt-get clean', dnf: 'dnf clean all', yum: 'yum clean all', zypper: 'zypper --non-interactive clean --all' }[packageManager];
       return `${clean} >/dev/null && echo ${shellQuote(clean)}`;
     },
+  },
+  {
+    op: 'build-proxy',
+    description: "apt's proxy setting for ozkit's package cache (the customization's and the install's), which the image cannot reach later",
+    script: ({ packageManager, packageProxyUrl }) =>
+      packageManager === 'apt' ? aptProxyRemovalScript(packageProxyUrl) : `echo 'not an apt guest'; exit ${NOT_APPLICABLE_EXIT}`,
+  },
+  {
+    op: 'dpkg-unsafe-io',
+    description: "dpkg's force-unsafe-io, set for the customization only",
+    script: ({ packageManager }) =>
+      packageManager === 'apt'
+        ? `if [ -e ${DPKG_UNSAFE_IO_FILE} ]; then rm -f ${DPKG_UNSAFE_IO_FILE} && echo 'removed ${DPKG_UNSAFE_IO_FILE}'; else echo 'not set'; fi`
+        : `echo 'not an apt guest'; exit ${NOT_APPLICABLE_EXIT}`,
   },
   {
     op: 'dhcp-leases',

@@ -1,5 +1,7 @@
 import type { BuildDocument } from '@ozkit/build-document';
-import type { Settings } from '@ozkit/config';
+import { DEFAULT_PACKAGE_CACHE_PORT, openPackageCache, type PackageCache } from '@ozkit/cache';
+import { cacheArea, type Settings } from '@ozkit/config';
+import { toOzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
 import { readInstallInputs } from './install-inputs.js';
 import { installFresh } from './install-fresh.js';
@@ -24,7 +26,8 @@ export interface GuestInstallOptions {
     | 'virtType'
     | 'pool'
     | 'bridgeName'
-  >;
+  > &
+    Partial<Pick<Settings, 'cachePackages' | 'packageCachePort'>>;
   toolVersion: string;
   /** Where the disk goes (default `<workdir>/<name>.<format>`). */
   diskPath?: string;
@@ -55,9 +58,27 @@ export async function guestInstall(doc: BuildDocument, options: GuestInstallOpti
   const lock = await waitForSameInstall(jeos, options);
   try {
     const hit = jeos ? findJeos(jeos.dir, jeos.key) : undefined;
-    const disk = hit ? await reuseJeos(hit, inputs, started, options.logger, options.signal) : await installFresh(inputs, jeos, options);
-    return { ...doc, disk };
+    if (hit) return { ...doc, disk: await reuseJeos(hit, inputs, started, options.logger, options.signal) };
+    const packageCache = await openInstallPackageCache(options);
+    try {
+      return { ...doc, disk: await installFresh(inputs, jeos, options) };
+    } finally {
+      await packageCache?.release().catch((error: unknown) => options.logger.warn(`package cache: ${toOzkitError(error).message}`));
+    }
   } finally {
     await lock?.release();
   }
+}
+
+/** `[cache] packages`: the cache a default preseed names as the installer's proxy (ks-render's mirror/http/proxy). */
+async function openInstallPackageCache({ settings, logger }: GuestInstallOptions): Promise<PackageCache | undefined> {
+  if (!settings.cachePackages) return undefined;
+  if (settings.connect !== undefined) {
+    logger.warn('[cache] packages: not used with a libvirt connection (the guest reaches the cache through QEMU user networking only)');
+    return undefined;
+  }
+  const port = settings.packageCachePort ?? DEFAULT_PACKAGE_CACHE_PORT;
+  const cache = await openPackageCache({ dir: cacheArea(settings, 'package-cache'), port });
+  logger.info(`package cache: apt-cacher-ng on 127.0.0.1:${port} (${cache.started ? 'started' : 'already running, reused'}) for the installer's proxy ${cache.guestUrl}`);
+  return cache;
 }

@@ -21,7 +21,7 @@ export const cli = defineCli({
     console: { kind: 'boolean', default: false, describe: 'stream the guest serial console to stderr' },
     'require-marker': { kind: 'boolean', default: false, describe: 'fail if the guest powers off without writing the completion marker' },
     'keep-failed': { kind: 'boolean', default: false, describe: 'keep the disk of a failed install (<name>.failed.<format>)' },
-    ...vocabularyOptions('jeos-cache', 'screenshot-dir'),
+    ...vocabularyOptions('jeos-cache', 'screenshot-dir', 'package-cache'),
     'qemu-arg': { kind: 'string', value: 'ARG', repeatable: true, describe: 'extra QEMU argument, appended as given' },
   },
   examples: [

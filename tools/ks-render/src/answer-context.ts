@@ -35,6 +35,8 @@ export interface RenderContext {
   kickstartRelease?: KickstartRelease;
   /** Where a default preseed's archive comes from when the TDL gives no url tree. */
   mirrors: MirrorSettings;
+  /** `[cache] packages`: the package cache's URL as the guest sees it, the installer's HTTP proxy. */
+  packageProxy?: string;
 }
 
 /** `[ozkit] debian_mirror` / `ubuntu_mirror` (they win), else the host's apt sources read under `aptRoot`. */

@@ -1,5 +1,6 @@
 import { packageVersion, runCli, runStage } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
+import { guestProxyUrl } from '@ozkit/cache';
 import { loadConfig, settingFlags } from '@ozkit/config';
 import { cli } from './options.js';
 
@@ -14,5 +15,6 @@ await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) =
   const mirrors = { debian: settings.debianMirror, ubuntu: settings.ubuntuMirror };
   // The renderers and grammar checks are loaded only now: --help and --version never need them.
   const { ksRenderStage } = await import('./stage-declaration.js');
-  await runStage(ksRenderStage, { autoFile: args.auto, lint: settings.lint, fix: args.fix, mirrors }, { ctx, in: args.in, out: args.out });
+  const packageProxy = settings.cachePackages ? guestProxyUrl(settings.packageCachePort) : undefined;
+  await runStage(ksRenderStage, { autoFile: args.auto, lint: settings.lint, fix: args.fix, mirrors, packageProxy }, { ctx, in: args.in, out: args.out });
 });

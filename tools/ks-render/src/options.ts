@@ -1,5 +1,5 @@
 import { defineCli } from '@ozkit/command';
-import { commonOptionNames, documentOptionNames, vocabularyOptions } from '@ozkit/config';
+import { commonOptionNames, documentOptionNames, vocabulary, vocabularyOptions } from '@ozkit/config';
 import { SUPPORTED_OS_NAMES } from '@ozkit/os-catalog';
 
 /** ks-render's command line: --help, the README's option table and the parser come from this. */
@@ -14,6 +14,7 @@ export const cli = defineCli({
   options: {
     auto: { kind: 'string', short: 'a', value: 'FILE', describe: "your own answer file, used as written plus build access and power-off (Oz's -a)" },
     ...vocabularyOptions('lint'),
+    'package-cache': { ...vocabulary['package-cache'], describe: "a default preseed names ozkit's package cache as the installer's proxy (mirror/http/proxy); its late_command takes it out again" },
     fix: {
       kind: 'boolean',
       describe:

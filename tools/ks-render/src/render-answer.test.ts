@@ -195,6 +195,24 @@ describe('preseed specifics', () => {
     expect(out.answer!.kernelArgs).toEqual(['console=tty0', 'console=ttyS0,115200n8', 'priority=critical', 'locale=en_US.UTF-8', 'keymap=us']);
   });
 
+  it('[cache] packages: the package cache is the installer proxy, and the late_command takes it out of the installed system', async () => {
+    const out = await renderAnswer(documentFor(scratch.dir(), { os: 'Debian', version: '12', name: 'cached' }), {
+      mirrors: TEST_MIRRORS,
+      packageProxy: 'http://10.0.2.2:3143/',
+    });
+    const text = readFileSync(out.answer!.path, 'utf8');
+    expect(text.split('\n')).toContain('d-i mirror/http/proxy string http://10.0.2.2:3143/');
+    expect(debconfCheck(out.answer!.path)).toEqual({ ok: true, stderr: '' });
+    const late = /^d-i preseed\/late_command string in-target sh -c '([^']*) >\/dev\/null'; in-target sh -c 'mkdir -p \/root\/.ssh/m.exec(text);
+    expect(late).not.toBeNull();
+    // The removal, run on a copy of what the installer leaves in /etc/apt:
+    const root = scratch.dir();
+    mkdirSync(join(root, 'etc/apt/apt.conf.d'), { recursive: true });
+    writeFileSync(join(root, 'etc/apt/apt.conf'), 'Acquire::http::Proxy "http://10.0.2.2:3143/";\n');
+    execFileSync('sh', ['-c', late![1]!.replaceAll('/etc/apt', join(root, 'etc/apt'))]);
+    expect(existsSync(join(root, 'etc/apt/apt.conf'))).toBe(false);
+  });
+
   it('a url install from a Debian tree sets the mirror from the URL', async () => {
     const out = await renderAnswer(
       documentFor(scratch.dir(), {

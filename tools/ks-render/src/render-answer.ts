@@ -28,6 +28,8 @@ export interface RenderAnswerOptions {
   fix?: boolean;
   /** The archive mirror settings for a default preseed (see MirrorSettings). */
   mirrors?: MirrorSettings;
+  /** `[cache] packages`: the package cache's URL as the guest sees it, for a default preseed's proxy. */
+  packageProxy?: string;
 }
 
 /** File names in the workdir. */
@@ -158,6 +160,7 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
     lint,
     ...(kickstartRelease ? { kickstartRelease } : {}),
     mirrors: options.mirrors ?? {},
+    ...(options.packageProxy ? { packageProxy: options.packageProxy } : {}),
   };
 
   // The root password: the TDL's (Oz's substitution), else the user file's own, else generated.

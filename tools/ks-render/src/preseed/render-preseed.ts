@@ -1,3 +1,4 @@
+import { aptProxyRemovalScript } from '@ozkit/cache';
 import { OzkitError } from '@ozkit/errors';
 import { archiveMirror } from '../os-catalog.js';
 import { checkedInstallUrl, type AnswerProblem, type BuildAccess, type RenderContext, type RenderedAnswer } from '../answer-context.js';
@@ -22,6 +23,11 @@ export function buildAccessLateCommand(access: BuildAccess, requireSshd: boolean
     `chmod 0600 /root/.ssh/authorized_keys'`;
   const sshd = requireSshd ? ' && in-target test -x /usr/sbin/sshd' : '';
   return `${install}${sshd} && echo '${access.marker}' > /dev/${access.serialDevice} || echo '${access.failedMarker}: build key or sshd missing in the installed system' > /dev/${access.serialDevice}`;
+}
+
+/** The package cache is the installer's proxy only: the installed system's apt does not keep it. */
+function proxyRemovalLateCommand(packageProxy: string): string {
+  return `in-target sh -c '${aptProxyRemovalScript(packageProxy)} >/dev/null'`;
 }
 
 function loadedEarlyCommand(access: BuildAccess): string {
@@ -92,7 +98,7 @@ export function renderDefaultPreseed(ctx: RenderContext): RenderedAnswer {
     d('mirror/country', 'string', 'manual'),
     d('mirror/http/hostname', 'string', mirror.hostname),
     d('mirror/http/directory', 'string', mirror.directory),
-    d('mirror/http/proxy', 'string', ''),
+    d('mirror/http/proxy', 'string', ctx.packageProxy ?? ''),
     d('apt-setup/cdrom/set-first', 'boolean', 'false'),
     '',
     '# Accounts: root only, password as a SHA-512 crypt hash',
@@ -130,7 +136,7 @@ export function renderDefaultPreseed(ctx: RenderContext): RenderedAnswer {
     d('debian-installer/add-kernel-opts', 'string', `console=tty0 console=${ctx.serialConsole}`),
     '',
     '# Build access and completion marker, then power off (not reboot)',
-    d(LATE, 'string', buildAccessLateCommand(access, true)),
+    d(LATE, 'string', `${ctx.packageProxy ? `${proxyRemovalLateCommand(ctx.packageProxy)}; ` : ''}${buildAccessLateCommand(access, true)}`),
     d('finish-install/reboot_in_progress', 'note', ''),
     d(POWEROFF, 'boolean', 'true'),
     '',
