@@ -63,7 +63,14 @@ const TDL = installedImageTdl(`  <packages><package name='hello'/></packages>
 
 /** One guest-customize run with the package cache on, in its own workdir. */
 async function customizeOnce(name: string): Promise<{ seconds: number; doc: Record<string, any>; stderr: string }> {
-  const env = { ...process.env, OZKIT_CACHE_DIR: cacheDir, OZKIT_CACHE_PACKAGES: 'yes', OZKIT_PACKAGE_CACHE_PORT: String(port), OZKIT_CPUS: '2', OZKIT_MEMORY: '1024' };
+  const env = {
+    ...process.env,
+    OZKIT_CACHE_DIR: cacheDir,
+    OZKIT_CACHE_PACKAGES: 'yes',
+    OZKIT_PACKAGE_CACHE_PORT: String(port),
+    OZKIT_CPUS: '2',
+    OZKIT_MEMORY: '1024',
+  };
   const tdlPath = join(work, `${name}.tdl`);
   writeFileSync(tdlPath, TDL);
   const validated = await run('tdl-validate', [tdlPath, '--workdir', join(work, name)], '', env);
@@ -95,25 +102,33 @@ const cacheRunning = () => {
 };
 
 describe('[cache] packages (guest-customize, QEMU)', () => {
-  it('the guest downloads through the cache, a second download comes from it, and the sealed image has no proxy and no force-unsafe-io', async () => {
-    const { doc, stderr } = await customizeOnce('cached');
-    expect(stderr).toMatch(new RegExp(`package cache: apt-cacher-ng on 127\\.0\\.0\\.1:${port} \\(started\\), the guest's proxy http://10\\.0\\.2\\.2:${port}/`));
-    // Fetched from the archive once, sent to the guest twice.
-    expect(transfers('I')).toHaveLength(1);
-    expect(transfers('O')).toHaveLength(2);
-    expect(doc.customize.inventory.packages.find((p: { name: string }) => p.name === 'hello')).toMatchObject({ arch: 'amd64' });
-    expect(cacheRunning()).toBe(false);
-    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(work))).toEqual([]);
+  it(
+    'the guest downloads through the cache, a second download comes from it, and the sealed image has no proxy and no force-unsafe-io',
+    async () => {
+      const { doc, stderr } = await customizeOnce('cached');
+      expect(stderr).toMatch(new RegExp(`package cache: apt-cacher-ng on 127\\.0\\.0\\.1:${port} \\(started\\), the guest's proxy http://10\\.0\\.2\\.2:${port}/`));
+      // Fetched from the archive once, sent to the guest twice.
+      expect(transfers('I')).toHaveLength(1);
+      expect(transfers('O')).toHaveLength(2);
+      expect(doc.customize.inventory.packages.find((p: { name: string }) => p.name === 'hello')).toMatchObject({ arch: 'amd64' });
+      expect(cacheRunning()).toBe(false);
+      expect(
+        execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => l.includes(work)),
+      ).toEqual([]);
 
-    const seal = doc.customize.seal.operations as { op: string; done: boolean; detail?: string }[];
-    expect(seal.find((o) => o.op === 'build-proxy')).toEqual({ op: 'build-proxy', done: true, detail: 'removed from 1 file(s)' });
-    expect(seal.find((o) => o.op === 'dpkg-unsafe-io')).toEqual({ op: 'dpkg-unsafe-io', done: true, detail: 'removed /etc/dpkg/dpkg.cfg.d/ozkit-unsafe-io' });
-    const root = offlineRoot(doc.customize.image.path, work);
-    expect(root.cat('/root/build-settings.txt')).toBe(`Acquire::http::Proxy "http://10.0.2.2:${port}/";\nforce-unsafe-io\n`);
-    expect(root.ls('/etc/apt/apt.conf.d')).not.toMatch(/ozkit/);
-    expect(root.ls('/etc/dpkg/dpkg.cfg.d')).not.toMatch(/ozkit/);
-    for (const file of root.ls('/etc/apt/apt.conf.d').match(/\S+$/gm) ?? [])
-      if (file !== '.' && file !== '..') expect(root.cat(`/etc/apt/apt.conf.d/${file}`), file).not.toMatch(/10\.0\.2\.2|[Pp]roxy/);
-    expect(root.cat('/etc/apt/apt.conf')).not.toMatch(/10\.0\.2\.2/);
-  }, 15 * 60_000);
+      const seal = doc.customize.seal.operations as { op: string; done: boolean; detail?: string }[];
+      expect(seal.find((o) => o.op === 'build-proxy')).toEqual({ op: 'build-proxy', done: true, detail: 'removed from 1 file(s)' });
+      expect(seal.find((o) => o.op === 'dpkg-unsafe-io')).toEqual({ op: 'dpkg-unsafe-io', done: true, detail: 'removed /etc/dpkg/dpkg.cfg.d/ozkit-unsafe-io' });
+      const root = offlineRoot(doc.customize.image.path, work);
+      expect(root.cat('/root/build-settings.txt')).toBe(`Acquire::http::Proxy "http://10.0.2.2:${port}/";\nforce-unsafe-io\n`);
+      expect(root.ls('/etc/apt/apt.conf.d')).not.toMatch(/ozkit/);
+      expect(root.ls('/etc/dpkg/dpkg.cfg.d')).not.toMatch(/ozkit/);
+      for (const file of root.ls('/etc/apt/apt.conf.d').match(/\S+$/gm) ?? [])
+        if (file !== '.' && file !== '..') expect(root.cat(`/etc/apt/apt.conf.d/${file}`), file).not.toMatch(/10\.0\.2\.2|[Pp]roxy/);
+      expect(root.cat('/etc/apt/apt.conf')).not.toMatch(/10\.0\.2\.2/);
+    },
+    15 * 60_000,
+  );
 });

@@ -133,9 +133,13 @@ async function startAptCacher(paths: Layout, port: number, timeoutMs: number): P
   }
   if (exited === undefined && child.pid) process.kill(child.pid, 'SIGTERM');
   const tail = readTail(out);
-  throw new OzkitError('SERVICE_UNAVAILABLE', `apt-cacher-ng did not start on 127.0.0.1:${port}${exited !== undefined ? ` (exit ${exited})` : ''}${tail ? `: ${tail}` : ''}`, {
-    hint: `see ${paths.log}`,
-  });
+  throw new OzkitError(
+    'SERVICE_UNAVAILABLE',
+    `apt-cacher-ng did not start on 127.0.0.1:${port}${exited !== undefined ? ` (exit ${exited})` : ''}${tail ? `: ${tail}` : ''}`,
+    {
+      hint: `see ${paths.log}`,
+    },
+  );
 }
 
 async function releaseUser(paths: Layout): Promise<void> {

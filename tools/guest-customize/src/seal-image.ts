@@ -3,7 +3,13 @@ import { NOT_APPLICABLE_EXIT, type SealOperation } from './seal-operations.js';
 import type { TemplateRun } from './template-run.js';
 
 /** Step 7: the seal operations, each reported with what it did (or why it did not apply); then sync. */
-export async function sealImage(run: TemplateRun, operations: SealOperation[], buildPublicKey: string, stepTimeoutMs: number, packageProxyUrl: string): Promise<Customize['seal']> {
+export async function sealImage(
+  run: TemplateRun,
+  operations: SealOperation[],
+  buildPublicKey: string,
+  stepTimeoutMs: number,
+  packageProxyUrl: string,
+): Promise<Customize['seal']> {
   const report = { operations: [] as NonNullable<Customize['seal']>['operations'] };
   for (const op of operations) {
     const result = await run.runner.run(`seal ${op.op}`, op.script({ packageManager: run.packageManager, buildPublicKey, packageProxyUrl }), {

@@ -79,6 +79,8 @@ async function openInstallPackageCache({ settings, logger }: GuestInstallOptions
   }
   const port = settings.packageCachePort ?? DEFAULT_PACKAGE_CACHE_PORT;
   const cache = await openPackageCache({ dir: cacheArea(settings, 'package-cache'), port });
-  logger.info(`package cache: apt-cacher-ng on 127.0.0.1:${port} (${cache.started ? 'started' : 'already running, reused'}) for the installer's proxy ${cache.guestUrl}`);
+  logger.info(
+    `package cache: apt-cacher-ng on 127.0.0.1:${port} (${cache.started ? 'started' : 'already running, reused'}) for the installer's proxy ${cache.guestUrl}`,
+  );
   return cache;
 }

@@ -14,7 +14,10 @@ export const cli = defineCli({
   options: {
     auto: { kind: 'string', short: 'a', value: 'FILE', describe: "your own answer file, used as written plus build access and power-off (Oz's -a)" },
     ...vocabularyOptions('lint'),
-    'package-cache': { ...vocabulary['package-cache'], describe: "a default preseed names ozkit's package cache as the installer's proxy (mirror/http/proxy); its late_command takes it out again" },
+    'package-cache': {
+      ...vocabulary['package-cache'],
+      describe: "a default preseed names ozkit's package cache as the installer's proxy (mirror/http/proxy); its late_command takes it out again",
+    },
     fix: {
       kind: 'boolean',
       describe:
