@@ -8,3 +8,4 @@ export { probeAccel, probeBootSector, type ProbeAccelOptions, type AccelProbeRes
 export { findFreePort } from './free-port.js';
 export { qemuBinaryFor, findProgram, requireProgram, requireQemuSystem, requireQemuImg } from './programs.js';
 export { screendumpPng, type ScreendumpOptions } from './screendump.js';
+export { kvmStartFailure } from './kvm-abort.js';

@@ -4,11 +4,12 @@
  * the evidence, and no QEMU left running.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { silentLogger } from '@ozkit/log';
+import { Logger, silentLogger } from '@ozkit/log';
 import { loadPrivateKey } from '@ozkit/ssh';
 import { buildTinyGuest, tinyGuestAppend, type TinyGuestMode } from '../../qemu/src/tiny-guest.test-support.js';
 import { GuestFailure, bootToSsh, createDisk, startGuest, type GuestDescription, type GuestEvent } from './index.js';
@@ -124,5 +125,31 @@ describe('startGuest', () => {
     expect(exit.code).toBe(0);
     expect(watched.vm.lastShutdown).toMatchObject({ type: 'shutdown', reason: 'guest-poweroff', detail: 'guest-shutdown' });
     expect(watched.trouble).toBeUndefined();
+  });
+});
+
+const kvmUsable = (() => {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+// Without /dev/kvm nothing here can start a KVM guest: the fallback is then covered by the unit test of kvmStartFailure only.
+describe.skipIf(!kvmUsable)('KVM chosen, the guest dies at start', () => {
+  test("the QEMU backend starts it again under TCG with a warning naming QEMU's line, and it runs", async () => {
+    const description = { ...(await guest('kvm', 'nomarker')), accel: 'kvm' as const };
+    let log = '';
+    const stream = new Writable({ write: (chunk: Buffer, _e, done) => ((log += chunk.toString()), done()) });
+    const watched = await startGuest({ guest: description, logger: new Logger({ tool: 'kvm-fallback', stream }) });
+    const exit = await watched.vm.waitForExit();
+    expect(exit.code).toBe(0);
+    expect(watched.vm.lastShutdown).toMatchObject({ reason: 'guest-poweroff' });
+    // On a host whose KVM runs the guest there is nothing to fall back from (say so in the output).
+    if (watched.vm.description.accel === 'kvm') console.log('KVM ran the guest on this host: no fallback to test');
+    else expect(log).toMatch(/KVM could not start the guest \(.*(MSR|kvm).*\): falling back to TCG/);
+    expect(qemuRunningFor(join(dir, 'kvm'))).toBe(false);
   });
 });

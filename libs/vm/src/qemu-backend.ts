@@ -1,5 +1,6 @@
+import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
-import { QemuVm, findFreePort, probeAccel, requireQemuImg, requireQemuSystem, type VmOptions } from '@ozkit/qemu';
+import { QemuVm, findFreePort, kvmStartFailure, probeAccel, requireQemuImg, requireQemuSystem, type VmOptions } from '@ozkit/qemu';
 import type { QmpEvent } from '@ozkit/qmp';
 import {
   DEFAULT_NIC_MODEL,
@@ -32,10 +33,39 @@ export const qemuBackend: VmBackend = {
   async start(description: GuestDescription, logger?: Logger): Promise<RunningGuest> {
     const network = description.network;
     const sshPort = network && network.ssh ? (network.ssh.hostPort ?? (await findFreePort())) : undefined;
-    const vm = await QemuVm.start(vmOptions(description, sshPort), logger);
-    return new QemuGuest(vm, description, sshPort);
+    const failure = description.accel === 'kvm' ? await kvmDiesAtStart(description, sshPort, logger) : undefined;
+    if (failure instanceof QemuGuest) return failure;
+    const ran = failure === undefined ? description : { ...description, accel: 'tcg' as const };
+    if (failure !== undefined) logger?.warn(`KVM could not start the guest (${failure}): falling back to TCG (software emulation, slow)`);
+    const vm = await QemuVm.start(vmOptions(ran, sshPort), logger);
+    return new QemuGuest(vm, ran, sshPort);
   },
 };
+
+/** How long a KVM guest is watched for the vCPU abort after QEMU answered on QMP (it comes within milliseconds). */
+const KVM_ABORT_WINDOW_MS = 1500;
+
+/**
+ * Starts `description` under KVM: the running guest, or the line of QEMU's output saying KVM
+ * could not start its vCPU (before or just after QMP answered; nothing of the guest ran), so the
+ * caller can start it again under TCG. Any other failure is thrown as it is.
+ */
+async function kvmDiesAtStart(description: GuestDescription, sshPort: number | undefined, logger?: Logger): Promise<QemuGuest | string> {
+  let vm: QemuVm;
+  try {
+    vm = await QemuVm.start(vmOptions(description, sshPort), logger);
+  } catch (error) {
+    const line = error instanceof OzkitError && error.code === 'QEMU_CRASHED' ? kvmStartFailure(String(error.details?.qemuStderr ?? '')) : undefined;
+    if (line === undefined) throw error;
+    return line;
+  }
+  const exited = await Promise.race([vm.exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), KVM_ABORT_WINDOW_MS))]);
+  const line = exited ? kvmStartFailure(vm.stderr) : undefined;
+  if (line === undefined) return new QemuGuest(vm, description, sshPort);
+  await vm.kill();
+  vm.removeRunFiles();
+  return line;
+}
 
 /** The description in @ozkit/qemu's terms. */
 export function vmOptions(description: GuestDescription, sshPort: number | undefined): VmOptions {

@@ -38,7 +38,9 @@ export async function bootWorkingImage(
     screenshotPrefix: join(workdir, 'customize-failure'),
     ...(options.console ? { onConsoleLine: (line: string) => logger.info(`console: ${line}`) } : {}),
     onStarted: ({ vm }) =>
-      logger.info(`booting ${image.working} (${accel}, ${settings.cpus} cpu, ${settings.memoryMiB} MiB), guest ssh on ${vm.ssh!.host}:${vm.ssh!.port}`),
+      logger.info(
+        `booting ${image.working} (${vm.description.accel}, ${settings.cpus} cpu, ${settings.memoryMiB} MiB), guest ssh on ${vm.ssh!.host}:${vm.ssh!.port}`,
+      ),
     logger,
     ...(signal ? { signal } : {}),
   });

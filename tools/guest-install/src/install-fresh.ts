@@ -30,7 +30,7 @@ export async function installFresh(inputs: InstallInputs, jeos: JeosPlan | undef
     // The installer wrote with cache=unsafe (its flushes ignored); one flush now that it finished.
     await flushDiskImage(inputs.partialDisk);
     const installSeconds = Math.round(result.seconds * 10) / 10;
-    const stored = jeos ? await storeInJeos(inputs, jeos, result, installSeconds, accel, options) : undefined;
+    const stored = jeos ? await storeInJeos(inputs, jeos, result, installSeconds, options) : undefined;
     if (existsSync(inputs.diskPath)) logger.info(`replacing ${inputs.diskPath}`);
     renameSync(inputs.partialDisk, inputs.diskPath);
     succeeded = true;
@@ -40,7 +40,7 @@ export async function installFresh(inputs: InstallInputs, jeos: JeosPlan | undef
       format: inputs.format,
       virtualSize: inputs.sizeBytes,
       bus: inputs.bus,
-      accel: accel.accel,
+      accel: result.accel,
       installSeconds,
       consoleLog: inputs.consoleLog,
       markerSeen: result.markerSeen,
@@ -139,7 +139,6 @@ async function storeInJeos(
   jeos: JeosPlan,
   result: InstallRunResult,
   installSeconds: number,
-  accel: AccelChoice,
   options: GuestInstallOptions,
 ): Promise<Disk['jeos']> {
   const { logger, signal } = options;
@@ -160,7 +159,7 @@ async function storeInJeos(
       consoleLog: inputs.consoleLog,
       ...(generated ? { generatedRootPassword: generated } : {}),
     },
-    { parts: jeos.parts, markerSeen: true, installSeconds, accel: accel.accel },
+    { parts: jeos.parts, markerSeen: true, installSeconds, accel: result.accel },
     signal,
   );
   logger.info(`stored the installed image in the JEOS cache (${jeos.key.slice(0, 12)})`);

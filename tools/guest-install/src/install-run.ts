@@ -28,6 +28,8 @@ export interface InstallRunResult {
   markerSeen: boolean;
   seconds: number;
   diskWriteBytes: number;
+  /** The accelerator the installer really ran under (TCG when KVM could not start the guest). */
+  accel: 'kvm' | 'tcg';
   watchdog: WatchdogSample[];
 }
 
@@ -85,7 +87,8 @@ async function watchInstallVm(options: InstallRunOptions, phases: PhaseClock): P
     elapsed,
     lastWrite: 0,
   };
-  const { accel, cpus, memoryMiB, consoleLog } = options.guest;
+  const { cpus, memoryMiB, consoleLog } = options.guest;
+  const accel = guest.vm.description.accel;
   logger.info(`installing with ${guest.vm.label} (${accel}, ${cpus} CPU, ${memoryMiB} MiB); console: ${consoleLog}`);
   logger.event('install-started', { guest: guest.vm.label, accel, consoleLog });
   try {
@@ -189,7 +192,14 @@ async function judgeEnding(watch: InstallWatch): Promise<InstallRunResult> {
   watch.options.logger.info(
     `installer ${ending === 'reboot' ? 'asked for a reboot' : 'powered the guest off'} after ${Math.round(watch.elapsed())} s, ${formatBytes(watch.lastWrite)} written`,
   );
-  return { ending, markerSeen: watch.markers.markerSeen, seconds: watch.elapsed(), diskWriteBytes: watch.lastWrite, watchdog: watch.watchdog.recent() };
+  return {
+    ending,
+    markerSeen: watch.markers.markerSeen,
+    seconds: watch.elapsed(),
+    diskWriteBytes: watch.lastWrite,
+    accel: watch.guest.vm.description.accel,
+    watchdog: watch.watchdog.recent(),
+  };
 }
 
 /** Takes the evidence (screenshot while the guest runs, console tail), ends the guest, throws the install failure. */
