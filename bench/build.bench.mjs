@@ -63,6 +63,9 @@ try {
     .pop();
   const sha = execFileSync('sha256sum', [iso], { encoding: 'utf8' }).split(' ')[0];
   const env = { OZKIT_CACHE_JEOS: 'no', OZKIT_CPUS: process.env.OZKIT_CPUS ?? '2' };
+  // BENCH_PACKAGE_CACHE=yes: [cache] packages on, in a cache directory of this run, so the first
+  // build fills the package cache and the next ones (BENCH_BUILDS=2) read from it.
+  if (process.env.BENCH_PACKAGE_CACHE === 'yes') Object.assign(env, { OZKIT_CACHE_PACKAGES: 'yes', OZKIT_CACHE_DIR: join(dir, 'cache') });
   const builds = [];
   for (let b = 0; b < BUILDS; b++) {
     const work = join(dir, `build-${b}`);
@@ -88,6 +91,7 @@ try {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log('');
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, TCG unless KVM is usable; load average at the end ${load}`);
+  if (env.OZKIT_CACHE_PACKAGES) console.log('[cache] packages = yes (a package cache of this run: empty for build 1)');
   console.log('');
   const header = ['stage', 'phase', ...builds.map((_, i) => `build ${i + 1} s`)];
   console.log(
