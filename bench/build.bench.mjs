@@ -62,7 +62,15 @@ try {
     .split('\n')
     .pop();
   const sha = execFileSync('sha256sum', [iso], { encoding: 'utf8' }).split(' ')[0];
-  const env = { OZKIT_CACHE_JEOS: 'no', OZKIT_CPUS: process.env.OZKIT_CPUS ?? '2' };
+  // The Debian archive as the main job takes it (never a built-in host): the preseed's and the
+  // example's repository (a mirror.example placeholder, which apt cannot reach).
+  const archive = execFileSync(process.execPath, [join(root, 'test/installer/archive-mirror.mjs')], { encoding: 'utf8' }).split('\n')[0];
+  const tdl = join(dir, 'debian-12.tdl');
+  writeFileSync(
+    tdl,
+    readFileSync(join(root, 'examples/debian-12/debian-12.tdl'), 'utf8').replaceAll('http://mirror.example/debian', archive.replaceAll('&', '&amp;')),
+  );
+  const env = { OZKIT_CACHE_JEOS: 'no', OZKIT_CPUS: process.env.OZKIT_CPUS ?? '2', OZKIT_DEBIAN_MIRROR: archive };
   // BENCH_PACKAGE_CACHE=yes: [cache] packages on, in a cache directory of this run, so the first
   // build fills the package cache and the next ones (BENCH_BUILDS=2) read from it.
   if (process.env.BENCH_PACKAGE_CACHE === 'yes') Object.assign(env, { OZKIT_CACHE_PACKAGES: 'yes', OZKIT_CACHE_DIR: join(dir, 'cache') });
@@ -79,7 +87,7 @@ try {
     };
     const t0 = Date.now();
     execFileSync('mkdir', ['-p', work]);
-    await run('tdl-validate', ['--workdir', work, join(root, 'examples/debian-12/debian-12.tdl')], undefined, f('1'));
+    await run('tdl-validate', ['--workdir', work, tdl], undefined, f('1'));
     await run('ks-render', [], f('1'), f('2'));
     // The media cache is warm after the first iso-fetch of this ISO on this machine (the bench's own first run at worst).
     await run('iso-fetch', ['--iso', iso, '--checksum', `sha256:${sha}`], f('2'), f('3'));
