@@ -6,9 +6,10 @@
  * The cheap way, measured (see tools/image-verify/README.md): the host (Debian 12 as the guest)
  * resolves exactly the packages cloud-init needs that the image lacks — apt with the IMAGE's dpkg
  * status, --no-install-recommends, the host's own apt sources and lists — and downloads them
- * natively; guest-customize uploads those .deb files and runs one `dpkg --force-unsafe-io -i`. The
- * guest never runs apt-get update (parsing the archive's index under TCG is what made adding a
- * package from a mirror take most of an hour) and never touches the network.
+ * natively; guest-customize uploads those .deb files and installs them with one `apt-get install`
+ * of the local files (no sources, no lists: apt only orders the unpacks). The guest never runs
+ * apt-get update (parsing the archive's index under TCG is what made adding a package from a
+ * mirror take most of an hour) and never touches the network.
  *
  * Key: the installed image's JEOS key, this recipe's version, and the resolved .deb set (names,
  * versions, SHA256). Cache: `<test cache>/cloud-image/<key>/` with image.qcow2, document.json
@@ -22,9 +23,24 @@ import type { BuildDocument } from '@ozkit/build-document';
 import { installedDebianImage, runStageCli, testCacheRoot, type InstalledImage } from './installed-image.js';
 
 /** Bump when what is built changes in a way the key does not see. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 export const CLOUD_PACKAGES = ['cloud-init', 'cloud-guest-utils'];
 const GUEST_DEB_DIR = '/var/tmp/ozkit-cloud-debs';
+const GUEST_NO_LISTS = '/var/tmp/ozkit-no-apt-lists';
+/**
+ * apt, not one `dpkg -i` of the lot: dpkg unpacks in argument order and refuses python3-minimal,
+ * whose Pre-Depends (python3.11-minimal) is unpacked but not yet configured ("pre-dependency
+ * problem", exit 1). apt orders the unpacks; no sources and an empty lists directory keep it from
+ * reading (or needing) the archive's index.
+ */
+const GUEST_APT_OPTIONS = [
+  '-o Dir::Etc::SourceList=/dev/null',
+  `-o Dir::Etc::SourceParts=${GUEST_NO_LISTS}`,
+  `-o Dir::State::Lists=${GUEST_NO_LISTS}`,
+  '-o Dpkg::Options::=--force-unsafe-io',
+  '-o Dpkg::Options::=--force-confdef',
+  '-o Dpkg::Options::=--force-confold',
+].join(' ');
 
 export interface CloudImage {
   /** Unsealed qcow2 with cloud-init installed. Read-only: guest-customize and image-verify copy or overlay it. */
@@ -220,7 +236,7 @@ async function buildCloudImage(): Promise<CloudImage> {
 ${files}
   </files>
   <commands>
-    <command name='cloud-init'>set -e; DEBIAN_FRONTEND=noninteractive dpkg --force-unsafe-io --force-confdef --force-confold -i ${GUEST_DEB_DIR}/*.deb; rm -rf ${GUEST_DEB_DIR}; cloud-init --version</command>
+    <command name='cloud-init'>set -e; mkdir -p ${GUEST_NO_LISTS}/partial; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${GUEST_APT_OPTIONS} ${GUEST_DEB_DIR}/*.deb; rm -rf ${GUEST_DEB_DIR} ${GUEST_NO_LISTS}; cloud-init --version</command>
   </commands>
 </template>
 `;
