@@ -149,7 +149,10 @@ const aptOptions = (state: string, archives: string) => [
 ];
 
 /** The packages the image lacks for CLOUD_PACKAGES, as `apt-get --print-uris` names them. */
-function resolveDebs(state: string, archives: string): { file: string; size: number; hash: string }[] {
+function resolveDebs(state: string, scratchRoot: string): { file: string; size: number; hash: string }[] {
+  // An empty archives directory: --print-uris leaves out what is already downloaded there.
+  const archives = mkdtempSync(join(scratchRoot, 'resolve-'));
+  mkdirSync(join(archives, 'partial'));
   let out: string;
   try {
     out = execFileSync('apt-get', ['install', '-qq', '--print-uris', '-y', ...aptOptions(state, archives), ...CLOUD_PACKAGES], {
@@ -160,6 +163,8 @@ function resolveDebs(state: string, archives: string): { file: string; size: num
     throw new Error(
       `cloud-image: the host's apt cannot resolve ${CLOUD_PACKAGES.join(' ')} for the image (run apt-get update on the host?): ${String((error as { stderr?: string }).stderr ?? error)}`,
     );
+  } finally {
+    rmSync(archives, { recursive: true, force: true });
   }
   return (
     out
@@ -193,7 +198,7 @@ async function buildCloudImage(): Promise<CloudImage> {
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  const debs = resolveDebs(state, archives);
+  const debs = resolveDebs(state, root);
   if (!debs.some((d) => d.file.startsWith('cloud-init_')))
     throw new Error(`cloud-image: apt did not resolve cloud-init (got ${debs.map((d) => d.file).join(' ') || 'nothing'})`);
   const key = createHash('sha256')
