@@ -70,7 +70,12 @@ export function cloudDebianImage(): Promise<CloudImage> {
   return pending;
 }
 
-/** The plain template a test seals the cloud image with (no files, no commands: only the seal step runs). */
+/**
+ * The plain template a test seals the cloud image with: one file and the seal step. The installed
+ * test image has no /etc/default/locale (its installer sets none), so cloud-init's locale module
+ * falls back to en_US.UTF-8, which no one generated, and update-locale fails the first boot
+ * (image-verify's cloud-init check found it); Debian's own cloud images ship LANG=C.UTF-8.
+ */
 export function sealTemplate(name: string): string {
   return `<template>
   <name>${name}</name>
@@ -79,6 +84,9 @@ export function sealTemplate(name: string): string {
     <rootpw>ozkit-test-root</rootpw>
     <install type='iso'><iso>file:///replaced/by/the/disk/section.iso</iso></install>
   </os>
+  <files>
+    <file name='/etc/default/locale'>LANG=C.UTF-8</file>
+  </files>
 </template>
 `;
 }
