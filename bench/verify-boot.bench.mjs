@@ -51,7 +51,7 @@ function banner(port) {
 }
 
 async function boot(image, metadata, dir, accel) {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'run'), { recursive: true });
   const overlay = join(dir, 'overlay.qcow2');
   const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', image], { encoding: 'utf8' }));
   await vm.createDisk(overlay, 'qcow2', info['virtual-size'] + 1024 ** 3, { backing: { path: image, format: 'qcow2' } });

@@ -22,6 +22,7 @@ await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) =
     {
       settings,
       ...(args.image !== undefined ? { image: args.image } : {}),
+      ...(args['target-cloud'] !== undefined ? { targetCloud: settings.targetCloud } : {}),
       ...(args.metadata !== undefined ? { metadata: args.metadata as 'config-drive' | 'nocloud' } : {}),
       ...(diskBytes !== undefined ? { diskBytes } : {}),
       ...(args.user !== undefined ? { user: args.user } : {}),

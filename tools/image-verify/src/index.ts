@@ -1,5 +1,5 @@
 export { imageVerifyStage } from './stage-declaration.js';
-export { verifyImage, imageToVerify, metadataFor, type VerifyOptions, type VerifySettings } from './verify-image.js';
+export { verifyImage, imageToVerify, metadataFor, targetCloudFor, type VerifyOptions, type VerifySettings } from './verify-image.js';
 export {
   configDriveFiles,
   nocloudFiles,

@@ -13,7 +13,10 @@ export const cli = defineCli({
   options: {
     ...vocabularyOptions(commonOptionNames, documentOptionNames, hypervisorOptionNames),
     image: { kind: 'string', value: 'FILE', describe: 'image to verify (default customize.image, else disk); alone, no document is needed' },
-    'target-cloud': { ...vocabulary['target-cloud'], describe: 'the cloud the image is for; chooses the metadata' },
+    'target-cloud': {
+      ...vocabulary['target-cloud'],
+      describe: 'the cloud the image is for; chooses the metadata (default: the one it was sealed for, customize.cloud.target)',
+    },
     metadata: {
       kind: 'string',
       value: 'KIND',

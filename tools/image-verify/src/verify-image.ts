@@ -25,6 +25,8 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** --image: the image to verify (default customize.image, then disk). */
   image?: string;
+  /** --target-cloud as given (default: the cloud the image was sealed for, customize.cloud.target, else settings.targetCloud). */
+  targetCloud?: Settings['targetCloud'];
   /** The metadata the guest gets (default: the target cloud's). */
   metadata?: MetadataKind;
   /** The overlay's virtual size (default the image's + 1 GiB). */
@@ -41,6 +43,14 @@ export interface VerifyOptions {
 }
 
 const GiB = 1024 ** 3;
+
+/**
+ * The cloud to verify for: --target-cloud, else the one the image was sealed for, else the setting.
+ * A default or an environment variable meant for sealing must not give a NoCloud image a config drive.
+ */
+export function targetCloudFor(doc: BuildDocument, flag: Settings['targetCloud'] | undefined, setting: Settings['targetCloud']): Settings['targetCloud'] {
+  return flag ?? doc.customize?.cloud?.target ?? setting;
+}
 
 /** The metadata each target cloud's datasource reads; the others cannot be given on a local QEMU. */
 export function metadataFor(target: Settings['targetCloud']): MetadataKind {
@@ -157,7 +167,7 @@ async function refusedLogin(
 export async function verifyImage(doc: BuildDocument, options: VerifyOptions): Promise<BuildDocument> {
   const { logger, settings, signal } = options;
   const image = await imageToVerify(doc, options.image, signal);
-  const target = settings.targetCloud;
+  const target = targetCloudFor(doc, options.targetCloud, settings.targetCloud);
   const metadata = options.metadata ?? metadataFor(target);
   const user = options.user ?? doc.customize?.cloud?.defaultUser;
   if (!user)

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newBuildDocument } from '@ozkit/build-document';
 import { GUEST_FACTS_COMMAND, parseGuestFacts, parseStatusJson } from './guest-facts.js';
-import { imageToVerify, metadataFor } from './verify-image.js';
+import { imageToVerify, metadataFor, targetCloudFor } from './verify-image.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ozkit-verify-inputs-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -25,6 +25,15 @@ describe('image-verify inputs', () => {
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow2, '64M']);
     await expect(imageToVerify(newBuildDocument(), qcow2)).resolves.toMatchObject({ path: qcow2, format: 'qcow2', virtualSize: 64 * 1024 ** 2 });
     await expect(imageToVerify(newBuildDocument())).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('verifies for the cloud the image was sealed for unless --target-cloud says otherwise', () => {
+    const sealedFor = (target: 'nocloud' | 'openstack') =>
+      ({ ...newBuildDocument(), customize: { cloud: { target, cloudInit: true } } }) as unknown as Parameters<typeof targetCloudFor>[0];
+    expect(targetCloudFor(sealedFor('nocloud'), undefined, 'openstack')).toBe('nocloud');
+    expect(metadataFor(targetCloudFor(sealedFor('nocloud'), undefined, 'openstack'))).toBe('nocloud');
+    expect(targetCloudFor(sealedFor('nocloud'), 'openstack', 'openstack')).toBe('openstack');
+    expect(targetCloudFor(newBuildDocument(), undefined, 'nocloud')).toBe('nocloud');
   });
 
   it('the CLI exits 66 / 65 with a one-line error and no stack trace', () => {
