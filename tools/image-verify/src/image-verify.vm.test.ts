@@ -136,7 +136,8 @@ describe('image-verify (QEMU)', () => {
   });
 
   it('an unsealed image (guest-customize --no-seal) fails the build-key check: 65, the check named', async () => {
-    const r = await verify('unsealed', cloud.document, []);
+    // Its own workdir: the cached document's is the build directory, long gone.
+    const r = await verify('unsealed', cloud.document, ['--workdir', join(work, 'unsealed')]);
     expect(r.code, r.stderr.split('\n').slice(-30).join('\n')).toBe(65);
     expect(r.stderr).toMatch(/^image-verify: checks? .*build-key-refused.* failed/m);
     expect(r.doc!.verify!.checks.find((c) => c.name === 'build-key-refused')).toMatchObject({ ok: false, evidence: 'root logged in' });
