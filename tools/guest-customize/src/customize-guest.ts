@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_PACKAGE_CACHE_PORT, guestProxyUrl, openPackageCache, type PackageCache } from '@ozkit/cache';
 import { toOzkitError } from '@ozkit/errors';
 import type { BuildDocument, Customize, CustomizeStep, OutputFormat } from '@ozkit/build-document';
-import { cacheArea, type Settings } from '@ozkit/config';
+import { cacheArea, type Settings, type TargetCloud } from '@ozkit/config';
 import { PhaseClock, type Logger } from '@ozkit/log';
 import { HostKeyPin, type SshSession } from '@ozkit/ssh';
 import type { WatchedGuest } from '@ozkit/vm';
@@ -15,13 +15,16 @@ import { readCustomizeInputs } from './customize-inputs.js';
 import { detectGuest } from './detect-guest.js';
 import { GuestRunner } from './guest-runner.js';
 import { powerOff } from './power-off.js';
-import { sealImage } from './seal-image.js';
+import { probeCloud, sealImage } from './seal-image.js';
 import { takeInventory } from './take-inventory.js';
 import type { TemplateRun } from './template-run.js';
 import { copyInstalledDisk, finishImage } from './working-image.js';
 
 export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat' | 'cachePackages' | 'packageCachePort'>> &
-  Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
+  Pick<
+    Settings,
+    'targetCloud' | 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'
+  >;
 
 export interface CustomizeOptions {
   settings: CustomizeSettings;
@@ -31,6 +34,10 @@ export interface CustomizeOptions {
   seal?: boolean;
   /** Seal operations to run (default all), see SEAL_OPERATION_NAMES. */
   sealOps?: string[];
+  /** The cloud to seal for (default settings.targetCloud). */
+  targetCloud?: TargetCloud;
+  /** An image without cloud-init is an error (65). */
+  requireCloudInit?: boolean;
   /** Compress the output where its format can be (qcow2: qemu-img convert -c; vmdk streamOptimized always is). */
   compress?: boolean;
   /** The output's format (default: qcow2 when compressing, else the installed disk's). */
@@ -94,7 +101,8 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     phases.enter('inventory');
     const inventory = await takeInventory(run, template);
     phases.enter('seal');
-    const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs, packageProxyUrl);
+    const cloud = await probeCloud(run, { targetCloud: options.targetCloud ?? settings.targetCloud, requireCloudInit: Boolean(options.requireCloudInit) });
+    const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs, cloud, packageProxyUrl);
     await runner.run('sync', 'sync', { quiet: true, timeoutMs: 120_000 });
     phases.enter('power-off');
     await runner.close();
@@ -119,6 +127,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
       steps,
       inventory,
       seal,
+      cloud,
       inputBytes: image.inputBytes,
       consoleLog: join(workdir, 'customize-console.log'),
       log: join(workdir, 'customize.log'),
