@@ -1,21 +1,27 @@
-import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { OzkitError } from '@ozkit/errors';
-import type { Template } from '@ozkit/build-document';
-import { decodeSource } from './source-text.js';
+import { checkDocumentPath, readBounded, type Template } from '@ozkit/build-document';
+import { decodeSource, MAX_TDL_BYTES } from './source-text.js';
 import { readXml, type XmlElement } from './xml-reader.js';
 
 /**
  * The root password of a validated template, read again from the TDL file it came from
  * (passwords never travel in the build document). Refuses a TDL that changed since validation.
  */
-export async function readRootPassword(template: Template): Promise<string | undefined> {
+export async function readRootPassword(template: Template, options: { workdir?: string; signal?: AbortSignal } = {}): Promise<string | undefined> {
   const ref = template.os.rootpw;
   if (!ref) return undefined;
+  // The document names the file: it must be the TDL itself (the user's input) or in the workdir.
+  const file = checkDocumentPath(ref.file, 'template.os.rootpw.file', { workdir: options.workdir, inputs: [template.source.path] }, { regularFile: true });
   let bytes: Buffer;
   try {
-    bytes = await readFile(ref.file);
+    bytes = await readBounded(file, {
+      maxBytes: MAX_TDL_BYTES,
+      signal: options.signal,
+      tooLarge: (label, max) => new OzkitError('BAD_TDL', `${label}: larger than a TDL may be (${max} bytes)`),
+    });
   } catch (error) {
+    if (error instanceof OzkitError || options.signal?.aborted) throw error;
     throw new OzkitError('INPUT_MISSING', `${ref.file}: cannot read the root password: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -9,6 +9,6 @@ export const ksRenderStage = defineStage({
   produces: 'answer',
   async run(doc, opts: { autoFile?: string; lint?: LintLevel; fix?: boolean; mirrors?: MirrorSettings }, ctx) {
     const { renderAnswer } = await import('./render-answer.js');
-    return renderAnswer(doc, { autoFile: opts.autoFile, logger: ctx.logger, lint: opts.lint, fix: opts.fix, mirrors: opts.mirrors });
+    return renderAnswer(doc, { autoFile: opts.autoFile, logger: ctx.logger, lint: opts.lint, fix: opts.fix, mirrors: opts.mirrors, signal: ctx.signal });
   },
 });
