@@ -194,7 +194,7 @@ describe('iso-fetch: the answer file is the one ks-render wrote (item 2)', () =>
   });
 });
 
-/** A server on 127.0.0.1: `/iso` serves the fixture ISO, `/drip` one byte every 2 s, `/stall` headers then nothing, `/to-file` a redirect to file:. */
+/** A server on 127.0.0.1: `/x.iso` serves the fixture ISO (`/private.iso` to alice:s3cr3tpw only), `/drip` one byte every 2 s, `/stall` headers then nothing, `/to-file` a redirect to file:. */
 let server: http.Server;
 let base: string;
 const sockets = new Set<import('node:net').Socket>();
@@ -204,6 +204,11 @@ beforeAll(async () => {
     if (req.url === '/x.iso') {
       res.writeHead(200, { 'content-length': iso.length });
       res.end(iso);
+    } else if (req.url === '/private.iso') {
+      // Only the real password downloads: a redacted one (alice:***) is refused.
+      const ok = req.headers.authorization === `Basic ${Buffer.from('alice:s3cr3tpw').toString('base64')}`;
+      res.writeHead(ok ? 200 : 401, ok ? { 'content-length': iso.length } : {});
+      res.end(ok ? iso : undefined);
     } else if (req.url === '/drip.iso') {
       res.writeHead(200, { 'content-length': iso.length });
       const timer = setInterval(() => res.write(Buffer.from([0])), 2000);
@@ -243,6 +248,33 @@ describe('iso-fetch: URL credentials are redacted (item 4)', () => {
     expect(r.stdout).toContain('alice:***@');
     const grep = spawnSync('grep', ['-r', '-l', 's3cr3tpw', cache], { encoding: 'utf8' });
     expect(grep.stdout).toBe('');
+  });
+});
+
+describe("tdl-validate | iso-fetch: an <iso> URL's credentials stay in the TDL (item 4)", () => {
+  it('the document carries user:***@, iso-fetch still downloads with the real password', async () => {
+    const cache = join(work, 'cache-tdl-creds');
+    const tdl = join(work, 'creds.tdl');
+    const url = base.replace('http://', 'http://alice:s3cr3tpw@') + '/private.iso';
+    writeFileSync(
+      tdl,
+      `<template><name>creds</name><os><name>Debian</name><version>12</version><arch>x86_64</arch><install type="iso"><iso>${url}</iso></install></os></template>`,
+    );
+    const validated = run('tdl-validate', ['--workdir', join(work, 'tdl-creds-build'), tdl]);
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.stdout).not.toContain('s3cr3tpw');
+    const doc = JSON.parse(validated.stdout) as BuildDocument;
+    expect((doc.template!.os.install as { iso: string }).iso).toBe(url.replace('s3cr3tpw', '***'));
+    doc.answer = writeAnswer(doc.workdir!, 'debian', 'preseed');
+    const r = await runAsync('iso-fetch', ['-v'], JSON.stringify(doc), { OZKIT_CACHE_DIR: cache });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr + r.stdout).not.toContain('s3cr3tpw');
+    expect(spawnSync('grep', ['-r', '-l', 's3cr3tpw', cache, doc.workdir!], { encoding: 'utf8' }).stdout).toBe('');
+    // A TDL edited since tdl-validate read it is not trusted for the password.
+    writeFileSync(tdl, readFileSync(tdl, 'utf8').replace('creds', 'creds2'));
+    const changed = await runAsync('iso-fetch', [], JSON.stringify(doc), { OZKIT_CACHE_DIR: join(work, 'cache-tdl-creds2') });
+    expect(changed.code).toBe(65);
+    expect(changed.stderr).toMatch(/changed since tdl-validate read it/);
   });
 });
 
@@ -486,6 +518,106 @@ describe('guest-install: boot media paths from the document (the rule)', () => {
     const r = run('guest-install', [], doc);
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/media\.boot\.iso: .* outside the build/);
+    expect(snapshot()).toBe(before);
+  });
+});
+
+/** An installed build: a disk and its key pair in the workdir, as guest-install leaves them. */
+function installedDoc(name: string, tamper?: (doc: BuildDocument, workdir: string) => void): string {
+  const { doc: text, workdir } = isoFetchDoc(name);
+  const doc = JSON.parse(text) as BuildDocument;
+  writeFileSync(join(workdir, 'disk.qcow2'), 'not really a disk: refused paths never reach qemu-img');
+  writeFileSync(join(workdir, 'id_ed25519'), 'key', { mode: 0o600 });
+  writeFileSync(join(workdir, 'id_ed25519.pub'), 'ssh-ed25519 AAAA key');
+  doc.disk = {
+    path: join(workdir, 'disk.qcow2'),
+    format: 'qcow2',
+    virtualSize: 1,
+    bus: 'virtio',
+    accel: 'tcg',
+    installSeconds: 1,
+    consoleLog: '',
+    markerSeen: true,
+    buildKey: { privateKey: join(workdir, 'id_ed25519'), publicKey: join(workdir, 'id_ed25519.pub') },
+  };
+  doc.stages.push({ tool: 'guest-install', version: '0.1.0', startedAt: '2026-01-01T00:00:00.000Z', seconds: 1, produced: ['disk'] });
+  tamper?.(doc, workdir);
+  return JSON.stringify(doc);
+}
+
+describe('guest-customize and icicle-gen: disk and key paths from the document (the rule)', () => {
+  const tampered: [string, (d: BuildDocument, workdir: string) => void, RegExp][] = [
+    ['disk.path outside', (d) => (d.disk!.path = join(victim, 'secret.txt')), /disk\.path: .* outside the build/],
+    [
+      'disk.path a symlink out',
+      (d, workdir) => {
+        symlinkSync(join(victim, 'secret.txt'), join(workdir, 'disk-link.qcow2'));
+        d.disk!.path = join(workdir, 'disk-link.qcow2');
+      },
+      /disk\.path: .* outside the build/,
+    ],
+    ['disk.path /dev/zero', (d) => (d.disk!.path = '/dev/zero'), /disk\.path: .*outside the build/],
+    ['disk.buildKey.privateKey outside', (d) => (d.disk!.buildKey.privateKey = join(victim, 'secret.txt')), /disk\.buildKey\.privateKey: .* outside the build/],
+    ['disk.buildKey.publicKey outside', (d) => (d.disk!.buildKey.publicKey = join(victim, 'secret.txt')), /disk\.buildKey\.publicKey: .* outside the build/],
+  ];
+  for (const [name, tamper, message] of tampered)
+    it(`guest-customize refuses ${name} (65) before it copies or boots anything`, () => {
+      const before = snapshot();
+      const r = run('guest-customize', [], installedDoc(`gc-${name.replace(/\W+/g, '-')}`, tamper));
+      expect(r.code).toBe(65);
+      expect(r.stderr).toMatch(message);
+      expectCleanError(r.stderr, 'guest-customize');
+      expect(snapshot()).toBe(before);
+    });
+
+  it('guest-customize --key FILE: a key the user named is used wherever it is', () => {
+    // Past the key check the stage reads the (fake) disk: a failure about the image, not the key's place.
+    const r = run('guest-customize', ['--key', join(victim, 'secret.txt')], installedDoc('gc-key-named'));
+    expect(r.stderr).not.toMatch(/outside the build/);
+    expect(r.stderr).toMatch(/secret\.txt: .*private key|OpenSSH .*private key/);
+  });
+
+  it('icicle-gen --live --image refuses the recorded disk and build key outside the build (65)', () => {
+    for (const [name, tamper, message] of [
+      ['disk.path', (d: BuildDocument) => (d.disk!.path = join(victim, 'secret.txt')), /disk\.path: .* outside the build/],
+      [
+        'disk.buildKey.privateKey',
+        (d: BuildDocument) => (d.disk!.buildKey.privateKey = join(victim, 'secret.txt')),
+        /disk\.buildKey\.privateKey: .* outside the build/,
+      ],
+    ] as const) {
+      const before = snapshot();
+      const r = run('icicle-gen', ['--live', '--image'], installedDoc(`ig-${name.replace(/\W+/g, '-')}`, tamper));
+      expect(r.code, name).toBe(65);
+      expect(r.stderr, name).toMatch(message);
+      expectCleanError(r.stderr, 'icicle-gen');
+      expect(snapshot()).toBe(before);
+    }
+  });
+
+  it('icicle-gen --live --host refuses a recorded build key outside the build before it connects (65)', () => {
+    const r = run(
+      'icicle-gen',
+      ['--live', '--host', '127.0.0.1', '--port', '1'],
+      installedDoc('ig-host-key', (d) => (d.disk!.buildKey.privateKey = join(victim, 'secret.txt'))),
+    );
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/disk\.buildKey\.privateKey: .* outside the build/);
+  });
+
+  it('guest-install refuses answer.buildKey outside the build: it would be copied into the JEOS cache (65)', () => {
+    const { doc: text } = isoFetchDoc('gi-key', (d) => {
+      d.answer!.buildKey.privateKey = join(victim, 'secret.txt');
+      d.media = {
+        original: { url: `file://${fixtureIso}`, kind: 'iso', path: fixtureIso, sha256: '0'.repeat(64), bytes: 1, verified: null, fromCache: false },
+        boot: { method: 'iso', iso: fixtureIso, sha256: '0'.repeat(64) },
+      } as BuildDocument['media'];
+      d.stages.push({ tool: 'iso-fetch', version: '0.1.0', startedAt: '2026-01-01T00:00:00.000Z', seconds: 1, produced: ['media'] });
+    });
+    const before = snapshot();
+    const r = run('guest-install', [], text);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/answer\.buildKey\.privateKey: .* outside the build/);
     expect(snapshot()).toBe(before);
   });
 });

@@ -69,6 +69,9 @@ export function readInstallInputs(doc: BuildDocument, options: GuestInstallOptio
   if (typeof answer.marker !== 'string' || answer.marker.trim() === '')
     throw new OzkitError('BAD_DOCUMENT', 'answer.marker is missing', { hint: 'run ks-render before guest-install' });
   checkMediaPaths(media, template, workdir, settings.cacheDir);
+  // The build key is copied into the JEOS cache and handed to ssh: only the pair ks-render wrote.
+  for (const half of ['privateKey', 'publicKey'] as const)
+    checkDocumentPath(answer.buildKey?.[half], `answer.buildKey.${half}`, { workdir, folders: [settings.cacheDir] }, { regularFile: true });
   checkBootMedia(media.boot, arch);
   selectBackend(settings).checkHost(arch);
 

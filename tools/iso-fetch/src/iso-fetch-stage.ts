@@ -6,6 +6,7 @@ import { checkDocumentPath, type Answer, type BootMedia, type BuildDocument, typ
 import { cacheArea, resolveWorkdir, type Settings } from '@ozkit/config';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
 import { redactUrls, silentLogger, type Logger } from '@ozkit/log';
+import { readInstallIso } from '@ozkit/tdl';
 import type { BootEntry } from './boot-entry.js';
 import { composeArgs, locatorArgs, type BootMode } from './boot-arguments.js';
 import { parseChecksumSpec, type ChecksumSpec } from './checksum.js';
@@ -70,7 +71,8 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
     refs,
   };
   const install = template.os.install;
-  const isoSource = options.iso ?? (install.type === 'iso' ? install.iso : undefined);
+  // The document's <iso> has its credentials redacted; the download reads the real URL from the TDL.
+  const isoSource = options.iso ?? (install.type === 'iso' ? await readInstallIso(template, { workdir, signal: options.signal }) : undefined);
   const method: BootMethod = options.boot ?? (isoSource ? 'iso' : 'kernel');
   let media: Media;
   if (isoSource) {

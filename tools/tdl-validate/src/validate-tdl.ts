@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { workdirProblem, type Template } from '@ozkit/build-document';
 import { loadConfig, resolveWorkdir } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
-import { parseTdl, readCapped, readTdlBytes, type TdlProblem } from '@ozkit/tdl';
+import { parseTdl, readCapped, readTdlBytes, redactInstallIso, type TdlProblem } from '@ozkit/tdl';
 
 export interface ValidateTdlInput {
   /** A TDL path, or `-` for stdin. */
@@ -63,7 +63,8 @@ export async function validateTdl(input: ValidateTdlInput): Promise<ValidateTdlR
     template.source.path = copy;
     if (template.os.rootpw) template.os.rootpw.file = copy;
   }
-  return { workdir, template, warnings };
+  // The document is passed around and kept: an <iso> URL's password stays in the TDL (iso-fetch reads it there).
+  return { workdir, template: redactInstallIso(template), warnings };
 }
 
 /** Writes a 0600 file atomically (temp file + rename): never a half-written copy. */
