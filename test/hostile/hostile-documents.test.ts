@@ -621,3 +621,46 @@ describe('guest-customize and icicle-gen: disk and key paths from the document (
     expect(snapshot()).toBe(before);
   });
 });
+
+describe('guest-customize: a file:// content that never ends (item 6)', () => {
+  /** An installed build whose TDL copies `url` into the guest, with a real build key (it is loaded first). */
+  const contentDoc = (name: string, url: string) =>
+    installedDoc(name, (d, workdir) => {
+      rmSync(join(workdir, 'id_ed25519'));
+      rmSync(join(workdir, 'id_ed25519.pub'));
+      spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(workdir, 'id_ed25519')]);
+      d.template!.files = [{ name: '/etc/from-host', type: 'url', content: url }];
+    });
+
+  it('a FIFO without a writer ends on SIGTERM with 143 at once', async () => {
+    const fifo = join(work, 'content.fifo');
+    spawnSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [bin('guest-customize')], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.resume();
+    child.stdin.end(contentDoc('gc-fifo', `file://${fifo}`));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(child.exitCode, stderr).toBeNull();
+    const signalled = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        r(c);
+      });
+    });
+    expect(code, stderr).toBe(143);
+    expect(Date.now() - signalled).toBeLessThan(2000);
+  });
+
+  it('/dev/zero is refused by size (65), not read until memory runs out', () => {
+    const started = Date.now();
+    const r = run('guest-customize', [], contentDoc('gc-zero', 'file:///dev/zero'));
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toMatch(/file \/etc\/from-host: file:\/\/\/dev\/zero: larger than/);
+    expectCleanError(r.stderr, 'guest-customize');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
