@@ -251,6 +251,19 @@ describe('iso-fetch: URL credentials are redacted (item 4)', () => {
   });
 });
 
+describe('iso-fetch: scratch folders of killed runs (item 6)', () => {
+  it('are kept under the workdir, not the temp folder, and removed by the next run', () => {
+    const { doc, workdir } = isoFetchDoc('stale-scratch');
+    mkdirSync(join(workdir, 'media', '.ozkit-iso-killed', 'tree'), { recursive: true });
+    const temp = join(work, 'stale-scratch-tmp');
+    mkdirSync(temp);
+    const r = run('iso-fetch', [], doc, { OZKIT_CACHE_DIR: join(work, 'cache-stale'), TMPDIR: temp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(workdir, 'media')).filter((n) => n.startsWith('.ozkit-iso-'))).toEqual([]);
+    expect(readdirSync(temp)).toEqual([]);
+  });
+});
+
 describe("tdl-validate | iso-fetch: an <iso> URL's credentials stay in the TDL (item 4)", () => {
   it('the document carries user:***@, iso-fetch still downloads with the real password', async () => {
     const cache = join(work, 'cache-tdl-creds');
