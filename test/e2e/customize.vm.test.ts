@@ -290,7 +290,8 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
     );
     expect(result.doc.failure).toMatchObject({ stage: 'guest-customize', code: 'COMMAND_FAILED' });
     expect(result.doc.failure.consoleTail.length).toBeGreaterThan(0);
-    expect(readdirSync(join(work, 'failing')).filter((f) => f.endsWith('.partial') || f.endsWith('.qcow2'))).toEqual([]);
+    // No partial or customized image left (installed.qcow2 is the installed disk, documentFor's).
+    expect(readdirSync(join(work, 'failing')).filter((f) => f.endsWith('.partial') || (f.endsWith('.qcow2') && f !== 'installed.qcow2'))).toEqual([]);
     expect(qemuRunningFor(work)).toBe(false);
   });
 
