@@ -13,7 +13,7 @@ const all = readdirSync(here)
   .filter((f) => f.endsWith('.bench.mjs'))
   .sort();
 // Benchmarks that boot VMs for many minutes run only when named (`npm run bench -- build`).
-const namedOnly = ['build.bench.mjs'];
+const namedOnly = ['build.bench.mjs', 'verify-boot.bench.mjs'];
 const chosen = wanted.length ? all.filter((f) => wanted.some((w) => f.startsWith(w))) : all.filter((f) => !namedOnly.includes(f));
 if (chosen.length === 0) {
   console.error(`bench: no benchmark matches ${wanted.join(' ')}; have: ${all.join(', ')}`);

@@ -38,7 +38,8 @@ tdl-validate --workdir "$workdir" "$tdl" \
   | ks-render \
   | iso-fetch --iso "$iso" --checksum "sha256:$(sha256sum "$iso" | cut -d" " -f1)" \
   | guest-install \
-  | guest-customize --compress \
+  | guest-customize --compress --target-cloud openstack --require-cloud-init \
+  | image-verify --check 'systemctl is-active nginx' --check 'curl -fsS http://localhost/' \
   | icicle-gen --format cyclonedx --out "$doc"
 
 node --input-type=module - "$doc" <<'JS'
@@ -46,14 +47,19 @@ import { readFileSync } from 'node:fs';
 const doc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const image = doc.customize.image;
 const mib = (n) => (n / 1048576).toFixed(0) + ' MiB';
+const verify = doc.verify;
+const t = verify.timings;
 const lines = [
   `image:   ${image.path} (${image.format}, ${mib(image.bytesAfter)} on disk, was ${mib(image.bytesBefore)})`,
+  `verify:  ${verify.ok ? 'passed' : 'FAILED'} ${verify.checks.filter((c) => c.ok).length}/${verify.checks.length} checks (${verify.metadata}, ${verify.user}@${verify.hostname}); ` +
+    `power-on to login prompt ${t.loginPrompt ?? '—'} s, sshd ${t.sshd ?? '—'} s, cloud-init done ${t.cloudInitDone ?? '—'} s`,
   `ICICLE:  ${doc.icicle.xml} (${doc.icicle.packages} packages)`,
   doc.icicle.sbom ? `SBOM:    ${doc.icicle.sbom.path} (${doc.icicle.sbom.format})` : null,
   `build:   ${process.argv[2]}`,
   '',
-  'boot it:',
-  `  qemu-system-x86_64 -machine q35 -m 1024 -smp 2 -nographic -drive file=${image.path},format=${image.format},if=virtio -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:2222-:22`,
+  // -snapshot: one look must not write host keys, a machine-id and cloud-init state into the image meant for upload.
+  'boot it (changes go to a throw-away snapshot):',
+  `  qemu-system-x86_64 -snapshot -machine q35 -m 1024 -smp 2 -nographic -drive file=${image.path},format=${image.format},if=virtio -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:2222-:22`,
 ];
 console.log(lines.filter((l) => l !== null).join('\n'));
 JS

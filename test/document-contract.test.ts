@@ -66,7 +66,9 @@ const cases = STAGES.filter((s) => s.name !== 'tdl-validate').flatMap((stage) =>
 
 describe('a wrong type in any key a stage reads', () => {
   it('covers every reading stage', () => {
-    expect(new Set(cases.map((c) => c.tool))).toEqual(new Set(['ks-render', 'iso-fetch', 'guest-install', 'guest-customize', 'icicle-gen', 'ppm2png']));
+    expect(new Set(cases.map((c) => c.tool))).toEqual(
+      new Set(['ks-render', 'iso-fetch', 'guest-install', 'guest-customize', 'icicle-gen', 'image-verify', 'ppm2png']),
+    );
   });
 
   it.each(cases)('$tool refuses $path = 42 with the key path and its writer (exit 65)', ({ tool, path, readsFailures }) => {

@@ -5,6 +5,7 @@ import { isoFetchStage } from '@ozkit/iso-fetch';
 import { guestInstallStage } from '@ozkit/guest-install';
 import { guestCustomizeStage } from '@ozkit/guest-customize';
 import { icicleGenStage } from '@ozkit/icicle-gen';
+import { imageVerifyStage } from '@ozkit/image-verify';
 import { ppm2pngStage } from '@ozkit/ppm2png';
 import type { KeyPath } from '@ozkit/build-document';
 
@@ -16,4 +17,13 @@ export interface DeclaredStage {
   readsFailures?: boolean;
 }
 
-export const STAGES: DeclaredStage[] = [tdlValidateStage, ksRenderStage, isoFetchStage, guestInstallStage, guestCustomizeStage, icicleGenStage, ppm2pngStage];
+export const STAGES: DeclaredStage[] = [
+  tdlValidateStage,
+  ksRenderStage,
+  isoFetchStage,
+  guestInstallStage,
+  guestCustomizeStage,
+  icicleGenStage,
+  imageVerifyStage,
+  ppm2pngStage,
+];

@@ -11,6 +11,7 @@ export const KEY_WRITERS: Record<Exclude<DocumentKey, 'failure' | 'stages'>, str
   disk: 'guest-install',
   customize: 'guest-customize',
   icicle: 'icicle-gen',
+  verify: 'image-verify',
 };
 
 /** A key a stage reads: a document key, or a path into one (`disk.path`) when it reads only that. */

@@ -348,6 +348,22 @@ export const ImageProperties = object({
 });
 export type ImageProperties = Infer<typeof ImageProperties>;
 
+export const TargetCloud = literal('openstack', 'nocloud', 'ec2', 'gce', 'azure', 'none');
+
+/** What the image has for its first boot in a cloud (guest-customize --target-cloud). */
+export const CustomizeCloud = object({
+  /** The cloud it was sealed for; `none`: cloud-init's configuration left as the distribution ships it. */
+  target: TargetCloud,
+  /** cloud-init is installed in the image. */
+  cloudInit: boolean(),
+  cloudInitVersion: optional(string()),
+  /** The distribution's default cloud user (cloud.cfg `system_info.default_user.name`): who the cloud's key logs in as. */
+  defaultUser: optional(string()),
+  /** The datasource_list the seal step pinned (absent: not pinned). */
+  datasourceList: optional(array(string())),
+});
+export type CustomizeCloud = Infer<typeof CustomizeCloud>;
+
 export const Customize = object({
   image: object({
     path: absolutePath(),
@@ -371,6 +387,8 @@ export const Customize = object({
   steps: array(CustomizeStep),
   inventory: Inventory,
   seal: nullable(object({ operations: array(object({ op: string(), done: boolean(), detail: optional(string()) })) })),
+  /** Absent in documents of ozkit versions before --target-cloud. */
+  cloud: optional(CustomizeCloud),
   /** Bytes the installed disk took before customization. */
   inputBytes: optional(integer(0)),
   consoleLog: optional(absolutePath()),
@@ -408,6 +426,42 @@ export const Icicle = object({
 });
 export type Icicle = Infer<typeof Icicle>;
 
+// ---------------------------------------------------------------- verify (image-verify)
+
+/** One check of the booted image: passed or not, how long it took, what was seen. */
+export const VerifyCheck = object({
+  name: nonEmptyString(),
+  ok: boolean(),
+  seconds: number(),
+  /** What the check saw (command output, the refused login's message …), a few lines at most. */
+  evidence: optional(string()),
+});
+export type VerifyCheck = Infer<typeof VerifyCheck>;
+
+export const Verify = object({
+  /** The image booted (never written: it ran on a throw-away overlay). */
+  image: absolutePath(),
+  /** The metadata the guest got: an OpenStack config drive or a NoCloud seed. */
+  metadata: literal('config-drive', 'nocloud'),
+  /** The cloud user logged in as, with the injected key. */
+  user: nonEmptyString(),
+  /** Random per run, given in the metadata. */
+  hostname: nonEmptyString(),
+  instanceId: nonEmptyString(),
+  /** The overlay's virtual size (the image's plus the growth tested). */
+  diskBytes: integer(0),
+  accel: literal('kvm', 'tcg'),
+  /** Every check passed. */
+  ok: boolean(),
+  checks: array(VerifyCheck),
+  /** Seconds from power-on. */
+  timings: object({ loginPrompt: optional(number()), sshd: optional(number()), cloudInitDone: optional(number()) }),
+  /** cloud-init's status.json, copied from the guest. */
+  cloudInitStatus: optional(absolutePath()),
+  consoleLog: optional(absolutePath()),
+});
+export type Verify = Infer<typeof Verify>;
+
 // ---------------------------------------------------------------- failure (any stage)
 
 export const WatchdogSample = object({ t: number(), diskWriteBytes: number(), diskWriteOps: number(), netBytes: optional(number()) });
@@ -427,6 +481,8 @@ export const FailureEvidence = object({
   seconds: optional(number()),
   /** Where a failed disk was kept (null: deleted). */
   disk: optional(nullable(string())),
+  /** Logs copied out of the guest before it was ended (image-verify: cloud-init's). */
+  logs: optional(array(absolutePath())),
 });
 export type FailureEvidence = Infer<typeof FailureEvidence>;
 
@@ -467,6 +523,7 @@ export interface BuildDocument {
   disk?: Disk;
   customize?: Customize;
   icicle?: Icicle;
+  verify?: Verify;
   stages: StageRecord[];
   failure?: Failure;
   /** Keys of newer stages pass through. */
@@ -486,6 +543,7 @@ export const DOCUMENT_KEYS = {
   disk: Disk,
   customize: Customize,
   icicle: Icicle,
+  verify: Verify,
   failure: Failure,
   stages: array(StageRecord),
 } as const;

@@ -18,6 +18,8 @@ export {
   type Accel,
   type DiskBus,
   type LintLevel,
+  type TargetCloud,
+  TARGET_CLOUDS,
 } from './settings.js';
 export { resolveWorkdir, cacheArea, ensureDir, safeName } from './dirs.js';
 export {

@@ -13,6 +13,9 @@ export type DiskBus = 'auto' | 'virtio' | 'ide';
 export type VirtType = 'kvm' | 'qemu';
 /** ks-render's grammar check: refuse, warn or skip. */
 export type LintLevel = 'error' | 'warn' | 'off';
+/** The cloud an image is sealed for (guest-customize pins cloud-init's datasource to it; none: as shipped). */
+export type TargetCloud = 'openstack' | 'nocloud' | 'ec2' | 'gce' | 'azure' | 'none';
+export const TARGET_CLOUDS: readonly TargetCloud[] = ['openstack', 'nocloud', 'ec2', 'gce', 'azure', 'none'];
 
 /** Every setting a tool may read. Flags > OZKIT_* environment > config file > defaults. */
 export interface Settings {
@@ -49,6 +52,7 @@ export interface Settings {
   /** The Debian / Ubuntu archive a default preseed installs from; unset: the host's apt sources. */
   debianMirror: string | undefined;
   ubuntuMirror: string | undefined;
+  targetCloud: TargetCloud;
 }
 
 export type SettingName = keyof Settings;
@@ -191,6 +195,7 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   lint: { env: 'OZKIT_LINT', ini: [['ozkit', 'lint']], parse: oneOf<LintLevel>('error', 'warn', 'off'), default: () => 'error' },
   debianMirror: { env: 'OZKIT_DEBIAN_MIRROR', ini: [['ozkit', 'debian_mirror']], parse: parseMirrorUrl, default: () => undefined },
   ubuntuMirror: { env: 'OZKIT_UBUNTU_MIRROR', ini: [['ozkit', 'ubuntu_mirror']], parse: parseMirrorUrl, default: () => undefined },
+  targetCloud: { env: 'OZKIT_TARGET_CLOUD', ini: [['ozkit', 'target_cloud']], parse: oneOf<TargetCloud>(...TARGET_CLOUDS), default: () => 'openstack' },
 };
 
 export type SettingOrigin = 'flag' | 'env' | 'default' | { file: string; line: number };

@@ -78,6 +78,13 @@ export const vocabulary = {
     describe:
       "the customized image's format: qcow2, raw, vmdk (streamOptimized: vSphere/OVA), vhdx (Hyper-V) or vpc (fixed VHD, MiB-aligned: Azure); default the installed disk's",
   },
+  'target-cloud': {
+    kind: 'string',
+    value: 'CLOUD',
+    choices: ['openstack', 'nocloud', 'ec2', 'gce', 'azure', 'none'],
+    setting: 'targetCloud',
+    describe: "the cloud the image is for: cloud-init's datasource_list is pinned to it (none: as the distribution ships it)",
+  },
   'image-type': { kind: 'string', value: 'FORMAT', choices: ['qcow2', 'raw'], setting: 'imageType', describe: 'disk format' },
   'disk-bus': {
     kind: 'string',

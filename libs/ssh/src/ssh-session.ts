@@ -16,6 +16,8 @@ export interface SshConnectOptions {
   username?: string;
   /** Private key contents (see loadPrivateKey). */
   privateKey: Buffer;
+  /** Log in with this password instead of the key (image-verify proves a sealed image refuses it). */
+  password?: string;
   /** Shared by every connection of one build, so a changed host key is caught. */
   hostKeys: HostKeyPin;
   /** Limit for the TCP connect + SSH handshake + authentication. */
@@ -106,6 +108,8 @@ export class SshSession {
           const e = hostKeyError;
           return finish(new OzkitError(e.code, `${where}: ${e.message}`, { hint: e.hint, details: { ...e.details, reason: 'host-key' } }));
         }
+        if (error.level === 'client-authentication' && options.password !== undefined)
+          return finish(failure('auth', `the server refused the password (${error.message})`, undefined, error));
         if (error.level === 'client-authentication')
           return finish(
             failure(
@@ -126,7 +130,7 @@ export class SshSession {
         host: options.host,
         port: options.port,
         username,
-        privateKey: options.privateKey,
+        ...(options.password !== undefined ? { password: options.password, tryKeyboard: false } : { privateKey: options.privateKey }),
         readyTimeout: options.handshakeTimeoutMs ?? 20000,
         keepaliveInterval: 15000,
         keepaliveCountMax: 4,

@@ -20,6 +20,7 @@ await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) =
       settings,
       seal: args.seal,
       sealOps: args['seal-ops'] !== undefined ? [args['seal-ops']] : undefined,
+      requireCloudInit: args['require-cloud-init'],
       compress: args.compress,
       output: args.output,
       keepFailed: args['keep-failed'],

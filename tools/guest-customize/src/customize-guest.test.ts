@@ -29,6 +29,7 @@ const settings: CustomizeSettings = {
   virtType: undefined,
   pool: 'default',
   bridgeName: undefined,
+  targetCloud: 'openstack',
 };
 
 function doc(template: Partial<Template> = {}, extra: Partial<BuildDocument> = {}): BuildDocument {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toOzkitError } from '@ozkit/errors';
 import type { BuildDocument, Customize, CustomizeStep, OutputFormat } from '@ozkit/build-document';
-import type { Settings } from '@ozkit/config';
+import type { Settings, TargetCloud } from '@ozkit/config';
 import { PhaseClock, type Logger } from '@ozkit/log';
 import { HostKeyPin, type SshSession } from '@ozkit/ssh';
 import type { WatchedGuest } from '@ozkit/vm';
@@ -13,13 +13,16 @@ import { readCustomizeInputs } from './customize-inputs.js';
 import { detectGuest } from './detect-guest.js';
 import { GuestRunner } from './guest-runner.js';
 import { powerOff } from './power-off.js';
-import { sealImage } from './seal-image.js';
+import { probeCloud, sealImage } from './seal-image.js';
 import { takeInventory } from './take-inventory.js';
 import type { TemplateRun } from './template-run.js';
 import { copyInstalledDisk, finishImage } from './working-image.js';
 
 export type CustomizeSettings = Partial<Pick<Settings, 'outputFormat'>> &
-  Pick<Settings, 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'>;
+  Pick<
+    Settings,
+    'targetCloud' | 'timeoutBoot' | 'timeoutShutdown' | 'cpus' | 'memoryMiB' | 'accel' | 'cacheDir' | 'offline' | 'connect' | 'virtType' | 'pool' | 'bridgeName'
+  >;
 
 export interface CustomizeOptions {
   settings: CustomizeSettings;
@@ -29,6 +32,10 @@ export interface CustomizeOptions {
   seal?: boolean;
   /** Seal operations to run (default all), see SEAL_OPERATION_NAMES. */
   sealOps?: string[];
+  /** The cloud to seal for (default settings.targetCloud). */
+  targetCloud?: TargetCloud;
+  /** An image without cloud-init is an error (65). */
+  requireCloudInit?: boolean;
   /** Compress the output where its format can be (qcow2: qemu-img convert -c; vmdk streamOptimized always is). */
   compress?: boolean;
   /** The output's format (default: qcow2 when compressing, else the installed disk's). */
@@ -87,7 +94,8 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
     phases.enter('inventory');
     const inventory = await takeInventory(run, template);
     phases.enter('seal');
-    const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs);
+    const cloud = await probeCloud(run, { targetCloud: options.targetCloud ?? settings.targetCloud, requireCloudInit: Boolean(options.requireCloudInit) });
+    const seal = options.seal === false ? null : await sealImage(run, inputs.sealOperations, inputs.buildPublicKey, stepTimeoutMs, cloud);
     await runner.run('sync', 'sync', { quiet: true, timeoutMs: 120_000 });
     phases.enter('power-off');
     await runner.close();
@@ -112,6 +120,7 @@ export async function customizeGuest(doc: BuildDocument, options: CustomizeOptio
       steps,
       inventory,
       seal,
+      cloud,
       inputBytes: image.inputBytes,
       consoleLog: join(workdir, 'customize-console.log'),
       log: join(workdir, 'customize.log'),

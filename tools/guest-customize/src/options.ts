@@ -18,7 +18,9 @@ export const cli = defineCli({
     `stage prints the "openstack image create" line with the image's OpenStack properties ` +
     `(customize.image.properties: os_distro, hw_disk_bus, hw_firmware_type, …).`,
   preformatted:
-    `Seal operations (all by default; --seal-ops to choose, --no-seal for none):\n${sealList}\n\n` +
+    `Seal operations (all by default; --seal-ops to choose, --no-seal for none):\n${sealList}\n` +
+    `The cloud-init operations need cloud-init in the image (without it they are skipped, and\n` +
+    `--require-cloud-init makes that an error); --target-cloud says which datasources to pin.\n\n` +
     `apt repositories: <url> may be a whole "deb [opts] URI suite comp…" line, "URI suite comp…", or a\n` +
     `bare URI (the guest's codename and "main"). signed=no adds trusted=yes; for signed=yes the key is\n` +
     `a TDL <file> named /etc/apt/keyrings/<repository name>.gpg or .asc (uploaded with the repository,\n` +
@@ -27,6 +29,8 @@ export const cli = defineCli({
     ...vocabularyOptions(commonOptionNames, documentOptionNames, hypervisorOptionNames),
     seal: { kind: 'boolean', default: true, describe: 'seal the image (--no-seal keeps the build key and host keys, for debugging)' },
     'seal-ops': { kind: 'string', value: 'OPS', describe: 'comma-separated seal operations to run (default all, see above)' },
+    ...vocabularyOptions('target-cloud'),
+    'require-cloud-init': { kind: 'boolean', default: false, describe: 'fail (exit 65) when the image has no cloud-init (for images meant for a cloud)' },
     compress: { kind: 'boolean', default: false, describe: 'compress the output where the format can be (qcow2: qemu-img convert -c; vmdk always is)' },
     ...vocabularyOptions('output-format'),
     output: { ...vocabulary.output, describe: 'customized image path (default <workdir>/<name>-customized.<format>)' },
@@ -48,6 +52,7 @@ export const cli = defineCli({
     ['$0 --in installed.json --out customized.json --console', 'one stage alone, watching the guest console'],
     ['$0 --in installed.json --no-seal --keep-failed -v', 'debugging: keep SSH access and the failed image'],
     ['$0 --in installed.json --seal-ops build-key,ssh-host-keys,machine-id,fstrim --compress', 'seal partly, compress'],
+    ['$0 --in installed.json --target-cloud nocloud --require-cloud-init', 'an image for a NoCloud seed, refused without cloud-init'],
     ['$0 --in installed.json --output-format vmdk', 'a streamOptimized vmdk for vSphere; prints the openstack image create line'],
   ],
 });

@@ -1,16 +1,22 @@
 import { OzkitError } from '@ozkit/errors';
+import type { TargetCloud } from '@ozkit/config';
 import type { PackageManager } from './guest-os.js';
 import { shellQuote } from './shell-quote.js';
+import { DATASOURCE_FILE, datasourceConfig } from './cloud-datasource.js';
 
 export interface SealContext {
   packageManager: PackageManager;
   /** The build key's public line (`ssh-ed25519 AAAA… comment`): only this key is removed. */
   buildPublicKey: string;
+  /** The cloud the image is for (`none`: cloud-init's configuration stays as the distribution ships it). */
+  targetCloud: TargetCloud;
 }
 
 export interface SealOperation {
   op: string;
   description: string;
+  /** Only meaningful with cloud-init in the image: skipped (one report line for all of them) without it. */
+  needsCloudInit?: boolean;
   /** Shell script; its last stdout line is the detail for the report. Exit 3 = not applicable. */
   script(context: SealContext): string;
 }
@@ -24,19 +30,58 @@ const removeCounting = (globs: string[]) =>
 /** In the order they run: the build key and fstrim come last, SSH must keep working until then. */
 export const SEAL_OPERATIONS: SealOperation[] = [
   {
+    op: 'cloud-datasource',
+    description: `cloud-init's datasource_list pinned to the target cloud, with a short metadata timeout (${DATASOURCE_FILE})`,
+    needsCloudInit: true,
+    script: ({ targetCloud }) => {
+      const config = datasourceConfig(targetCloud);
+      if (!config) return `echo '--target-cloud none: datasources kept as the distribution ships them'; exit ${NOT_APPLICABLE_EXIT}`;
+      const dir = posixDir(DATASOURCE_FILE);
+      return (
+        `mkdir -p ${dir} && printf '%s' ${shellQuote(config.text)} > ${DATASOURCE_FILE} && chmod 644 ${DATASOURCE_FILE} || exit 1; ` +
+        // cloud-init reads cloud.cfg.d in byte order, the last datasource_list wins: a later file (Ubuntu's 90_dpkg.cfg) would undo the pin.
+        `n=0; for g in ${dir}/*.cfg; do [ -f "$g" ] && LC_ALL=C expr "$g" \\> ${DATASOURCE_FILE} >/dev/null && grep -q '^datasource_list:' "$g" || continue; ` +
+        `sed -i 's/^datasource_list:/# ozkit --target-cloud ${targetCloud} pins it in ${DATASOURCE_FILE.slice(dir.length + 1)}: datasource_list:/' "$g" && n=$((n+1)); done; ` +
+        `echo ${shellQuote(`datasource_list: [ ${config.datasources.join(', ')} ]`)}$([ $n -gt 0 ] && echo " (overrode $n later file(s))")`
+      );
+    },
+  },
+  {
     op: 'cloud-init',
-    description: 'cloud-init state and logs (if cloud-init is installed), so it runs again on first boot',
+    description: 'cloud-init state, logs and seeds (cloud-init clean --logs --seed), so it runs again on first boot',
+    needsCloudInit: true,
     script: () =>
       `if [ ! -d /var/lib/cloud ] && ! command -v cloud-init >/dev/null 2>&1; then echo 'cloud-init not installed'; exit ${NOT_APPLICABLE_EXIT}; fi; ` +
-      `if command -v cloud-init >/dev/null 2>&1; then cloud-init clean --logs >/dev/null 2>&1 || true; fi; ` +
+      // --seed is newer than some distributions' cloud-init: without it the seed removal below does that part.
+      `if command -v cloud-init >/dev/null 2>&1; then cloud-init clean --logs --seed >/dev/null 2>&1 || cloud-init clean --logs >/dev/null 2>&1 || true; fi; ` +
       removeCounting([
         '/var/lib/cloud/instances',
         '/var/lib/cloud/instance',
         '/var/lib/cloud/data',
         '/var/lib/cloud/sem',
+        '/var/lib/cloud/seed',
         '/var/log/cloud-init.log',
         '/var/log/cloud-init-output.log',
       ]),
+  },
+  {
+    op: 'installer-seeds',
+    description: "what the installer left for cloud-init: subiquity's and curtin's cloud.cfg.d files, a cloud-init.disabled marker",
+    needsCloudInit: true,
+    script: () =>
+      removeCounting([
+        '/etc/cloud/cloud.cfg.d/99-installer.cfg',
+        '/etc/cloud/cloud.cfg.d/90-installer-network.cfg',
+        '/etc/cloud/cloud.cfg.d/curtin-preserve-sources.cfg',
+        '/etc/cloud/cloud.cfg.d/subiquity-disable-cloudinit-networking.cfg',
+        '/etc/cloud/cloud-init.disabled',
+        '/var/log/installer/autoinstall-user-data',
+      ]),
+  },
+  {
+    op: 'kernel-cmdline-seeds',
+    description: 'ds= and autoinstall taken off the kernel command line (/etc/default/grub, grub.cfg, BLS entries)',
+    script: () => KERNEL_CMDLINE_SEEDS_SCRIPT,
   },
   {
     op: 'package-cache',
@@ -138,6 +183,38 @@ export const SEAL_OPERATIONS: SealOperation[] = [
       `command -v fstrim >/dev/null 2>&1 || { echo 'fstrim not installed'; exit ${NOT_APPLICABLE_EXIT}; }; sync; fstrim -av 2>&1 | tr '\\n' ';' | sed 's/;$//'; echo`,
   },
 ];
+
+function posixDir(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
+}
+
+/**
+ * An install-time seed left on the kernel command line (`ds=nocloud;s=http://…`, subiquity's
+ * `autoinstall`) would point every copy of the image at the installer's seed: the words go from the
+ * GRUB defaults, the generated grub.cfg and BLS entries, nothing else on those lines changes.
+ */
+const SEED_WORD = `(ds=[^[:space:]"']*|autoinstall)`;
+const SEP = `[[:space:]"']`;
+const KERNEL_LINES = '^(GRUB_CMDLINE_LINUX(_DEFAULT)?=|[[:space:]]*linux(efi|16)?[[:space:]]|options[[:space:]])';
+// A loop per line: one substitution can eat the separator the next seed word needs.
+// A loop per line, a word after a blank taken with the blank, one right after the opening quote (or
+// `=`) with the blanks after it, so no double spaces or stray separators are left.
+const DROP_SEED_WORDS = [
+  `/${KERNEL_LINES}/{ :a`,
+  `s/[[:space:]]+${SEED_WORD}(${SEP}|$)/\\2/`,
+  'ta',
+  `s/(["'=])${SEED_WORD}([[:space:]]+|(["']|$))/\\1\\4/`,
+  'ta',
+  '}',
+]
+  .map((e) => `-e ${shellQuote(e)}`)
+  .join(' ');
+export const KERNEL_CMDLINE_FILES = ['/etc/default/grub', '/boot/grub/grub.cfg', '/boot/grub2/grub.cfg', '/boot/efi/EFI/*/grub.cfg', '/boot/loader/entries/*.conf'];
+const KERNEL_CMDLINE_SEEDS_SCRIPT =
+  `n=0; for f in ${KERNEL_CMDLINE_FILES.join(' ')}; do [ -f "$f" ] || continue; ` +
+  `sed -E ${DROP_SEED_WORDS} "$f" > "$f.ozkit-tmp" || { rm -f "$f.ozkit-tmp"; exit 1; }; ` +
+  // cat > keeps the file's owner, mode and hard links (grub.cfg may be read-only to others).
+  `if cmp -s "$f" "$f.ozkit-tmp"; then rm -f "$f.ozkit-tmp"; else cat "$f.ozkit-tmp" > "$f"; rm -f "$f.ozkit-tmp"; n=$((n+1)); fi; done; echo "changed $n file(s)"`;
 
 export const SEAL_OPERATION_NAMES = SEAL_OPERATIONS.map((o) => o.op);
 
