@@ -17,7 +17,7 @@ import { loadPrivateKey } from '@ozkit/ssh';
 import { bootToSsh } from '@ozkit/vm';
 import { writeOutputImage } from '../../tools/guest-customize/src/image-output.js';
 import { conversionFor } from '../../tools/guest-customize/src/output-format.js';
-import { installedDebianImage, runStageCli, type InstalledImage } from '../support/installed-image.js';
+import { installedDebianImage, installedDiskIn, runStageCli, type InstalledImage } from '../support/installed-image.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ozkit-cloud-formats-vm-'));
 let image: InstalledImage;
@@ -76,12 +76,13 @@ describe('converted images boot under QEMU', () => {
 
   it('guest-customize --output-format vmdk writes a checked streamOptimized vmdk with its OpenStack properties', async () => {
     const installed = image.document;
+    const workdir = join(work, 'build');
+    const disk = await installedDiskIn(image, workdir);
     const doc: BuildDocument = {
       ...installed,
-      workdir: join(work, 'build'),
-      disk: { ...installed.disk!, path: image.disk, format: 'qcow2', buildKey: { privateKey: image.privateKey, publicKey: image.publicKey } },
+      workdir,
+      disk: { ...installed.disk!, path: disk.path, format: 'qcow2', buildKey: { privateKey: disk.privateKey, publicKey: disk.publicKey } },
     };
-    execFileSync('mkdir', ['-p', doc.workdir!]);
     const env = { ...process.env, OZKIT_CACHE_DIR: join(work, 'cache'), OZKIT_CPUS: '2', OZKIT_MEMORY: '1024' };
     const run = await runStageCli('guest-customize', ['--output-format', 'vmdk', '--no-seal'], JSON.stringify(doc), env);
     stderr = run.stderr;

@@ -4,7 +4,7 @@
  * command, unreachable repository, SSH timeout), each ending clearly with no QEMU left running.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,8 +79,17 @@ async function documentFor(name: string, tdl: string): Promise<string> {
   const validated = await runTool('tdl-validate', [tdlPath, '--workdir', dir]);
   expect(validated.code, validated.stderr).toBe(0);
   const doc = validated.doc;
+  // What guest-install records on a JEOS cache hit: an overlay on the image and the key pair, in
+  // the workdir (guest-customize only takes disks and keys the pipeline wrote).
+  mkdirSync(dir, { recursive: true });
+  const disk = join(dir, 'installed.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.disk, '-F', 'qcow2', disk]);
+  const privateKey = join(dir, 'jeos-build-key');
+  copyFileSync(image.privateKey, privateKey);
+  chmodSync(privateKey, 0o600);
+  copyFileSync(image.publicKey, `${privateKey}.pub`);
   doc.disk = {
-    path: image.disk,
+    path: disk,
     format: 'qcow2',
     virtualSize: image.virtualSize,
     bus: 'virtio',
@@ -88,7 +97,8 @@ async function documentFor(name: string, tdl: string): Promise<string> {
     installSeconds: 0,
     consoleLog: '',
     markerSeen: true,
-    buildKey: { privateKey: image.privateKey, publicKey: image.publicKey },
+    buildKey: { privateKey, publicKey: `${privateKey}.pub` },
+    clone: 'overlay',
   };
   const path = join(work, `${name}.json`);
   writeFileSync(path, JSON.stringify(doc));
@@ -244,7 +254,8 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
     );
     expect(result.doc.failure).toMatchObject({ stage: 'guest-customize', code: 'COMMAND_FAILED' });
     expect(result.doc.failure.consoleTail.length).toBeGreaterThan(0);
-    expect(readdirSync(join(work, 'failing')).filter((f) => f.endsWith('.partial') || f.endsWith('.qcow2'))).toEqual([]);
+    // No partial or customized image left (installed.qcow2 is the installed disk, documentFor's).
+    expect(readdirSync(join(work, 'failing')).filter((f) => f.endsWith('.partial') || (f.endsWith('.qcow2') && f !== 'installed.qcow2'))).toEqual([]);
     expect(qemuRunningFor(work)).toBe(false);
   });
 

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { buildTinyGuest, tinyInstallDocument } from '../../tools/guest-install/src/tiny-install.test-support.js';
 import { startSshd, type TestSshd } from '../../libs/ssh/src/sshd.test-support.js';
 import { createTestPool, destroyTestPool, localLibvirtd, ozkitDomains, poolVolumes } from '../../libs/vm/src/libvirt/libvirtd.test-support.js';
-import { installedDebianImage, overlayOf } from '../support/installed-image.js';
+import { installedDebianImage, installedDiskIn } from '../support/installed-image.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const bin = (tool: string) => join(repoRoot, 'tools', tool, 'bin', `${tool}.js`);
@@ -121,7 +121,8 @@ describe('guest-customize --connect qemu+ssh://… (the shared installed image o
       const image = await installedDebianImage();
       const workdir = join(root, 'customize');
       mkdirSync(workdir);
-      const disk = await overlayOf(image, join(workdir, 'installed.qcow2'));
+      const installed = await installedDiskIn(image, workdir);
+      const disk = installed.path;
       const tdlPath = join(root, 'remote.tdl');
       writeFileSync(
         tdlPath,
@@ -145,7 +146,7 @@ describe('guest-customize --connect qemu+ssh://… (the shared installed image o
         installSeconds: 0,
         consoleLog: '',
         markerSeen: true,
-        buildKey: { privateKey: image.privateKey, publicKey: image.publicKey },
+        buildKey: { privateKey: installed.privateKey, publicKey: installed.publicKey },
       };
       // Measured: sshd after ~4 min with eight other jobs on the two cores; 15 min leaves room.
       const run = await execa(process.execPath, [bin('guest-customize'), '--connect', remote, '--pool', pool, '--boot-timeout', '900'], {

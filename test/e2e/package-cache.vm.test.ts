@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineRoot } from '../support/offline-root.js';
-import { installedDebianImage, installedImageTdl, type InstalledImage } from '../support/installed-image.js';
+import { installedDebianImage, installedDiskIn, installedImageTdl, type InstalledImage } from '../support/installed-image.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const bin = (tool: string) => join(repoRoot, 'tools', tool, 'bin', `${tool}.js`);
@@ -76,7 +76,9 @@ async function customizeOnce(name: string): Promise<{ seconds: number; doc: Reco
   const validated = await run('tdl-validate', [tdlPath, '--workdir', join(work, name)], '', env);
   expect(validated.code, validated.stderr).toBe(0);
   const doc = JSON.parse(validated.stdout);
-  doc.disk = { ...image.document.disk, path: image.disk, format: 'qcow2', buildKey: { privateKey: image.privateKey, publicKey: image.publicKey } };
+  // The disk and key inside the build, as guest-install hands them on (the stage refuses others).
+  const installed = await installedDiskIn(image, join(work, name));
+  doc.disk = { ...image.document.disk, path: installed.path, format: 'qcow2', buildKey: { privateKey: installed.privateKey, publicKey: installed.publicKey } };
   const started = Date.now();
   const result = await run('guest-customize', [], JSON.stringify(doc), env);
   const seconds = (Date.now() - started) / 1000;

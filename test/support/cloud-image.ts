@@ -17,9 +17,25 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
+import { createDisk } from '@ozkit/qemu';
 import { installedDebianImage, runStageCli, testCacheRoot, type InstalledImage } from './installed-image.js';
 
 /** Bump when what is built changes in a way the key does not see. */
@@ -91,7 +107,11 @@ export function sealTemplate(name: string): string {
 `;
 }
 
-/** A document for guest-customize on `disk`: tdl-validate's, with the disk section guest-install would add. */
+/**
+ * A document for guest-customize on `disk`: tdl-validate's, with the disk section guest-install
+ * would add — an overlay of `disk` and a copy of the key pair inside the workdir, since the stage
+ * takes disks and keys only from inside the build.
+ */
 export async function documentForDisk(options: {
   tdl: string;
   workdir: string;
@@ -107,8 +127,15 @@ export async function documentForDisk(options: {
   const r = await runStageCli('tdl-validate', ['--workdir', options.workdir, tdlPath], '', options.env ?? process.env);
   if (r.code !== 0) throw new Error(`tdl-validate exited with ${r.code}:\n${r.stderr}`);
   const doc = JSON.parse(r.stdout) as BuildDocument;
+  const overlay = join(options.workdir, 'input.qcow2');
+  rmSync(overlay, { force: true });
+  await createDisk(overlay, 'qcow2', options.virtualSize, { backing: { path: options.disk, format: 'qcow2' } });
+  const privateKey = join(options.workdir, 'input-build-key');
+  copyFileSync(options.privateKey, privateKey);
+  chmodSync(privateKey, 0o600);
+  copyFileSync(options.publicKey, `${privateKey}.pub`);
   doc.disk = {
-    path: options.disk,
+    path: overlay,
     format: 'qcow2',
     virtualSize: options.virtualSize,
     bus: 'virtio',
@@ -116,7 +143,7 @@ export async function documentForDisk(options: {
     installSeconds: 0,
     consoleLog: '',
     markerSeen: true,
-    buildKey: { privateKey: options.privateKey, publicKey: options.publicKey },
+    buildKey: { privateKey, publicKey: `${privateKey}.pub` },
   } as BuildDocument['disk'];
   return doc;
 }

@@ -11,7 +11,7 @@
  * ~5–6 minutes under TCG.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,21 @@ export async function overlayOf(image: InstalledImage, path: string): Promise<st
   rmSync(path, { force: true });
   await createDisk(path, 'qcow2', image.virtualSize, { backing: { path: image.disk, format: 'qcow2' } });
   return path;
+}
+
+/**
+ * The installed image as guest-install hands it on after a JEOS cache hit: an overlay and a copy
+ * of the build key pair in `workdir` (guest-customize and icicle-gen take disks and keys only
+ * from inside the build).
+ */
+export async function installedDiskIn(image: InstalledImage, workdir: string): Promise<{ path: string; privateKey: string; publicKey: string }> {
+  mkdirSync(workdir, { recursive: true });
+  const path = await overlayOf(image, join(workdir, 'installed.qcow2'));
+  const privateKey = join(workdir, 'jeos-build-key');
+  copyFileSync(image.privateKey, privateKey);
+  chmodSync(privateKey, 0o600);
+  copyFileSync(image.publicKey, `${privateKey}.pub`);
+  return { path, privateKey, publicKey: `${privateKey}.pub` };
 }
 
 interface ToolRun {

@@ -13,3 +13,5 @@ export {
   type ReadOptions,
   type WriteOptions,
 } from './read-write.js';
+export { checkDocumentPath, resolveReal, workdirProblem, type BuildScope, type PathCheck } from './document-paths.js';
+export { openBounded, readBounded, readStreamBounded, type BoundedReadOptions } from './bounded-read.js';

@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { readBounded, readStreamBounded } from './bounded-read.js';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
@@ -15,19 +16,11 @@ export interface ReadOptions {
   label?: string;
   /** No document on stdin (a terminal, or empty input) starts a new one instead of being an error. */
   emptyStartsNew?: boolean;
+  /** Ends the read (SIGINT/SIGTERM): a FIFO without a writer, or a stalled pipe, must not hold the stage. */
+  signal?: AbortSignal;
 }
 
-async function readAll(stream: AsyncIterable<Buffer | string>, label: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    total += buf.length;
-    if (total > MAX_DOCUMENT_BYTES) throw new OzkitError('BAD_DOCUMENT', `${label}: build document larger than ${MAX_DOCUMENT_BYTES} bytes`);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+const tooLargeDocument = (label: string, maxBytes: number) => new OzkitError('BAD_DOCUMENT', `${label}: build document larger than ${maxBytes} bytes`);
 
 /**
  * The offset of the first character JSON.parse rejects. Node 20's messages do not always carry a
@@ -94,9 +87,9 @@ export async function readBuildDocument(options: ReadOptions = {}): Promise<Buil
   if (options.in !== undefined && options.in !== '-') {
     let text: string;
     try {
-      text = await readAll(createReadStream(options.in), options.in);
+      text = (await readBounded(options.in, { maxBytes: MAX_DOCUMENT_BYTES, signal: options.signal, tooLarge: tooLargeDocument })).toString('utf8');
     } catch (error) {
-      if (error instanceof OzkitError) throw error;
+      if (error instanceof OzkitError || options.signal?.aborted) throw error;
       throw new OzkitError('INPUT_MISSING', `${options.in}: cannot read build document: ${(error as Error).message}`);
     }
     return parseBuildDocument(text, options.in);
@@ -108,7 +101,7 @@ export async function readBuildDocument(options: ReadOptions = {}): Promise<Buil
       hint: 'pipe the previous stage in (`tdl-validate x.tdl | …`) or pass --in FILE',
     });
   const label = options.label ?? '<stdin>';
-  const text = await readAll(stdin, label);
+  const text = (await readStreamBounded(stdin, { maxBytes: MAX_DOCUMENT_BYTES, signal: options.signal, label, tooLarge: tooLargeDocument })).toString('utf8');
   if (options.emptyStartsNew && text.trim() === '') return newBuildDocument();
   return parseBuildDocument(text, label);
 }

@@ -23,8 +23,19 @@ import {
   tagged,
   type Infer,
 } from './shape.js';
+import { workdirProblem } from './document-paths.js';
 
 export const DOCUMENT_VERSION = 1;
+
+/** Text that goes onto a kernel command line: a line break or other control character would split the boot loader's line. */
+const bootArgumentText = () =>
+  refine(string(), (value, path) => {
+    // eslint-disable-next-line no-control-regex
+    const control = /[\u0000-\u001f\u007f]/.exec(value);
+    return control
+      ? { path, message: `must not contain control characters (found U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()})` }
+      : undefined;
+  });
 
 export const ARCHES = ['i386', 'x86_64', 'ppc64', 'ppc64le', 'aarch64', 'armv7l', 's390x'] as const;
 export const Arch = literal(...ARCHES);
@@ -116,7 +127,7 @@ export const Template = object({
     /** Present when the TDL sets a root password; read it with @ozkit/tdl `readRootPassword`. */
     rootpw: optional(SecretReference),
     key: optional(string()),
-    kernelparam: optional(string()),
+    kernelparam: optional(bootArgumentText()),
     icicle: optional(object({ extraCommand: string() })),
   }),
   disk: object({ sizeBytes: integer(1) }),
@@ -166,7 +177,7 @@ export const Answer = object({
   /** Other files the installer needs beside it (autoinstall's meta-data), by name. */
   extraFiles: optional(array(object({ name: string(), path: absolutePath() }))),
   /** Kernel arguments the installer needs besides the ones that locate the answer file. */
-  kernelArgs: array(string()),
+  kernelArgs: array(bootArgumentText()),
   /** Where the installer should find the answer file once it is on the media / in the initrd. */
   placement: object({ onIso: absolutePath(), inInitrd: absolutePath() }),
   /** The line the post-install step writes to the serial console when the install completed. */
@@ -521,7 +532,11 @@ export interface BuildDocument {
 
 /** The document keys and the shape each must have. */
 export const DOCUMENT_KEYS = {
-  workdir: absolutePath(),
+  // Stages write and delete in the workdir: never the root or a system folder.
+  workdir: refine(absolutePath(), (dir, path) => {
+    const problem = workdirProblem(dir);
+    return problem ? { path, message: problem } : undefined;
+  }),
   template: Template,
   answer: Answer,
   media: Media,

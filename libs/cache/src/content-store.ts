@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { chmod, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
 import { acquireLock, type FileLock, type LockOptions } from './file-lock.js';
@@ -30,14 +30,26 @@ const KEY = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$/;
  *   <root>/.locks/<key>     flock targets, one per key
  *   <root>/.refs/<name>     JSON refs (URL → content key, build inputs → key)
  */
+export interface ContentStoreOptions {
+  /**
+   * The objects carry secrets (boot media holding a root password hash or a key): folders 0700,
+   * objects and refs 0600, so no other user of a shared cache can read them.
+   */
+  private?: boolean;
+}
+
 export class ContentStore {
   readonly root: string;
+  readonly private: boolean;
 
-  constructor(root: string) {
+  constructor(root: string, options: ContentStoreOptions = {}) {
     this.root = root;
+    this.private = Boolean(options.private);
     for (const dir of [root, join(root, '.partial'), join(root, '.tmp'), join(root, '.locks'), join(root, '.refs')]) {
       try {
-        mkdirSync(dir, { recursive: true });
+        mkdirSync(dir, { recursive: true, mode: this.private ? 0o700 : 0o777 });
+        // A store made before it held secrets is closed up too.
+        if (this.private) chmodSync(dir, 0o700);
       } catch (error) {
         throw new OzkitError('IO', `${dir}: cannot create cache directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
           hint: 'check the cache directory setting (--cache-dir, $OZKIT_CACHE_DIR, [paths] data_dir)',
@@ -112,6 +124,7 @@ export class ContentStore {
     const work = this.tempPath(key);
     try {
       await write(work);
+      if (this.private) await chmod(work, (await stat(work)).isDirectory() ? 0o700 : 0o600);
       return await this.commit(key, work);
     } catch (error) {
       await rm(work, { force: true, recursive: true });
@@ -152,7 +165,7 @@ export class ContentStore {
 
   async writeRef(name: string, ref: StoreRef): Promise<void> {
     const work = this.tempPath(name);
-    await writeFile(work, JSON.stringify(ref) + '\n');
+    await writeFile(work, JSON.stringify(ref) + '\n', { mode: this.private ? 0o600 : 0o644 });
     await rename(work, join(this.root, '.refs', ContentStore.checkKey(name)));
   }
 

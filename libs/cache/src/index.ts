@@ -1,4 +1,4 @@
-export { ContentStore, type StoreEntry, type StoreRef } from './content-store.js';
+export { ContentStore, type ContentStoreOptions, type StoreEntry, type StoreRef } from './content-store.js';
 export { acquireLock, type FileLock, type LockOptions } from './file-lock.js';
 export { ensureFreeSpace, freeBytes } from './free-space.js';
 export { cloneFile, sparseCopy } from './file-copy.js';

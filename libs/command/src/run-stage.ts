@@ -84,7 +84,7 @@ export async function runStage<Opts, Needs extends DocumentKey>(stage: StageDecl
   const { ctx } = options;
   const doc = options.createDocument
     ? newBuildDocument()
-    : await readBuildDocument({ in: options.in, emptyStartsNew: options.emptyStartsNew, stdin: options.stdin, label: options.label });
+    : await readBuildDocument({ in: options.in, emptyStartsNew: options.emptyStartsNew, stdin: options.stdin, label: options.label, signal: ctx.signal });
   const toFile = options.out !== undefined && options.out !== '-';
   const write = async (d: BuildDocument) => {
     if (options.documentToStdout === false && !toFile) return;

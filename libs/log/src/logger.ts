@@ -3,6 +3,8 @@
  * with `--log-format json` (one object per line, for machines and CI logs).
  */
 
+import { redactUrls } from './url-redaction.js';
+
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -26,6 +28,19 @@ export function statusIntervalFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.OZKIT_STATUS_INTERVAL;
   const seconds = raw === undefined ? Number.NaN : Number(raw);
   return Number.isFinite(seconds) && seconds > 0 ? Math.max(10, Math.round(seconds * 1000)) : DEFAULT_STATUS_INTERVAL_MS;
+}
+
+/**
+ * Text for a terminal with its control characters made visible (`\x1b`): messages carry text
+ * from documents, TDLs and guests, and an escape sequence there must not drive the terminal.
+ * Tabs and newlines stay; a CR before a newline (serial consoles) is dropped.
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 export class Logger {
@@ -77,7 +92,7 @@ export class Logger {
       this.event('output', { text });
       return;
     }
-    this.writeRaw(text);
+    this.writeRaw(escapeControl(text));
   }
 
   log(level: LogLevel, message: string, data?: Record<string, unknown>): void {
@@ -87,7 +102,7 @@ export class Logger {
     }
     const prefix = level === 'warn' ? `${this.tool}: warning: ` : level === 'debug' ? `${this.tool}: debug: ` : `${this.tool}: `;
     this.writeRaw(
-      message
+      escapeControl(message)
         .split('\n')
         .map((line) => prefix + line)
         .join('\n') + '\n',
@@ -101,7 +116,7 @@ export class Logger {
   private writeRaw(text: string): void {
     const live = this.liveLine;
     live?.clear();
-    this.stream.write(text);
+    this.stream.write(redactUrls(text));
     live?.redraw();
   }
 }

@@ -1,3 +1,5 @@
+import { escapeControl } from './logger.js';
+import { redactUrls } from './url-redaction.js';
 import type { Logger } from './logger.js';
 
 export interface ProgressOptions {
@@ -171,7 +173,7 @@ export class ProgressBar {
   redraw(): void {
     if (this.finished || !this.logger.isTTY) return;
     const width = this.logger.stream.columns ?? 80;
-    this.logger.stream.write('\r\x1b[2K' + this.render(width));
+    this.logger.stream.write('\r\x1b[2K' + redactUrls(escapeControl(this.render(width))));
     this.drawn = true;
   }
 

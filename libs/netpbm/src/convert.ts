@@ -206,7 +206,11 @@ function fileSink(handle: FileHandle): ByteSink & { bytes: () => number } {
 function outputError(path: string, error: unknown): OzkitError {
   if (error instanceof OzkitError) return error;
   const e = toOzkitError(error);
-  return new OzkitError(e.code === 'INTERNAL' ? 'IO' : e.code, `${path}: cannot write: ${(error as Error).message}`, { cause: error });
+  // An output that cannot be made (a missing folder too) is an output error, 74, not a missing input.
+  const code = e.code === 'INTERNAL' || e.code === 'INPUT_MISSING' ? 'IO' : e.code;
+  const errno = (error as NodeJS.ErrnoException).code;
+  const message = errno === 'ENOENT' ? `the folder ${dirname(path)} does not exist` : (error as Error).message;
+  return new OzkitError(code, `${path}: cannot write: ${message}`, { cause: error });
 }
 
 /**

@@ -123,7 +123,7 @@ describe('missing input and unwritable output', () => {
     const input = join(dir, 'in.ppm');
     await writeFile(input, good);
     const error = (await netpbmToPng(input, join(dir, 'no', 'such', 'x.png')).catch((e) => e)) as OzkitError;
-    expect(error.code).toBe('INPUT_MISSING'); // ENOENT on the output's folder
+    expect(error.code).toBe('IO'); // ENOENT on the output's folder: an output error (74), not a missing input
     expect(error.message).toContain('x.png: cannot write');
     expect(await readdir(dir)).toEqual(['in.ppm']);
   });

@@ -63,15 +63,21 @@ export function urlHosts(text: string): string[] {
   return hosts;
 }
 
-/** Names the guest cannot reach the host by: they mean the guest itself. */
+/**
+ * Names the guest cannot reach the host by: they mean the guest itself. The address is parsed
+ * the way a URL parser (and the installer's resolver) reads it, so `127.1`, `0x7f.0.0.1`,
+ * `2130706433`, `[::ffff:127.0.0.1]` and `0.0.0.0` count as loopback too.
+ */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/\.$/, '').toLowerCase();
-  return (
-    h === 'localhost' ||
-    h === 'localhost.localdomain' ||
-    h.endsWith('.localhost') ||
-    /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(h) ||
-    h === '::1' ||
-    h === '0:0:0:0:0:0:0:1'
-  );
+  if (h === 'localhost' || h === 'localhost.localdomain' || h.endsWith('.localhost')) return true;
+  let normal: string;
+  try {
+    normal = new URL(`http://${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}/`).hostname;
+  } catch {
+    return false;
+  }
+  if (/^127\.\d+\.\d+\.\d+$/.test(normal) || normal === '0.0.0.0') return true;
+  const v6 = normal.replace(/^\[|\]$/g, '');
+  return v6 === '::1' || v6 === '::' || /^::ffff:(7f[0-9a-f]{2}:[0-9a-f]{1,4}|0:0)$/.test(v6) || /^::ffff:127\./.test(v6);
 }

@@ -7,3 +7,4 @@ export { MAX_TDL_BYTES } from './source-text.js';
 export { MAX_REPORTED_PROBLEMS, type TdlProblem } from './problems.js';
 export { readXml, type XmlElement, type XmlNode } from './xml-reader.js';
 export { decodeSource, SourceSyntaxError, SourceDecodeError, type SourceText } from './source-text.js';
+export { readInstallIso, redactInstallIso } from './install-iso.js';

@@ -1,43 +1,22 @@
-import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { OzkitError } from '@ozkit/errors';
-import type { Template } from '@ozkit/build-document';
-import { decodeSource } from './source-text.js';
-import { readXml, type XmlElement } from './xml-reader.js';
+import { checkDocumentPath, type Template } from '@ozkit/build-document';
+import { childElement, elementText, readTdlAgain } from './tdl-again.js';
 
 /**
  * The root password of a validated template, read again from the TDL file it came from
  * (passwords never travel in the build document). Refuses a TDL that changed since validation.
  */
-export async function readRootPassword(template: Template): Promise<string | undefined> {
+export async function readRootPassword(template: Template, options: { workdir?: string; signal?: AbortSignal } = {}): Promise<string | undefined> {
   const ref = template.os.rootpw;
   if (!ref) return undefined;
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(ref.file);
-  } catch (error) {
-    throw new OzkitError('INPUT_MISSING', `${ref.file}: cannot read the root password: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (ref.file === template.source.path && sha256 !== template.source.sha256)
-    throw new OzkitError('BAD_TDL', `${ref.file}: changed since tdl-validate read it`, {
-      hint: 'run the pipeline again from tdl-validate',
-    });
-  let root: XmlElement;
-  try {
-    root = readXml(decodeSource(bytes));
-  } catch {
-    throw new OzkitError('BAD_TDL', `${ref.file}: no longer a readable TDL`, { hint: 'run the pipeline again from tdl-validate' });
-  }
-  const rootpw = child(child(root, 'os'), 'rootpw');
-  const text = rootpw?.children
-    .map((c) => (c.kind === 'text' ? c.text : ''))
-    .join('')
-    .trim();
+  // The document names the file: it must be the TDL itself (the user's input) or in the workdir.
+  const file = checkDocumentPath(ref.file, 'template.os.rootpw.file', { workdir: options.workdir, inputs: [template.source.path] }, { regularFile: true });
+  const root = await readTdlAgain(file, 'the root password', {
+    expectedSha256: ref.file === template.source.path ? template.source.sha256 : undefined,
+    signal: options.signal,
+    label: ref.file,
+  });
+  const text = elementText(childElement(childElement(root, 'os'), 'rootpw'));
   if (!text) throw new OzkitError('BAD_TDL', `${ref.file}: no <rootpw> where tdl-validate found one`);
   return text;
-}
-
-function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
-  return el?.children.find((c): c is XmlElement => c.kind === 'element' && c.name === name);
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { OzkitError } from '@ozkit/errors';
-import { requireKey, type BuildDocument, type Disk, type Template, type TemplateCommand } from '@ozkit/build-document';
+import { checkDocumentPath, requireKey, type BuildDocument, type Disk, type Template, type TemplateCommand } from '@ozkit/build-document';
 import { cacheArea } from '@ozkit/config';
 import { loadPrivateKey } from '@ozkit/ssh';
 import type { CustomizeOptions } from './customize-guest.js';
@@ -45,12 +45,21 @@ export async function readCustomizeInputs(doc: BuildDocument, options: Customize
     throw new OzkitError('BAD_ANSWER_FILE', `the answer file ${doc.answer.path} leaves the installed system without sshd, so guest-customize cannot log in`, {
       hint: "install and enable openssh-server in the answer file (ks-render's default answer files do)",
     });
+  // The disk is copied and booted, the key files read: only ones the pipeline wrote (workdir,
+  // cache) or the --key the user named, never any file an edited document points at.
+  const scope = { workdir, folders: [settings.cacheDir], inputs: options.privateKey ? [options.privateKey, `${options.privateKey}.pub`] : [] };
+  checkDocumentPath(disk.path, 'disk.path', scope, { regularFile: true });
+  const recorded = disk.buildKey ? 'disk.buildKey' : 'answer.buildKey';
   const keyPath = options.privateKey ?? disk.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
   if (!keyPath)
     throw new OzkitError('BAD_DOCUMENT', 'no build key: neither disk.buildKey nor answer.buildKey is in the document', {
       hint: 'run ks-render and guest-install first, or pass --key FILE',
     });
   const publicKeyPath = options.privateKey ? `${options.privateKey}.pub` : (disk.buildKey?.publicKey ?? doc.answer?.buildKey?.publicKey ?? `${keyPath}.pub`);
+  if (!options.privateKey) {
+    checkDocumentPath(keyPath, `${recorded}.privateKey`, scope, { regularFile: true });
+    checkDocumentPath(publicKeyPath, `${recorded}.publicKey`, scope, { regularFile: true });
+  }
   const privateKey = await loadPrivateKey(keyPath);
   const seal = options.seal ?? true;
   const sealOperations = seal ? selectSealOperations(options.sealOps) : [];

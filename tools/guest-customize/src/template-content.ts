@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OzkitError } from '@ozkit/errors';
-import type { ContentType } from '@ozkit/build-document';
+import { readBounded, type ContentType } from '@ozkit/build-document';
 
 export interface ContentSource {
   /** For messages: `file /etc/motd`, `command 2 (setup)`. */
@@ -47,8 +47,10 @@ export async function fetchUrl(url: string, label: string, options: FetchOptions
   }
   if (parsed.protocol === 'file:') {
     try {
-      return await readFile(fileURLToPath(parsed));
+      // Capped and abortable: a FIFO nobody writes to or /dev/zero must not hold the build.
+      return await readBounded(fileURLToPath(parsed), { maxBytes: MAX_CONTENT_BYTES, signal: options.signal, label: `${label}: ${url}`, tooLarge });
     } catch (error) {
+      if (error instanceof OzkitError || options.signal?.aborted) throw error;
       throw new OzkitError('INPUT_MISSING', `${label}: cannot read ${url}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
@@ -76,7 +78,7 @@ export async function fetchUrl(url: string, label: string, options: FetchOptions
     throw new OzkitError('NETWORK', `${label}: cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`, {
       exitCode: response.status === 404 ? 66 : 75,
     });
-  const data = Buffer.from(await response.arrayBuffer());
+  const data = await cappedBody(response, `${label}: ${url}`);
   await mkdir(options.cacheDir, { recursive: true });
   const tmp = `${cached}.${process.pid}.tmp`;
   try {
@@ -86,4 +88,24 @@ export async function fetchUrl(url: string, label: string, options: FetchOptions
     await rm(tmp, { force: true });
   }
   return data;
+}
+
+/** TDL file and command contents are held in memory on the way to the guest: more than this is not a file for a TDL. */
+const MAX_CONTENT_BYTES = 256 * 1024 * 1024;
+
+const tooLarge = (label: string, max: number) => new OzkitError('BAD_TDL', `${label}: larger than ${max} bytes; copy big files in a command instead`);
+
+/** A response body, refused past MAX_CONTENT_BYTES (an endless or huge body must not fill memory). */
+async function cappedBody(response: Response, label: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    if (bytes > MAX_CONTENT_BYTES) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge(label, MAX_CONTENT_BYTES);
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
 }

@@ -51,9 +51,9 @@ describe('guest-install CLI (no VM needed)', () => {
   });
 
   test('an initrd that is not one: exit 65 naming the field and file', async () => {
-    const bad = join(root, 'bad-initrd');
-    writeFileSync(bad, 'this is not an initrd at all');
     const doc = tinyInstallDocument(workdir(), guest, 'success');
+    const bad = join(doc.workdir!, 'bad-initrd');
+    writeFileSync(bad, 'this is not an initrd at all');
     (doc.media!.boot as { initrd: string }).initrd = bad;
     const r = await run(doc);
     expect(r.exitCode).toBe(65);
@@ -61,14 +61,14 @@ describe('guest-install CLI (no VM needed)', () => {
   });
 
   test('an ISO that is not ISO 9660: exit 65; a missing ISO: exit 66', async () => {
-    const junk = join(root, 'junk.iso');
-    writeFileSync(junk, Buffer.alloc(40000, 7));
     const doc = tinyInstallDocument(workdir(), guest, 'success');
+    const junk = join(doc.workdir!, 'junk.iso');
+    writeFileSync(junk, Buffer.alloc(40000, 7));
     doc.media!.boot = { method: 'iso', iso: junk, sha256: 'x' };
     let r = await run(doc);
     expect(r.exitCode).toBe(65);
     expect(r.stderr).toMatch(/media\.boot\.iso: .*junk\.iso is not an ISO 9660 image/);
-    doc.media!.boot = { method: 'iso', iso: join(root, 'gone.iso'), sha256: 'x' };
+    doc.media!.boot = { method: 'iso', iso: join(doc.workdir!, 'gone.iso'), sha256: 'x' };
     r = await run(doc);
     expect(r.exitCode).toBe(66);
     expect(r.stderr).toMatch(/gone\.iso: no such file/);

@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OzkitError } from '@ozkit/errors';
-import { requireKey, type Answer, type BuildDocument, type ImageFormat, type Media, type Template } from '@ozkit/build-document';
+import { checkDocumentPath, requireKey, type Answer, type BuildDocument, type ImageFormat, type Media, type Template } from '@ozkit/build-document';
 import { ensureDir, safeName } from '@ozkit/config';
 import { diskBusFor } from '@ozkit/os-catalog';
 import { selectBackend } from '@ozkit/vm';
@@ -26,6 +27,27 @@ export interface InstallInputs {
 }
 
 /**
+ * The boot media go to QEMU: each must be one iso-fetch made (in the workdir or the cache) or
+ * the local ISO the user named (TDL <iso> or --iso), never any file the document points at.
+ */
+function checkMediaPaths(media: Media, template: Template, workdir: string, cacheDir: string): void {
+  const local = (source: string | undefined) =>
+    source === undefined ? undefined : source.startsWith('file://') ? fileURLToPath(source) : isAbsolute(source) ? source : undefined;
+  const install = template.os.install;
+  const scope = { workdir, folders: [cacheDir], inputs: [local(install.type === 'iso' ? install.iso : undefined), local(media.requested?.override)] };
+  const boot = media.boot;
+  const paths: [string, string | undefined][] =
+    boot.method === 'iso'
+      ? [['media.boot.iso', boot.iso]]
+      : [
+          ['media.boot.kernel', boot.kernel],
+          ['media.boot.initrd', boot.initrd],
+          ['media.boot.iso', boot.iso],
+        ];
+  for (const [where, path] of paths) if (path !== undefined) checkDocumentPath(path, where, scope, { regularFile: true });
+}
+
+/**
  * Step 1: the document's keys, the boot media (an ISO has a CD001 descriptor, a kernel a
  * bzImage header, an initrd a known magic) and the programs the host needs; then the disk's
  * format, bus, firmware and path.
@@ -46,6 +68,10 @@ export function readInstallInputs(doc: BuildDocument, options: GuestInstallOptio
     throw new OzkitError('BAD_DOCUMENT', `template.disk.sizeBytes must be a positive integer, got ${String(sizeBytes)}`);
   if (typeof answer.marker !== 'string' || answer.marker.trim() === '')
     throw new OzkitError('BAD_DOCUMENT', 'answer.marker is missing', { hint: 'run ks-render before guest-install' });
+  checkMediaPaths(media, template, workdir, settings.cacheDir);
+  // The build key is copied into the JEOS cache and handed to ssh: only the pair ks-render wrote.
+  for (const half of ['privateKey', 'publicKey'] as const)
+    checkDocumentPath(answer.buildKey?.[half], `answer.buildKey.${half}`, { workdir, folders: [settings.cacheDir] }, { regularFile: true });
   checkBootMedia(media.boot, arch);
   selectBackend(settings).checkHost(arch);
 

@@ -1,5 +1,5 @@
 /** Build documents for guest-install tests: the tiny busybox guest as "installer media". */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { BuildDocument } from '@ozkit/build-document';
@@ -23,6 +23,12 @@ export function tinyInstallDocument(
   writeFileSync(`${privateKey}.pub`, 'ssh-ed25519 AAAA test\n');
   writeFileSync(join(workdir, 'root-password'), 'generated-for-the-test\n', { mode: 0o600 });
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  // Boot media must lie inside the workdir (guest-install refuses other paths), as iso-fetch's do.
+  mkdirSync(join(workdir, 'media'), { recursive: true });
+  const kernel = join(workdir, 'media', 'vmlinuz');
+  const initrd = join(workdir, 'media', 'initrd.img');
+  copyFileSync(guest.kernel, kernel);
+  copyFileSync(guest.initrd, initrd);
   return {
     ozkit: 1,
     workdir,
@@ -54,7 +60,7 @@ export function tinyInstallDocument(
     },
     media: {
       original: { url: 'file:///boot', kind: 'tree', path: '/boot', sha256: options.mediaSha ?? sha('media'), bytes: 1, verified: null, fromCache: false },
-      boot: { method: 'kernel', kernel: guest.kernel, initrd: guest.initrd, append: tinyGuestAppend(mode, marker, failedMarker) },
+      boot: { method: 'kernel', kernel, initrd, append: tinyGuestAppend(mode, marker, failedMarker) },
     },
     stages: [],
   };

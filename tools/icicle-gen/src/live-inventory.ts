@@ -1,5 +1,5 @@
 import { OzkitError } from '@ozkit/errors';
-import type { BuildDocument, Inventory } from '@ozkit/build-document';
+import { checkDocumentPath, type BuildDocument, type Inventory } from '@ozkit/build-document';
 import type { Logger } from '@ozkit/log';
 import { HostKeyPin, SshSession, loadPrivateKey, type HostKey } from '@ozkit/ssh';
 import { collectInventory, OS_RELEASE_COMMAND, parseOsRelease, type RunGuestCommand } from '@ozkit/inventory';
@@ -35,8 +35,11 @@ export interface LiveInventory {
   where: { host: string; port: number } | { image: string };
 }
 
-function buildKeyOf(doc: BuildDocument): string | undefined {
-  return doc.disk?.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
+/** The build key the document records, when it is one the pipeline wrote (workdir or `cacheDir`). */
+function buildKeyOf(doc: BuildDocument, cacheDir: string): string | undefined {
+  const recorded = doc.disk?.buildKey?.privateKey !== undefined ? 'disk.buildKey.privateKey' : 'answer.buildKey.privateKey';
+  const key = doc.disk?.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
+  return key === undefined ? undefined : checkDocumentPath(key, recorded, { workdir: doc.workdir, folders: [cacheDir] }, { regularFile: true });
 }
 
 function normalizeFingerprint(value: string): string {
@@ -76,8 +79,8 @@ export async function inventoryOverSsh(
  */
 export async function collectLiveInventory(doc: BuildDocument, options: LiveOptions): Promise<LiveInventory> {
   // A missing image is the more useful first complaint than a missing key.
-  const image = options.source.kind === 'image' ? imageToBoot(doc, options.source.image) : undefined;
-  const keyPath = options.key ?? buildKeyOf(doc);
+  const image = options.source.kind === 'image' ? imageToBoot(doc, options.source.image, options.settings.cacheDir) : undefined;
+  const keyPath = options.key ?? buildKeyOf(doc, options.settings.cacheDir);
   if (!keyPath) {
     throw new OzkitError('USAGE', '--live needs an SSH private key and the document records no build key', { hint: 'give --key FILE' });
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import type { BuildDocument } from '@ozkit/build-document';
+import { checkDocumentPath, type BuildDocument } from '@ozkit/build-document';
 import type { Logger } from '@ozkit/log';
 import type { Settings } from '@ozkit/config';
 import type { SshSession } from '@ozkit/ssh';
@@ -21,14 +21,24 @@ export interface OverlayBootOptions<T> {
   withSession: (session: SshSession, image: string) => Promise<T>;
 }
 
-/** The image --live --image boots: the given one, else the document's customized (else installed) disk. */
-export function imageToBoot(doc: BuildDocument, given?: string): string {
+/**
+ * The image --live --image boots: the given one, else the document's customized (else
+ * installed) disk — which must be one the pipeline wrote (workdir or `cacheDir`).
+ */
+export function imageToBoot(doc: BuildDocument, given: string | undefined, cacheDir: string): string {
   const image = given ?? doc.customize?.image?.path ?? doc.disk?.path;
   if (!image) {
     throw new OzkitError('USAGE', '--image: the document records no image (customize.image or disk) to boot', {
       hint: 'give the image path: --image FILE',
     });
   }
+  if (given === undefined)
+    checkDocumentPath(
+      image,
+      doc.customize?.image?.path !== undefined ? 'customize.image.path' : 'disk.path',
+      { workdir: doc.workdir, folders: [cacheDir] },
+      { regularFile: true },
+    );
   if (!existsSync(image)) throw new OzkitError('INPUT_MISSING', `${image}: image not found`);
   return image;
 }
@@ -41,7 +51,7 @@ export function imageToBoot(doc: BuildDocument, given?: string): string {
  * inventory an image later this way.
  */
 export async function bootForInventory<T>(doc: BuildDocument, options: OverlayBootOptions<T>): Promise<T> {
-  const image = imageToBoot(doc, options.image);
+  const image = imageToBoot(doc, options.image, options.settings.cacheDir);
   const info = await diskInfo(image, options.signal);
   if (info.format !== 'qcow2' && info.format !== 'raw') {
     throw new OzkitError('BAD_IMAGE', `${image}: image format ${info.format} is not qcow2 or raw`);

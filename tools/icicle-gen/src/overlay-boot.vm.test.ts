@@ -127,16 +127,17 @@ describe('icicle-gen --live --image (Oz safe_generation)', () => {
   });
 
   it("with [icicle] safe_generation, boots the document's image when the document has no inventory", async () => {
+    // The disk and key are the build's own (in its workdir): icicle-gen boots no image a document merely points at.
     const doc = {
       ozkit: 1,
-      workdir: join(dir, 'auto'),
+      workdir: dir,
       stages: [],
       disk: { path: disk, format: 'qcow2', bus: 'virtio', buildKey: { privateKey: key, publicKey: `${key}.pub` } },
     };
     const r = await run([], JSON.stringify(doc), { OZKIT_ICICLE_SAFE_GENERATION: 'yes', OZKIT_TIMEOUT_BOOT: '900' });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).icicle).toMatchObject({ source: 'live', live: { image: disk } });
-    expect(readFileSync(join(dir, 'auto', 'icicle.xml'), 'utf8')).toContain('<package name="openssh-server"/>');
+    expect(readFileSync(join(dir, 'icicle.xml'), 'utf8')).toContain('<package name="openssh-server"/>');
     expect(qemuProcessesUsing(disk)).toEqual([]);
   });
 

@@ -13,6 +13,9 @@ await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) =
     ['retries', args.retries],
     ['retry-wait', args['retry-wait']],
     ['idle-timeout', args['idle-timeout']],
+    ['low-speed-limit', args['low-speed-limit']],
+    ['low-speed-time', args['low-speed-time']],
+    ['deadline', args.deadline],
   ] as const)
     if (!Number.isFinite(value) || value < 0) throw new OzkitError('USAGE', `--${name} must be a number ≥ 0`, { hint: `see ${tool} --help` });
   const { settings } = loadConfig({ configFile: args.config, flags: settingFlags(cli.options, args) });
@@ -28,7 +31,14 @@ await runCli(cli, { version, yargs: () => import('yargs') }, async (args, ctx) =
       force: args.force,
       cwd: process.cwd(),
       toolVersion: version,
-      policy: { retries: Math.floor(args.retries), delayMs: args['retry-wait'] * 1000, idleTimeoutMs: Math.max(1, args['idle-timeout']) * 1000 },
+      policy: {
+        retries: Math.floor(args.retries),
+        delayMs: args['retry-wait'] * 1000,
+        idleTimeoutMs: Math.max(1, args['idle-timeout']) * 1000,
+        lowSpeedBytes: args['low-speed-limit'],
+        lowSpeedMs: Math.max(1, args['low-speed-time']) * 1000,
+        deadlineMs: args.deadline * 1000,
+      },
     },
     { ctx, in: args.in, out: args.out },
   );

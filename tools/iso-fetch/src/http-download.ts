@@ -16,9 +16,18 @@ export interface RetryPolicy {
   delayMs: number;
   /** A transfer with no bytes for this long counts as failed (and is retried). */
   idleTimeoutMs: number;
+  /**
+   * curl's low-speed limit: a transfer averaging fewer than `lowSpeedBytes` bytes/s over
+   * `lowSpeedMs` counts as failed (and is retried), so a server dripping bytes is cut off too.
+   * 0 turns it off.
+   */
+  lowSpeedBytes?: number;
+  lowSpeedMs?: number;
+  /** The whole download, retries included, ends (TIMEOUT, 75) after this long; 0 or absent: no limit. */
+  deadlineMs?: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { retries: 5, delayMs: 2000, idleTimeoutMs: 60_000 };
+export const defaultRetryPolicy: RetryPolicy = { retries: 5, delayMs: 2000, idleTimeoutMs: 60_000, lowSpeedBytes: 1024, lowSpeedMs: 60_000 };
 
 export interface DownloadResult {
   bytes: number;
@@ -39,6 +48,8 @@ export interface DownloadOptions {
   /** Called once the total size is known (e.g. a free-space check); may throw to stop. */
   onSize?: (total: number | undefined, remaining: number | undefined) => Promise<void>;
   onProgress?: (current: number, total: number | undefined) => void;
+  /** Internal: the deadline is already part of `signal`. */
+  deadlineSet?: boolean;
 }
 
 /** A failure worth another attempt: connection reset, cut transfer, timeout, 5xx/429/408. */
@@ -59,6 +70,24 @@ interface Validator {
  */
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
   const policy = options.policy ?? defaultRetryPolicy;
+  if (policy.deadlineMs && !options.deadlineSet) {
+    // One signal for both: the caller's interrupt and the deadline.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new OzkitError('TIMEOUT', `${options.url}: not downloaded within the deadline of ${Math.round(policy.deadlineMs! / 1000)} s`, {
+            hint: 'raise --deadline (the partial download is kept; running again resumes it)',
+          }),
+        ),
+      policy.deadlineMs,
+    );
+    try {
+      return await download({ ...options, deadlineSet: true, signal: options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   const sidecar = `${options.dest}.json`;
   let attempts = 0;
   let firstResume: number | undefined;
@@ -190,8 +219,22 @@ async function transfer(
     const onAbort = () => stop(options.signal!.reason as Error);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     let waitingDrain = false;
+    // The low-speed window: bytes since the window began, checked when it closes.
+    const lowBytes = policy.lowSpeedBytes ?? 0;
+    const lowMs = policy.lowSpeedMs ?? 0;
+    let windowBytes = 0;
+    const lowSpeed =
+      lowBytes > 0 && lowMs > 0
+        ? setInterval(() => {
+            if (!waitingDrain && windowBytes < (lowBytes * lowMs) / 1000)
+              stop(new TransientError(`slower than ${lowBytes} bytes/s for ${Math.round(lowMs / 1000)} s (${windowBytes} bytes)`));
+            windowBytes = 0;
+          }, lowMs)
+        : undefined;
+    const endLowSpeed = () => clearInterval(lowSpeed);
     const take = (chunk: Buffer) => {
       if (broken || writeError) return;
+      windowBytes += chunk.length;
       hasher.update(chunk);
       current += chunk.length;
       options.onProgress?.(current, total);
@@ -215,12 +258,14 @@ async function transfer(
     if (earlyEnd) settle(earlyEnd);
     else finished(res, (error) => settle({ error: error ?? (res.complete ? undefined : new Error('connection closed')) }));
     out.on('error', (error) => {
+      endLowSpeed();
       writeError = error;
       res.destroy();
       options.signal?.removeEventListener('abort', onAbort);
       resolve(error);
     });
     out.on('finish', () => {
+      endLowSpeed();
       options.signal?.removeEventListener('abort', onAbort);
       resolve(broken);
     });
@@ -277,7 +322,15 @@ export function request(
         if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
           res.resume();
           if (redirects <= 0) return reject(new OzkitError('SERVICE_UNAVAILABLE', `${url}: too many redirects`));
-          const next = new URL(res.headers.location, parsed).toString();
+          const target = new URL(res.headers.location, parsed);
+          // A server may send us only to another http(s) address, never to a local file.
+          if (target.protocol !== 'http:' && target.protocol !== 'https:')
+            return reject(
+              new OzkitError('SERVICE_UNAVAILABLE', `${url}: redirects to ${target.protocol} (${target.toString().slice(0, 80)}), which is not followed`, {
+                hint: 'only http:// and https:// redirects are followed',
+              }),
+            );
+          const next = target.toString();
           request(next, headers, policy, signal, redirects - 1, method).then(resolve, reject);
           return;
         }

@@ -37,9 +37,10 @@ export interface IsoBootLayout {
   dispose(): Promise<void>;
 }
 
-export async function readIsoBootLayout(iso: string, signal?: AbortSignal): Promise<IsoBootLayout> {
+/** `scratchParent`: where the scratch folder goes (the build's media folder, so a SIGKILL leaves nothing in the temp folder). */
+export async function readIsoBootLayout(iso: string, signal?: AbortSignal, scratchParent = tmpdir()): Promise<IsoBootLayout> {
   const info = await inspectIso(iso, signal);
-  const scratch = await mkdtemp(join(tmpdir(), 'ozkit-iso-'));
+  const scratch = await mkdtemp(join(scratchParent, '.ozkit-iso-'));
   const dispose = () => rm(scratch, { recursive: true, force: true });
   try {
     // isolinux looks for isolinux.cfg next to isolinux.bin first.

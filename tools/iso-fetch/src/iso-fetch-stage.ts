@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
-import type { Answer, BootMedia, BuildDocument, DocumentWith, Media, Template } from '@ozkit/build-document';
+import { checkDocumentPath, type Answer, type BootMedia, type BuildDocument, type DocumentWith, type Media, type Template } from '@ozkit/build-document';
 import { cacheArea, resolveWorkdir, type Settings } from '@ozkit/config';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
-import { silentLogger, type Logger } from '@ozkit/log';
+import { redactUrls, silentLogger, type Logger } from '@ozkit/log';
+import { readInstallIso } from '@ozkit/tdl';
 import type { BootEntry } from './boot-entry.js';
 import { composeArgs, locatorArgs, type BootMode } from './boot-arguments.js';
 import { parseChecksumSpec, type ChecksumSpec } from './checksum.js';
@@ -47,10 +48,18 @@ export interface IsoFetchOptions {
  */
 export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options: IsoFetchOptions): Promise<BuildDocument> {
   const { template, answer } = doc;
+  if (options.iso !== undefined && options.iso.trim() === '')
+    throw new OzkitError('USAGE', '--iso needs a path or URL (got an empty string)', {
+      hint: "give --iso PATH|URL, or leave it out to use the TDL's install source",
+    });
   const logger = options.logger ?? silentLogger('iso-fetch');
   const workdir = doc.workdir ?? resolveWorkdir(options.settings, template.name, options.cwd);
+  await checkAnswerFiles(answer, workdir, options.settings.cacheDir);
   const mediaDir = join(workdir, 'media');
-  await mkdir(mediaDir, { recursive: true });
+  // Boot media carry the answer file (a root password hash, the build key): private, like it.
+  await mkdir(mediaDir, { recursive: true, mode: 0o700 });
+  await chmod(mediaDir, 0o700);
+  await removeStaleScratch(mediaDir);
   const refs = new ContentStore(cacheArea(options.settings, 'isos'));
   const ctx: FetchContext = {
     logger,
@@ -62,7 +71,8 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
     refs,
   };
   const install = template.os.install;
-  const isoSource = options.iso ?? (install.type === 'iso' ? install.iso : undefined);
+  // The document's <iso> has its credentials redacted; the download reads the real URL from the TDL.
+  const isoSource = options.iso ?? (install.type === 'iso' ? await readInstallIso(template, { workdir, signal: options.signal }) : undefined);
   const method: BootMethod = options.boot ?? (isoSource ? 'iso' : 'kernel');
   let media: Media;
   if (isoSource) {
@@ -74,7 +84,7 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
     const fetched = await fetchOriginal(source, expected, ctx);
     media = await bootFromIso(fetched, method, template, answer, { ...options, logger, workdir: mediaDir, ctx });
     // Both the TDL's source and the override are recorded, so the document says what was replaced.
-    if (options.iso) media.requested = { tdl: install.type === 'iso' ? install.iso : install.url, override: options.iso };
+    if (options.iso) media.requested = { tdl: redactUrls(install.type === 'iso' ? install.iso : install.url), override: redactUrls(options.iso) };
   } else {
     if (install.type !== 'url') throw new OzkitError('INTERNAL', 'install source is neither iso nor url');
     if (method === 'iso')
@@ -84,6 +94,34 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
     media = await bootFromTree(install.url, template, answer, { logger, workdir: mediaDir, ctx, signal: options.signal });
   }
   return { ...doc, workdir, media };
+}
+
+/**
+ * The answer file goes onto boot media and into the guest: it must be the one ks-render wrote
+ * in this build (inside the workdir, a regular file) and still have the sha256 it recorded.
+ */
+async function checkAnswerFiles(answer: Answer, workdir: string, cacheDir: string): Promise<void> {
+  const scope = { workdir, folders: [cacheDir] };
+  const answerPath = checkDocumentPath(answer.path, 'answer.path', scope, { regularFile: true });
+  (answer.extraFiles ?? []).forEach((extra, i) => checkDocumentPath(extra.path, `answer.extraFiles[${i}].path`, scope, { regularFile: true }));
+  const { digests } = await hashFile(answerPath, []).catch((error: Error) => {
+    throw new OzkitError('INPUT_MISSING', `answer.path: ${answer.path}: cannot read the answer file: ${(error as NodeJS.ErrnoException).code ?? error.message}`, {
+      hint: 'rerun ks-render',
+    });
+  });
+  if (digests.sha256 !== answer.sha256)
+    throw new OzkitError(
+      'BAD_DOCUMENT',
+      `answer.path: ${answer.path} has sha256 ${digests.sha256}, but answer.sha256 says ${answer.sha256}: the answer file changed after ks-render wrote it`,
+      {
+        hint: 'rerun ks-render (edit the TDL or --auto file, not the rendered answer file)',
+      },
+    );
+}
+
+/** Scratch folders of runs that were killed (SIGKILL leaves them): no other run uses this workdir's. */
+async function removeStaleScratch(mediaDir: string): Promise<void> {
+  for (const name of await readdir(mediaDir)) if (name.startsWith('.ozkit-iso-')) await rm(join(mediaDir, name), { recursive: true, force: true });
 }
 
 function checksumSpec(template: Template, options: IsoFetchOptions): ChecksumSpec {
@@ -138,7 +176,7 @@ function answerIsoFiles(answer: Answer): IsoChange[] {
 
 async function bootFromIso(fetched: FetchedFile, method: BootMethod, template: Template, answer: Answer, options: IsoFetchOptions & BootContext): Promise<Media> {
   const { logger, workdir } = options;
-  const layout = await readIsoBootLayout(fetched.path, options.signal);
+  const layout = await readIsoBootLayout(fetched.path, options.signal, workdir);
   try {
     const labelText = labelTextOf(layout.entry);
     const volumeId = layout.info.volumeId;
@@ -190,6 +228,7 @@ async function bootFromIso(fetched: FetchedFile, method: BootMethod, template: T
         await joinInitrds(initrdParts, initrd);
       } else {
         await buildAnswerInitrd(initrdParts, initrd, answer, options.signal);
+        await chmod(initrd, 0o600);
       }
     } finally {
       for (const p of initrdParts) await rm(p, { force: true });
@@ -240,7 +279,7 @@ async function modifiedIso(
     .digest('hex');
   const run = async (dest: string) => remasterIso({ iso: fetched.path, layout, files, argsFor, dest, logger: options.logger, signal: options.signal });
   if (options.settings.cacheModifiedMedia) {
-    const store = new ContentStore(cacheArea(options.settings, 'modified'));
+    const store = new ContentStore(cacheArea(options.settings, 'modified'), { private: true });
     return store.withLock(
       key,
       async () => {
@@ -285,6 +324,7 @@ async function modifiedIso(
   await ensureFreeSpace(options.workdir, fetched.bytes, 'the boot ISO');
   try {
     const { sha256: written, ...result } = await run(work);
+    await chmod(work, 0o600);
     const sha256 = written ?? (await hashFile(work, [])).digests.sha256;
     await rename(work, dest);
     return { path: dest, sha256, ...result, fromCache: false };
@@ -298,11 +338,12 @@ async function bootFromTree(url: string, template: Template, answer: Answer, opt
   const files = await fetchTreeBootFiles(url, answer.family, template.os.arch, options.ctx);
   const initrd = join(options.workdir, 'initrd.img');
   await buildAnswerInitrd([files.initrd.path], initrd, answer, options.signal);
+  await chmod(initrd, 0o600);
   const append = argsBuilder(template, answer, 'tree', { treeUrl: url })({ args: files.baseArgs }).join(' ');
   options.logger.info(`kernel boot ready from ${url} (${files.layout})`);
   return {
     original: {
-      url,
+      url: redactUrls(url),
       kind: 'tree',
       path: posix.dirname(files.kernel.path),
       sha256: files.sha256,
@@ -313,8 +354,8 @@ async function bootFromTree(url: string, template: Template, answer: Answer, opt
     boot: { method: 'kernel', kernel: files.kernel.path, initrd, append },
     tree: {
       layout: files.layout,
-      kernel: { url: files.kernel.url, path: files.kernel.path, sha256: files.kernel.sha256 },
-      initrd: { url: files.initrd.url, path: files.initrd.path, sha256: files.initrd.sha256 },
+      kernel: { url: redactUrls(files.kernel.url), path: files.kernel.path, sha256: files.kernel.sha256 },
+      initrd: { url: redactUrls(files.initrd.url), path: files.initrd.path, sha256: files.initrd.sha256 },
     },
   };
 }

@@ -26,6 +26,14 @@ export const cli = defineCli({
     retries: { kind: 'number', value: 'N', default: 5, describe: 'retries of a failed transfer (with exponential backoff; transfers resume)' },
     'retry-wait': { kind: 'number', value: 'SECONDS', default: 2, describe: 'seconds before the first retry (doubling each time)' },
     'idle-timeout': { kind: 'number', value: 'SECONDS', default: 60, describe: 'seconds without data before a transfer counts as failed' },
+    'low-speed-limit': {
+      kind: 'number',
+      value: 'BYTES',
+      default: 1024,
+      describe: 'bytes/s an http(s) transfer must average over --low-speed-time, else it counts as failed (0: no limit)',
+    },
+    'low-speed-time': { kind: 'number', value: 'SECONDS', default: 60, describe: 'seconds of the --low-speed-limit window' },
+    deadline: { kind: 'number', value: 'SECONDS', default: 0, describe: 'seconds a whole http(s) download may take, retries included (0: no limit; then exit 75)' },
   },
   examples: [
     ['tdl-validate centos7.tdl | ks-render | $0 | guest-install', 'the usual pipeline'],

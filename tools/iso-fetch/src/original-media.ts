@@ -2,7 +2,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { OzkitError } from '@ozkit/errors';
 import type { ChecksumKind, Media } from '@ozkit/build-document';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
-import { ProgressBar, type Logger } from '@ozkit/log';
+import { ProgressBar, redactUrls, type Logger } from '@ozkit/log';
 import { findInSums, verifyDigest, type ChecksumSpec, type ExpectedChecksum, type HashAlgorithm } from './checksum.js';
 import { downloadFtp, fetchFtpText } from './ftp-download.js';
 import { download, fetchText, hashFile, type RetryPolicy } from './http-download.js';
@@ -53,7 +53,7 @@ export async function resolveChecksum(spec: ChecksumSpec, mediaName: string, ctx
       throw new OzkitError('OFFLINE_MISS', `checksum file ${spec.url} is not in the cache and --offline is set`, {
         hint: 'run once without --offline to fetch it (or give the checksum inline as sha256:<hex>)',
       });
-    return { algorithm: spec.algorithm, hex: ref.key, source: spec.url };
+    return { algorithm: spec.algorithm, hex: ref.key, source: redactUrls(spec.url) };
   } else {
     text = await (source.kind === 'ftp' ? fetchFtpText : fetchText)(source.url, ctx.policy, ctx.logger, ctx.signal);
   }
@@ -62,8 +62,8 @@ export async function resolveChecksum(spec: ChecksumSpec, mediaName: string, ctx
     throw new OzkitError('BAD_MEDIA', `${spec.url}: no ${spec.algorithm} checksum for "${mediaName}" in this checksum file`, {
       hint: 'the checksum file must list the media by its file name (GNU "hash  name" or BSD "SHA256 (name) = hash")',
     });
-  await ctx.refs.writeRef(refName, { key: hex, url: spec.url, name: mediaName });
-  return { algorithm: spec.algorithm, hex, source: spec.url };
+  await ctx.refs.writeRef(refName, { key: hex, url: redactUrls(spec.url), name: mediaName });
+  return { algorithm: spec.algorithm, hex, source: redactUrls(spec.url) };
 }
 
 /** Fetches (or finds in the cache, or hashes in place) one piece of media, verified. */
@@ -173,7 +173,7 @@ async function fetchRemote(
     if (!expected) ctx.logger.warn(`${source.url}: no checksum given, so the download is not verified (add sha256sum to the TDL or --checksum sha256:<hex>)`);
     const sha256 = result.digests.sha256;
     const entry = await store.commit(sha256, partial);
-    await store.writeRef(urlKey, { key: sha256, url: source.url, bytes: entry.bytes, digests: result.digests });
+    await store.writeRef(urlKey, { key: sha256, url: redactUrls(source.url), bytes: entry.bytes, digests: result.digests });
     ctx.logger.info(
       `fetched ${source.url} (${entry.bytes} bytes${result.resumedFrom ? `, resumed at ${result.resumedFrom}` : ''}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})`,
     );
@@ -207,7 +207,7 @@ async function cachedCopy(store: ContentStore, urlKey: string, url: string, expe
 /** The `media.original` record for the document. */
 export function originalRecord(file: FetchedFile, kind: 'iso' | 'tree'): Media['original'] {
   return {
-    url: file.url,
+    url: redactUrls(file.url),
     kind,
     path: file.path,
     sha256: file.sha256,

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listInitrd } from '@ozkit/initrd';
 import { isoFetch } from './iso-fetch-stage.js';
@@ -193,7 +194,9 @@ describe('boot ISO options', () => {
     expect(second.media!.boot).toEqual(first.media!.boot);
     expect((first.media!.boot as { iso: string }).iso.startsWith(join(s.cacheDir, 'modified'))).toBe(true);
     // A different answer file is a different ISO.
+    // (as ks-render would write it: the document records the new file's sha256).
     writeFileSync(answer.path, 'text\npoweroff\n');
+    answer.sha256 = createHash('sha256').update('text\npoweroff\n').digest('hex');
     const third = await isoFetch(doc(), { settings: s });
     expect(third.media!.remaster).toMatchObject({ fromCache: false });
     expect((third.media!.boot as { iso: string }).iso).not.toBe((first.media!.boot as { iso: string }).iso);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OzkitError, OzkitErrorList } from '@ozkit/errors';
-import type { Answer, AnswerFormat, BuildDocument, DocumentWith, OsFamily, Template } from '@ozkit/build-document';
+import { readBounded, type Answer, type AnswerFormat, type BuildDocument, type DocumentWith, type OsFamily, type Template } from '@ozkit/build-document';
 import { silentLogger, type Logger } from '@ozkit/log';
 import { hostnameFor, serialConsoleFor, type AnswerProblem, type MirrorSettings, type RenderContext, type RenderedAnswer } from './answer-context.js';
 import { renderMetaData } from './autoinstall/render-autoinstall.js';
@@ -26,11 +26,16 @@ export interface RenderAnswerOptions {
   lint?: LintLevel;
   /** `--fix`: repair the mechanical grammar mistakes in the copy that goes into the workdir. */
   fix?: boolean;
+  /** SIGINT/SIGTERM: ends a read that would wait forever (an --auto FIFO without writer). */
+  signal?: AbortSignal;
   /** The archive mirror settings for a default preseed (see MirrorSettings). */
   mirrors?: MirrorSettings;
   /** `[cache] packages`: the package cache's URL as the guest sees it, for a default preseed's proxy. */
   packageProxy?: string;
 }
+
+/** The largest --auto file accepted: answer files are a few KiB; /dev/zero must not fill memory. */
+const MAX_AUTO_BYTES = 4 * 1024 * 1024;
 
 /** File names in the workdir. */
 export const ANSWER_FILE_NAMES: Record<AnswerFormat, string> = {
@@ -57,21 +62,36 @@ function toErrors(problems: AnswerProblem[], file: string, code: 'BAD_ANSWER_FIL
   return errors.length === 1 ? errors[0] : new OzkitErrorList(errors);
 }
 
-async function readUserFile(path: string): Promise<string> {
+async function readUserFile(path: string, signal?: AbortSignal): Promise<string> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readBounded(path, {
+      maxBytes: MAX_AUTO_BYTES,
+      signal,
+      tooLarge: (label, max) => new OzkitError('BAD_ANSWER_FILE', `${label}: larger than ${max} bytes; not an answer file`),
+    });
   } catch (error) {
+    if (error instanceof OzkitError || signal?.aborted) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new OzkitError(code === 'ENOENT' ? 'INPUT_MISSING' : 'IO', `${path}: cannot read the answer file: ${code ?? (error as Error).message}`, {
       hint: code === 'ENOENT' ? 'check the --auto path' : undefined,
     });
   }
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
   } catch {
     throw new OzkitError('BAD_ANSWER_FILE', `${path}: not UTF-8 text`, { hint: 'answer files are text; convert it with iconv' });
   }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    const before = bytes.subarray(0, nul).toString('utf8');
+    const line = before.split('\n').length;
+    throw new OzkitError('BAD_ANSWER_FILE', `${path}:${line}:${nul - before.lastIndexOf('\n')}: a NUL byte; answer files are text`, {
+      hint: 'the file is binary or damaged',
+    });
+  }
+  return text;
 }
 
 /** `--fix` on a copy: each repair reported as FILE:LINE: fixed: …; the user's file stays as it is. */
@@ -125,7 +145,7 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
   // runStage has checked that the workdir is an absolute path.
   const workdir = resolve(doc.workdir);
   const autoFile = options.autoFile !== undefined ? resolve(options.autoFile) : undefined;
-  const original = autoFile !== undefined ? await readUserFile(autoFile) : undefined;
+  const original = autoFile !== undefined ? await readUserFile(autoFile, options.signal) : undefined;
   const lint = options.lint ?? 'error';
 
   const { os, format, family } = chooseFormat(template, original, autoFile, logger);
@@ -137,7 +157,7 @@ export async function renderAnswer(doc: DocumentWith<'template' | 'workdir'>, op
     logger.warn(`${os.label} is newer than any release ks-render knows: using ${used}`);
   }
 
-  const tdlPassword = await readTemplateRootPassword(template);
+  const tdlPassword = await readTemplateRootPassword(template, { workdir, signal: options.signal });
   const customization = customizationFollows(template);
   const buildId = newBuildId();
   const key = generateBuildKey(buildId);

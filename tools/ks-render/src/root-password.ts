@@ -17,8 +17,11 @@ export function generatePassword(length = 24): string {
  * its crypt hash, but a line break or other control character cannot be typed at a login
  * prompt and is almost always a mistake in the TDL, so it is refused rather than guessed at.
  */
-export async function readTemplateRootPassword(template: Template): Promise<string | undefined> {
-  const password = await readRootPassword(template);
+/** Longer passwords are refused: crypt's cost grows with the length (100 000 characters took 23 s). */
+export const MAX_ROOT_PASSWORD_LENGTH = 256;
+
+export async function readTemplateRootPassword(template: Template, options: { workdir?: string; signal?: AbortSignal } = {}): Promise<string | undefined> {
+  const password = await readRootPassword(template, options);
   if (password === undefined) return undefined;
   const ref = template.os.rootpw as SecretReference;
   const location = { file: ref.file, ...(ref.line ? { line: ref.line } : {}), ...(ref.column ? { column: ref.column } : {}) };
@@ -26,6 +29,11 @@ export async function readTemplateRootPassword(template: Template): Promise<stri
     throw new OzkitError('BAD_TDL', formatLocated('rootpw is empty', location), {
       location,
       hint: 'set a password in <rootpw>, or remove the element to get a generated one',
+    });
+  if (password.length > MAX_ROOT_PASSWORD_LENGTH)
+    throw new OzkitError('BAD_TDL', formatLocated(`rootpw is ${password.length} characters; at most ${MAX_ROOT_PASSWORD_LENGTH} are accepted`, location), {
+      location,
+      hint: 'use a shorter password',
     });
   // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u001f\u007f]/.exec(password);

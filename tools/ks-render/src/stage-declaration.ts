@@ -16,6 +16,7 @@ export const ksRenderStage = defineStage({
       fix: opts.fix,
       mirrors: opts.mirrors,
       packageProxy: opts.packageProxy,
+      signal: ctx.signal,
     });
   },
 });

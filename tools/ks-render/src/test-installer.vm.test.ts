@@ -102,7 +102,7 @@ describe('ks-render preseeds installed by the ozkit test installer', () => {
     expect(console).toMatch(/reboot: Power down/);
   });
 
-  it("a user's preseed that reboots: ks-render makes it power off and adds the build access", async () => {
+  it("a user's preseed that reboots, with a late_command that fails and ends in a comment: ks-render makes it power off and adds the build access", async () => {
     const dir = scratch.dir();
     // The fixture names a placeholder archive; this install really fetches (pkgsel/include curl).
     const mirror = testMirror();
@@ -112,8 +112,12 @@ describe('ks-render preseeds installed by the ozkit test installer', () => {
       fixture,
       seed
         .replace(/^(d-i mirror\/http\/hostname string ).*$/m, `$1${mirror.hostname}`)
-        .replace(/^(d-i mirror\/http\/directory string ).*$/m, `$1${mirror.directory}`),
+        .replace(/^(d-i mirror\/http\/directory string ).*$/m, `$1${mirror.directory}`)
+        // Issue 15 item 8: a late_command that fails under set -e and ends in a comment must
+        // still let ozkit's key install and marker run.
+        .replace(/^( {4}in-target apt-get clean)$/m, "$1; set -e; false # the user's own comment"),
     );
+    expect(readFileSync(fixture, 'utf8')).toContain("; set -e; false # the user's own comment");
     const doc = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', body: CUSTOMIZE_BODY }), { autoFile: fixture });
     const { console, code, answer } = await installWith(doc, dir);
     expect(code, console.slice(-4000)).toBe(0);

@@ -176,7 +176,8 @@ describe('user preseed (--auto)', () => {
     expect(text.match(/^d-i passwd\/root-password/gm)).toEqual(['d-i passwd/root-password']);
     expect(text).toMatch(/^d-i passwd\/root-password-crypted password \$6\$/m);
     expect(text).toMatch(
-      /^d-i preseed\/late_command string in-target sh -c 'echo seeded > \/etc\/user-seed';\s+in-target apt-get clean; in-target sh -c 'mkdir -p \/root\/.ssh/m,
+      // The user's commands run in a shell of their own, then ozkit's key install and marker.
+      /^d-i preseed\/late_command string sh -c 'in-target sh -c '\\''echo seeded > \/etc\/user-seed'\\'';\s+in-target apt-get clean'; in-target sh -c 'mkdir -p \/root\/.ssh/m,
     );
     expect(text).toContain(`echo '${out.answer!.marker}' > /dev/ttyS0`);
     expect(text).toMatch(/^d-i debian-installer\/exit\/poweroff boolean true$/m);

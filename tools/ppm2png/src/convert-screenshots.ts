@@ -1,6 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { BuildDocument } from '@ozkit/build-document';
-import { convertFiles, NETPBM_EXTENSION, type BatchOptions, type BatchResult } from './convert-directory.js';
+import { checkDocumentPath, type BuildDocument } from '@ozkit/build-document';
+import { convertFiles, NETPBM_EXTENSION, pngPathFor, type BatchOptions, type BatchResult } from './convert-directory.js';
+
+export interface ScreenshotsOptions extends BatchOptions {
+  /** Folders besides the workdir where screenshots may be (the cache, the configured screenshot folder). */
+  folders?: readonly (string | undefined)[];
+}
 
 export interface ScreenshotsResult extends BatchResult {
   /** The document with each converted screenshot's PNG path(s) listed right after it. */
@@ -16,13 +21,22 @@ export interface ScreenshotsResult extends BatchResult {
  * document finds viewable screenshots.
  * A document without screenshots passes through unchanged.
  */
-export async function convertDocumentScreenshots(doc: BuildDocument, options: BatchOptions = {}): Promise<ScreenshotsResult> {
+export async function convertDocumentScreenshots(doc: BuildDocument, options: ScreenshotsOptions = {}): Promise<ScreenshotsResult> {
   const screenshots = doc.failure?.screenshots;
   if (screenshots === undefined) return { doc, listed: 0, converted: [], failed: [] };
   // runStage has checked that failure.screenshots is a list of strings and workdir an absolute path.
   const base = doc.workdir ?? process.cwd();
   const where = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
   const sources = screenshots.filter((s) => NETPBM_EXTENSION.test(s));
+  // The document names the files: each one read, written beside or deleted must be inside the
+  // build (checked all before any is touched, so a tampered entry converts nothing).
+  const scope = { workdir: doc.workdir, folders: options.folders };
+  screenshots.forEach((entry, i) => {
+    if (!NETPBM_EXTENSION.test(entry)) return;
+    const at = `failure.screenshots[${i}]`;
+    checkDocumentPath(where(entry), at, scope, { use: options.removeSource ? 'delete' : 'read', regularFile: true });
+    checkDocumentPath(pngPathFor(where(entry)), `${at} (its PNG)`, scope, { use: 'write' });
+  });
   const result = await convertFiles(sources.map(where), options);
   const pngsOf = new Map(result.converted.map((file) => [file.input, file.images.map((image) => image.png.path!)]));
   const updated: string[] = [];

@@ -1,8 +1,8 @@
-import type { ReadStream } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandContext } from '@ozkit/command';
 import { OzkitError } from '@ozkit/errors';
+import { openBounded } from '@ozkit/build-document';
 import { netpbmToPng, netpbmToPngStream, type ConvertedImage } from '@ozkit/netpbm';
 import { formatBytes } from '@ozkit/log';
 import { convertDirectory, type BatchResult, type ConvertedFile, type FailedFile } from './convert-directory.js';
@@ -19,6 +19,8 @@ export interface Ppm2pngArgs {
   out?: string;
   /** --remove-source: delete each netpbm file once converted (files, --dir, documents). */
   removeSource?: boolean;
+  /** -c/--config: where the cache and screenshot folders are (document mode accepts screenshots there). */
+  config?: string;
 }
 
 /**
@@ -49,10 +51,9 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
   let source: string | AsyncIterable<Buffer>;
   const label = input !== undefined && input !== '-' ? input : '<stdin>';
   if (input !== undefined && input !== '-') {
-    const opened = await openInput(input);
+    const opened = await openInput(input, ctx.signal);
     if (opened.stream) {
       // A FIFO or device (e.g. bash's <(…)): read once, like stdin; opening it again would lose data.
-      ctx.signal.addEventListener('abort', () => opened.stream!.destroy(), { once: true });
       const peeked = await peekStream(opened.stream);
       head = peeked.head;
       source = peeked.all;
@@ -98,8 +99,10 @@ export async function ppm2png(args: Ppm2pngArgs, ctx: CommandContext): Promise<v
 
 /** Document mode, through runStage like every stage (the document arrives by path or as the stream already begun). */
 async function convertDocument(ctx: CommandContext, input: { in?: string; stdin?: AsyncIterable<Buffer>; label?: string }, args: Ppm2pngArgs): Promise<void> {
-  const [{ runStage }, { ppm2pngStage }] = await Promise.all([import('@ozkit/command'), import('./stage-declaration.js')]);
-  await runStage(ppm2pngStage, { compression: args.compression, removeSource: args.removeSource, ...reporters(ctx) }, { ctx, ...input, out: args.out });
+  const [{ runStage }, { ppm2pngStage }, { loadConfig }] = await Promise.all([import('@ozkit/command'), import('./stage-declaration.js'), import('@ozkit/config')]);
+  const { settings } = loadConfig({ configFile: args.config });
+  const folders = [settings.cacheDir, settings.screenshotDir];
+  await runStage(ppm2pngStage, { compression: args.compression, removeSource: args.removeSource, folders, ...reporters(ctx) }, { ctx, ...input, out: args.out });
 }
 
 export function reporters(ctx: CommandContext) {
@@ -136,9 +139,12 @@ function describeImage(image: ConvertedImage): string {
 }
 
 /** Opens IN: a regular file gives its first bytes (and is read again by path); anything else a stream. */
-async function openInput(path: string): Promise<{ head: Buffer; stream?: undefined } | { stream: ReadStream; head?: undefined }> {
+async function openInput(path: string, signal: AbortSignal): Promise<{ head: Buffer; stream?: undefined } | { stream: NodeJS.ReadableStream; head?: undefined }> {
   let handle: FileHandle;
   try {
+    const st = await stat(path);
+    // Opening a FIFO blocks until a writer comes: openBounded's open ends on SIGINT/SIGTERM.
+    if (st.isFIFO()) return { stream: await openBounded(path, signal) };
     handle = await open(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -148,7 +154,11 @@ async function openInput(path: string): Promise<{ head: Buffer; stream?: undefin
   try {
     const st = await handle.stat();
     if (st.isDirectory()) throw new OzkitError('USAGE', `${path}: is a directory`, { hint: `use --dir ${path}` });
-    if (!st.isFile()) return { stream: handle.createReadStream() };
+    if (!st.isFile()) {
+      const stream = handle.createReadStream();
+      signal.addEventListener('abort', () => stream.destroy(), { once: true });
+      return { stream };
+    }
     const buf = Buffer.alloc(64);
     const { bytesRead } = await handle.read(buf, 0, 64, 0);
     await handle.close();

@@ -1,6 +1,5 @@
 import { defineStage } from '@ozkit/command';
-import type { BatchOptions } from './convert-directory.js';
-import { convertDocumentScreenshots } from './convert-screenshots.js';
+import { convertDocumentScreenshots, type ScreenshotsOptions } from './convert-screenshots.js';
 import { batchError } from './ppm2png-command.js';
 
 /**
@@ -13,7 +12,7 @@ export const ppm2pngStage = defineStage({
   uses: ['workdir', 'failure.screenshots'],
   produces: 'failure.screenshots',
   readsFailures: true,
-  async run(doc, opts: Omit<BatchOptions, 'signal'>, ctx) {
+  async run(doc, opts: Omit<ScreenshotsOptions, 'signal'>, ctx) {
     const result = await convertDocumentScreenshots(doc, { ...opts, signal: ctx.signal });
     if (result.listed === 0) ctx.logger.info('the build document lists no netpbm screenshots; passing it on unchanged');
     return {

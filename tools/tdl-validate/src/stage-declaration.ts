@@ -16,7 +16,7 @@ export const tdlValidateStage = defineStage({
   async run(doc, opts: TdlValidateStageOptions, ctx) {
     // The parser and the config loader are loaded only when there is work, so --help stays fast.
     const { validateTdl } = await import('./validate-tdl.js');
-    const result = await validateTdl(opts);
+    const result = await validateTdl({ ...opts, signal: ctx.signal });
     for (const w of result.warnings) ctx.logger.warn(formatLocated(w.message, w.location), { location: w.location });
     return { ...doc, workdir: result.workdir, template: result.template };
   },

@@ -1,9 +1,9 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Template } from '@ozkit/build-document';
+import { join, resolve } from 'node:path';
+import { workdirProblem, type Template } from '@ozkit/build-document';
 import { loadConfig, resolveWorkdir } from '@ozkit/config';
 import { OzkitError } from '@ozkit/errors';
-import { parseTdl, readCapped, readTdlBytes, type TdlProblem } from '@ozkit/tdl';
+import { parseTdl, readCapped, readTdlBytes, redactInstallIso, type TdlProblem } from '@ozkit/tdl';
 
 export interface ValidateTdlInput {
   /** A TDL path, or `-` for stdin. */
@@ -15,6 +15,8 @@ export interface ValidateTdlInput {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** SIGINT/SIGTERM: ends a read that would wait forever (a FIFO without writer). */
+  signal?: AbortSignal;
 }
 
 export interface ValidateTdlResult {
@@ -43,14 +45,17 @@ export async function validateTdl(input: ValidateTdlInput): Promise<ValidateTdlR
       throw new OzkitError('TTY_INPUT', 'expected a TDL on stdin, but stdin is a terminal', {
         hint: 'give the TDL as a file (tdl-validate x.tdl) or pipe it in (tdl-validate - < x.tdl)',
       });
-    bytes = await readCapped(stdin, '<stdin>');
+    bytes = await readCapped(stdin, '<stdin>', input.signal);
     path = join(cwd, '<stdin>');
   } else {
-    ({ path, bytes } = await readTdlBytes(input.file, cwd));
+    ({ path, bytes } = await readTdlBytes(input.file, cwd, input.signal));
   }
   const label = fromStdin ? '<stdin>' : input.file;
   const { template, warnings } = parseTdl(bytes, { path, label, cwd });
   const { settings } = loadConfig({ configFile: input.configFile, flags: { workdir: input.workdir }, env: input.env ?? process.env });
+  const chosen = settings.workdir ? resolve(cwd, settings.workdir) : undefined;
+  const refused = chosen && workdirProblem(chosen);
+  if (refused) throw new OzkitError('USAGE', `--workdir ${chosen}: ${refused}`, { hint: 'give a folder of its own for the build, e.g. --workdir ./build/NAME' });
   const workdir = resolveWorkdir(settings, template.name, cwd);
   if (fromStdin) {
     const copy = join(workdir, STDIN_COPY_NAME);
@@ -58,7 +63,8 @@ export async function validateTdl(input: ValidateTdlInput): Promise<ValidateTdlR
     template.source.path = copy;
     if (template.os.rootpw) template.os.rootpw.file = copy;
   }
-  return { workdir, template, warnings };
+  // The document is passed around and kept: an <iso> URL's password stays in the TDL (iso-fetch reads it there).
+  return { workdir, template: redactInstallIso(template), warnings };
 }
 
 /** Writes a 0600 file atomically (temp file + rename): never a half-written copy. */

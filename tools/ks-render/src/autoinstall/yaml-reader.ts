@@ -15,8 +15,33 @@ try:
 except ImportError:
     print(json.dumps({"missing": True})); sys.exit(0)
 text = sys.stdin.read()
+sys.setrecursionlimit(20000)
+# Aliases are shared in Python but expand in JSON: count the values they stand for first, so an
+# alias bomb ("billion laughs") is refused instead of filling memory.
+LIMIT = 1000000
+def expanded(nodes):
+    sizes = {}
+    def size(node):
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = 1
+        n = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                n += size(k) + size(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                n += size(item)
+        sizes[key] = n = min(n, LIMIT + 1)
+        return n
+    return sum(size(n) for n in nodes if n is not None)
 try:
+    if expanded(list(yaml.compose_all(text, Loader=yaml.SafeLoader))) > LIMIT:
+        print(json.dumps({"error": "its aliases expand to more than %d values (an alias bomb?)" % LIMIT, "line": None, "column": None})); sys.exit(0)
     docs = list(yaml.safe_load_all(text))
+except RecursionError:
+    print(json.dumps({"error": "nested too deeply", "line": None, "column": None})); sys.exit(0)
 except yaml.YAMLError as e:
     mark = getattr(e, "problem_mark", None)
     print(json.dumps({"error": str(getattr(e, "problem", None) or e), "line": mark.line + 1 if mark else None, "column": mark.column + 1 if mark else None}))
@@ -55,6 +80,10 @@ export function readYaml(text: string, file: string, withMarks = false): YamlRea
     timeout: 30_000,
     maxBuffer: 64 * 1024 * 1024,
   });
+  // Killed by the time or output cap: the YAML is what is wrong (bad data), not python3.
+  const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ETIMEDOUT' || code === 'ENOBUFS' || result.signal)
+    return { error: { message: code === 'ENOBUFS' ? 'its data is larger than 64 MiB once read' : 'reading it took longer than 30 s' } };
   if (result.error || result.status !== 0) {
     throw new OzkitError('PROGRAM_MISSING', `${file}: cannot check the YAML: python3 did not run (${result.error?.message ?? result.stderr.trim()})`, {
       hint: 'install python3 and python3-yaml (apt-get install python3-yaml)',

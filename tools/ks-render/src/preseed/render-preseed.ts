@@ -30,6 +30,11 @@ function proxyRemovalLateCommand(packageProxy: string): string {
   return `in-target sh -c '${aptProxyRemovalScript(packageProxy)} >/dev/null'`;
 }
 
+/** `sh -c '<command>'`, single quotes inside escaped, so the command's text ends where the quote does. */
+export function ownShell(command: string): string {
+  return `sh -c '${command.replace(/'/g, `'\\''`)}'`;
+}
+
 function loadedEarlyCommand(access: BuildAccess): string {
   return `echo '${access.loadedMarker}' > /dev/${access.serialDevice}`;
 }
@@ -249,8 +254,9 @@ export function adaptUserPreseed(text: string, ctx: RenderContext): RenderedAnsw
 
   const late = findEntry(doc, LATE);
   const ours = buildAccessLateCommand(ctx.access, lint.sshd);
-  if (late && late.value.trim() !== '')
-    dropRange(late.line, late.endLine, preseedLine(late.owner, LATE, late.type, `${late.value.trim().replace(/;$/, '')}; ${ours}`));
+  // The user's command runs in a shell of its own: a trailing `#` or `\\`, `exit 0` or `set -e`
+  // in it then cannot swallow the build key install or the marker that follow.
+  if (late && late.value.trim() !== '') dropRange(late.line, late.endLine, preseedLine(late.owner, LATE, late.type, `${ownShell(late.value.trim())}; ${ours}`));
   else if (late) dropRange(late.line, late.endLine, preseedLine(late.owner, LATE, 'string', ours));
   else added.push(preseedLine('d-i', LATE, 'string', ours));
 
