@@ -6,7 +6,7 @@
  * run must leave no QEMU and no overlay behind.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -136,8 +136,21 @@ describe('image-verify (QEMU)', () => {
   });
 
   it('an unsealed image (guest-customize --no-seal) fails the build-key check: 65, the check named', async () => {
-    // Its own workdir: the cached document's is the build directory, long gone.
-    const r = await verify('unsealed', cloud.document, ['--workdir', join(work, 'unsealed')]);
+    // The cached image's document, moved into a workdir of this test: its build directory is long
+    // gone, and image-verify reads images and keys a document names only from inside the build.
+    const workdir = join(work, 'unsealed');
+    mkdirSync(workdir, { recursive: true });
+    const image = join(workdir, 'unsealed.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', cloud.disk, '-F', 'qcow2', image]);
+    const privateKey = join(workdir, 'build-key');
+    copyFileSync(cloud.privateKey, privateKey);
+    chmodSync(privateKey, 0o600);
+    copyFileSync(cloud.publicKey, `${privateKey}.pub`);
+    const doc = structuredClone(cloud.document);
+    doc.workdir = workdir;
+    doc.customize!.image.path = image;
+    doc.disk = { ...doc.disk!, buildKey: { privateKey, publicKey: `${privateKey}.pub` } };
+    const r = await verify('unsealed', doc, []);
     expect(r.code, r.stderr.split('\n').slice(-30).join('\n')).toBe(65);
     expect(r.stderr).toMatch(/^image-verify: checks? .*build-key-refused.* failed/m);
     expect(r.doc!.verify!.checks.find((c) => c.name === 'build-key-refused')).toMatchObject({ ok: false, evidence: 'root logged in' });

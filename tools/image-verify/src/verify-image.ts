@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { OzkitError, toOzkitError } from '@ozkit/errors';
-import { FailureWithEvidence, type BuildDocument, type Verify, type VerifyCheck } from '@ozkit/build-document';
+import { FailureWithEvidence, checkDocumentPath, type BuildDocument, type BuildScope, type Verify, type VerifyCheck } from '@ozkit/build-document';
 import type { Settings } from '@ozkit/config';
 import type { Logger } from '@ozkit/log';
 import { requireProgram } from '@ozkit/qemu';
@@ -61,15 +61,22 @@ export function metadataFor(target: Settings['targetCloud']): MetadataKind {
   });
 }
 
-/** The image to boot and its format; a missing file is 66, one that is not a disk image 65. */
+/**
+ * The image to boot and its format; a missing file is 66, one that is not a disk image 65. An
+ * image the document names must be inside the build (`scope`: workdir, cache); --image is the
+ * user's own and may be anywhere.
+ */
 export async function imageToVerify(
   doc: BuildDocument,
   given?: string,
   signal?: AbortSignal,
+  scope: BuildScope = { workdir: doc.workdir },
 ): Promise<{ path: string; format: 'qcow2' | 'raw'; virtualSize: number }> {
+  const recorded = doc.customize?.image?.path !== undefined ? 'customize.image.path' : 'disk.path';
   const path = given ?? doc.customize?.image?.path ?? doc.disk?.path;
   if (!path)
     throw new OzkitError('USAGE', 'no image to verify: the document has no customize.image or disk', { hint: 'run guest-customize first, or give --image FILE' });
+  if (given === undefined) checkDocumentPath(path, recorded, scope);
   const absolute = resolve(path);
   const st = await stat(absolute).catch(() => undefined);
   if (!st) throw new OzkitError('INPUT_MISSING', `${absolute}: image not found`);
@@ -166,7 +173,10 @@ async function refusedLogin(
  */
 export async function verifyImage(doc: BuildDocument, options: VerifyOptions): Promise<BuildDocument> {
   const { logger, settings, signal } = options;
-  const image = await imageToVerify(doc, options.image, signal);
+  // Files the document names are read only from inside the build (workdir, cache).
+  const scope: BuildScope = { workdir: doc.workdir, folders: [settings.cacheDir] };
+  const image = await imageToVerify(doc, options.image, signal, scope);
+  const buildKey = buildKeyToTry(doc, scope);
   const target = targetCloudFor(doc, options.targetCloud, settings.targetCloud);
   const metadata = options.metadata ?? metadataFor(target);
   const user = options.user ?? doc.customize?.cloud?.defaultUser;
@@ -301,7 +311,6 @@ export async function verifyImage(doc: BuildDocument, options: VerifyOptions): P
       0,
       `/etc/machine-id ${facts.machineId || '(empty)'}${facts.machineIdMtime >= bootEpoch - 1 ? ', written this boot' : ', older than this boot'}`,
     );
-    const buildKey = doc.disk?.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
     if (buildKey) {
       const privateKey = await loadPrivateKey(buildKey);
       await checks.run('build-key-refused', () => refusedLogin(address, hostKeys, { username: 'root', privateKey }, signal));
@@ -379,6 +388,13 @@ export async function verifyImage(doc: BuildDocument, options: VerifyOptions): P
 }
 
 /** cloud-init's log from the guest (readable by its default user, who is in group adm), for the failure. */
+/** The build key whose refusal is checked, if the document has one (inside the build, a regular file). */
+export function buildKeyToTry(doc: BuildDocument, scope: BuildScope): string | undefined {
+  const recorded = doc.disk?.buildKey ? 'disk.buildKey.privateKey' : 'answer.buildKey.privateKey';
+  const path = doc.disk?.buildKey?.privateKey ?? doc.answer?.buildKey?.privateKey;
+  return path === undefined ? undefined : checkDocumentPath(path, recorded, scope, { regularFile: true });
+}
+
 async function copyCloudInitLog(session: SshSession, workdir: string, signal?: AbortSignal): Promise<string[]> {
   const r = await session.exec('cat /var/log/cloud-init.log', { timeoutMs: 60_000, captureStdout: true, ...(signal ? { signal } : {}) }).catch(() => undefined);
   if (!r || r.exitCode !== 0) return [];

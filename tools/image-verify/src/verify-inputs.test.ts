@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newBuildDocument } from '@ozkit/build-document';
 import { GUEST_FACTS_COMMAND, parseGuestFacts, parseStatusJson } from './guest-facts.js';
-import { imageToVerify, metadataFor, targetCloudFor } from './verify-image.js';
+import { buildKeyToTry, imageToVerify, metadataFor, targetCloudFor } from './verify-image.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ozkit-verify-inputs-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -25,6 +25,36 @@ describe('image-verify inputs', () => {
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow2, '64M']);
     await expect(imageToVerify(newBuildDocument(), qcow2)).resolves.toMatchObject({ path: qcow2, format: 'qcow2', virtualSize: 64 * 1024 ** 2 });
     await expect(imageToVerify(newBuildDocument())).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('an image or build key the document names must be inside the build; --image may be anywhere', async () => {
+    const workdir = join(work, 'build');
+    const elsewhere = join(work, 'elsewhere');
+    mkdirSync(workdir, { recursive: true });
+    mkdirSync(elsewhere, { recursive: true });
+    const outside = join(elsewhere, 'disk.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', outside, '64M']);
+    const inside = join(workdir, 'disk.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', inside, '64M']);
+    symlinkSync(outside, join(workdir, 'link.qcow2'));
+    const naming = (path: string) => ({ ...newBuildDocument(), workdir, customize: { image: { path } } }) as unknown as Parameters<typeof imageToVerify>[0];
+    await expect(imageToVerify(naming(inside))).resolves.toMatchObject({ path: inside });
+    for (const path of [outside, join(workdir, 'link.qcow2'), join(workdir, '..', 'elsewhere', 'disk.qcow2')])
+      await expect(imageToVerify(naming(path))).rejects.toMatchObject({
+        code: 'BAD_DOCUMENT',
+        exitCode: 65,
+        message: expect.stringMatching(/^customize\.image\.path: .* is outside the build/),
+      });
+    await expect(imageToVerify(naming(outside), outside)).resolves.toMatchObject({ path: outside });
+
+    const keyDoc = (privateKey: string) =>
+      ({ ...newBuildDocument(), workdir, disk: { buildKey: { privateKey } } }) as unknown as Parameters<typeof buildKeyToTry>[0];
+    writeFileSync(join(workdir, 'build-key'), 'key');
+    writeFileSync(join(elsewhere, 'id_ed25519'), 'key');
+    expect(buildKeyToTry(keyDoc(join(workdir, 'build-key')), { workdir })).toBe(join(workdir, 'build-key'));
+    expect(() => buildKeyToTry(keyDoc(join(elsewhere, 'id_ed25519')), { workdir })).toThrow(/disk\.buildKey\.privateKey: .* is outside the build/);
+    expect(() => buildKeyToTry(keyDoc('/dev/zero'), { workdir, folders: ['/dev'] })).toThrow(/not a regular file/);
+    expect(buildKeyToTry(newBuildDocument(), { workdir })).toBeUndefined();
   });
 
   it('verifies for the cloud the image was sealed for unless --target-cloud says otherwise', () => {
