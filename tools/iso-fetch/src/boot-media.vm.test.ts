@@ -4,6 +4,7 @@
  * with the preseed injected into the initrd. Proves the boot loaders pick our entry with our
  * arguments, and that d-i reads the injected preseed.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,7 +101,10 @@ describe.runIf(ready)('booting iso-fetch output in QEMU', () => {
   it('kernel boot: d-i reads the preseed injected into its initrd', async () => {
     const workdir = join(dir, 'kernel');
     const answer = writeAnswer(workdir, 'debian', 'preseed', ['priority=critical']);
-    writeFileSync(answer.path, 'd-i preseed/early_command string echo OZKIT-PRESEED-READ > /dev/ttyS0\nd-i debian-installer/locale string en_US\n');
+    const text = 'd-i preseed/early_command string echo OZKIT-PRESEED-READ > /dev/ttyS0\nd-i debian-installer/locale string en_US\n';
+    writeFileSync(answer.path, text);
+    // iso-fetch checks the answer file against answer.sha256 (what ks-render wrote): record the new text's.
+    answer.sha256 = createHash('sha256').update(text).digest('hex');
     const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer }), {
       settings: settings(),
       boot: 'kernel',
