@@ -17,26 +17,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  copyFileSync,
-  existsSync,
-  openSync,
-  readSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
-import { createDisk } from '@ozkit/qemu';
-import { installedDebianImage, runStageCli, testCacheRoot, type InstalledImage } from './installed-image.js';
+import { installedDebianImage, installedDiskIn, runStageCli, testCacheRoot, type InstalledImage } from './installed-image.js';
 
 /** Bump when what is built changes in a way the key does not see. */
 const RECIPE_VERSION = 2;
@@ -127,15 +111,9 @@ export async function documentForDisk(options: {
   const r = await runStageCli('tdl-validate', ['--workdir', options.workdir, tdlPath], '', options.env ?? process.env);
   if (r.code !== 0) throw new Error(`tdl-validate exited with ${r.code}:\n${r.stderr}`);
   const doc = JSON.parse(r.stdout) as BuildDocument;
-  const overlay = join(options.workdir, 'input.qcow2');
-  rmSync(overlay, { force: true });
-  await createDisk(overlay, 'qcow2', options.virtualSize, { backing: { path: options.disk, format: 'qcow2' } });
-  const privateKey = join(options.workdir, 'input-build-key');
-  copyFileSync(options.privateKey, privateKey);
-  chmodSync(privateKey, 0o600);
-  copyFileSync(options.publicKey, `${privateKey}.pub`);
+  const { path, privateKey, publicKey } = await installedDiskIn(options, options.workdir);
   doc.disk = {
-    path: overlay,
+    path,
     format: 'qcow2',
     virtualSize: options.virtualSize,
     bus: 'virtio',
@@ -143,7 +121,7 @@ export async function documentForDisk(options: {
     installSeconds: 0,
     consoleLog: '',
     markerSeen: true,
-    buildKey: { privateKey, publicKey: `${privateKey}.pub` },
+    buildKey: { privateKey, publicKey },
   } as BuildDocument['disk'];
   return doc;
 }

@@ -84,7 +84,7 @@ export function installedDebianImage(): Promise<InstalledImage> {
 }
 
 /** A fresh qcow2 overlay on the installed image at `path`, for a test that writes to the disk. */
-export async function overlayOf(image: InstalledImage, path: string): Promise<string> {
+export async function overlayOf(image: Pick<InstalledImage, 'disk' | 'virtualSize'>, path: string): Promise<string> {
   rmSync(path, { force: true });
   await createDisk(path, 'qcow2', image.virtualSize, { backing: { path: image.disk, format: 'qcow2' } });
   return path;
@@ -95,7 +95,10 @@ export async function overlayOf(image: InstalledImage, path: string): Promise<st
  * of the build key pair in `workdir` (guest-customize and icicle-gen take disks and keys only
  * from inside the build).
  */
-export async function installedDiskIn(image: InstalledImage, workdir: string): Promise<{ path: string; privateKey: string; publicKey: string }> {
+export async function installedDiskIn(
+  image: Pick<InstalledImage, 'disk' | 'virtualSize' | 'privateKey' | 'publicKey'>,
+  workdir: string,
+): Promise<{ path: string; privateKey: string; publicKey: string }> {
   mkdirSync(workdir, { recursive: true });
   const path = await overlayOf(image, join(workdir, 'installed.qcow2'));
   const privateKey = join(workdir, 'jeos-build-key');

@@ -6,13 +6,13 @@
  * run must leave no QEMU and no overlay behind.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildDocument } from '@ozkit/build-document';
 import { cloudDebianImage, documentForDisk, sealTemplate, type CloudImage } from '../../../test/support/cloud-image.js';
-import { runStageCli } from '../../../test/support/installed-image.js';
+import { installedDiskIn, runStageCli } from '../../../test/support/installed-image.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ozkit-image-verify-vm-'));
 const env = { ...process.env, OZKIT_ACCEL: process.env.OZKIT_ACCEL ?? 'auto', OZKIT_CPUS: process.env.OZKIT_CPUS ?? '2', OZKIT_TIMEOUT_BOOT: '900' };
@@ -139,17 +139,11 @@ describe('image-verify (QEMU)', () => {
     // The cached image's document, moved into a workdir of this test: its build directory is long
     // gone, and image-verify reads images and keys a document names only from inside the build.
     const workdir = join(work, 'unsealed');
-    mkdirSync(workdir, { recursive: true });
-    const image = join(workdir, 'unsealed.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', cloud.disk, '-F', 'qcow2', image]);
-    const privateKey = join(workdir, 'build-key');
-    copyFileSync(cloud.privateKey, privateKey);
-    chmodSync(privateKey, 0o600);
-    copyFileSync(cloud.publicKey, `${privateKey}.pub`);
+    const { path, privateKey, publicKey } = await installedDiskIn(cloud, workdir);
     const doc = structuredClone(cloud.document);
     doc.workdir = workdir;
-    doc.customize!.image.path = image;
-    doc.disk = { ...doc.disk!, buildKey: { privateKey, publicKey: `${privateKey}.pub` } };
+    doc.customize!.image.path = path;
+    doc.disk = { ...doc.disk!, buildKey: { privateKey, publicKey } };
     const r = await verify('unsealed', doc, []);
     expect(r.code, r.stderr.split('\n').slice(-30).join('\n')).toBe(65);
     expect(r.stderr).toMatch(/^image-verify: checks? .*build-key-refused.* failed/m);
