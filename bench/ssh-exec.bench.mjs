@@ -9,7 +9,7 @@
 // an sshd whose /root is a temporary directory with Debian's default root dotfiles (a bind mount in a
 // mount namespace of its own); the host's own /root is measured too, for comparison, with no goal.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -147,24 +147,35 @@ const measure = async (port) => {
 
 const rows = [];
 const notes = [];
-for (const [homeName, home, goals] of [
-  ['guest (Debian default)', guestHome, true],
-  ["this host's /root", undefined, false],
-]) {
-  const sshd = await startSshd(home);
-  if (sshd.error) {
-    notes.push(`no sshd with the ${homeName} root home (${sshd.error}); needs root and mount namespaces`);
-    continue;
+try {
+  for (const [homeName, home, goals] of [
+    ['guest (Debian default)', guestHome, true],
+    ["this host's /root", undefined, false],
+  ]) {
+    const sshd = await startSshd(home);
+    if (sshd.error) {
+      notes.push(`no sshd with the ${homeName} root home (${sshd.error}); needs root and mount namespaces`);
+      continue;
+    }
+    try {
+      if (home) {
+        // A bind mount that did not take would measure the host's /root under the guest's name.
+        const s = await SshSession.connect({ host: '127.0.0.1', port: sshd.port, privateKey: key, hostKeys: new HostKeyPin() });
+        const listed = (await s.exec('ls -A /root', { timeoutMs: 30_000, captureStdout: true })).stdout.split('\n').filter(Boolean).sort().join(' ');
+        await s.close();
+        const expected = readdirSync(home).sort().join(' ');
+        if (listed !== expected) throw new Error(`the sshd for the ${homeName} root home sees /root as "${listed}", not "${expected}"`);
+      }
+      const { commands, upload } = await measure(sshd.port);
+      rows.push([`${COMMANDS} commands`, homeName, 'one SshSession', commands[0], 'ssh per command (Oz)', commands[1], goals ? '≤ 0.5' : '—']);
+      rows.push([`upload ${UPLOAD / 1024 ** 2} MiB`, homeName, 'SshSession.upload (atomic)', upload[0], 'ssh mkdir + scp (Oz)', upload[1], goals ? '≤ 1.0' : '—']);
+    } finally {
+      await sshd.stop();
+    }
   }
-  try {
-    const { commands, upload } = await measure(sshd.port);
-    rows.push([`${COMMANDS} commands`, homeName, 'one SshSession', commands[0], 'ssh per command (Oz)', commands[1], goals ? '≤ 0.5' : '—']);
-    rows.push([`upload ${UPLOAD / 1024 ** 2} MiB`, homeName, 'SshSession.upload (atomic)', upload[0], 'ssh mkdir + scp (Oz)', upload[1], goals ? '≤ 1.0' : '—']);
-  } finally {
-    await sshd.stop();
-  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-rmSync(dir, { recursive: true, force: true });
 console.log(
   '| case                 | root home              | ozkit                          | seconds | baseline                  | seconds | ozkit/baseline | goal  |',
 );
