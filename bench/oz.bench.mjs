@@ -308,6 +308,41 @@ function ozEnv(tmp) {
   ];
 }
 
+/**
+ * Waits for the domain, prints "domain-up" on stderr, copies its serial console (libvirt's console
+ * stream) to stdout until it closes, then "domain-gone" once libvirt no longer runs it.
+ */
+const CONSOLE_READER = `
+import sys, time, libvirt
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+conn = libvirt.open('qemu:///system')
+dom = None
+while dom is None:
+    try:
+        dom = conn.lookupByName(sys.argv[1])
+    except libvirt.libvirtError:
+        time.sleep(0.5)
+sys.stderr.write('domain-up\\n'); sys.stderr.flush()
+st = conn.newStream(0)
+try:
+    dom.openConsole(None, st, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+    while True:
+        data = st.recv(65536)
+        if not data:
+            break
+        sys.stdout.buffer.write(data); sys.stdout.buffer.flush()
+except libvirt.libvirtError as e:
+    sys.stderr.write('console: %s\\n' % e.get_error_message())
+while True:
+    try:
+        if not dom.isActive():
+            break
+    except libvirt.libvirtError:
+        break
+    time.sleep(1)
+sys.stderr.write('domain-gone\\n'); sys.stderr.flush()
+`;
+
 /** One Oz build: `oz-install -d3` on an oz.cfg and TDL of its own; its guest's serial console read from the pty. */
 async function ozBuild(host, iso, n) {
   const work = join(dir, `oz-${n}`);
@@ -358,40 +393,32 @@ shutdown = 90
   const consoleLines = [];
   let domainUp;
   let domainGone;
-  let reader;
-  let done = false;
-  // Oz names no phases: when its domain appears and goes, from libvirt; the rest from its log.
-  const watch = (async () => {
-    while (!done) {
-      const names =
-        host
-          .virsh(['list', '--name'])
-          .stdout?.split('\n')
-          .map((s) => s.trim()) ?? [];
-      if (domainUp === undefined && names.includes(NAME)) {
-        domainUp = seconds(t0);
-        const pty = host.virsh(['ttyconsole', NAME]).stdout?.trim();
-        if (pty?.startsWith('/dev/pts/')) {
-          spawnSync('stty', ['-F', pty, 'raw', '-echo']);
-          reader = spawn('cat', [pty], { stdio: ['ignore', 'pipe', 'ignore'] });
-          children.add(reader);
-          let partial = '';
-          reader.stdout.on('data', (d) => {
-            const lines = (partial + d.toString('utf8').replace(/\r/g, '')).split('\n');
-            partial = lines.pop();
-            const at = seconds(t0) - domainUp;
-            for (const l of lines) consoleLines.push({ at, line: l });
-          });
-          reader.on('close', () => children.delete(reader));
-        }
-      } else if (domainUp !== undefined && domainGone === undefined && !names.includes(NAME)) domainGone = seconds(t0);
-      await new Promise((r) => setTimeout(r, domainUp === undefined ? 500 : 2000));
+  let consoleNote = '';
+  // Oz names no phases: when its domain appears and goes, and its serial console (the test
+  // installer's log lines), from libvirt itself — a console stream of libvirtd, as `virsh console`
+  // reads it, by Debian's python3-libvirt, inside the namespace.
+  const [rcmd, rargv] = host.inside([PYTHON, '-c', CONSOLE_READER, NAME]);
+  const reader = spawn(rcmd, rargv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(reader);
+  let partial = '';
+  reader.stdout.on('data', (d) => {
+    const lines = (partial + d.toString('utf8').replace(/\r/g, '')).split('\n');
+    partial = lines.pop();
+    const at = seconds(t0) - (domainUp ?? 0);
+    for (const l of lines) consoleLines.push({ at, line: l });
+  });
+  reader.stderr.on('data', (d) => {
+    for (const l of d.toString('utf8').split('\n').filter(Boolean)) {
+      if (l === 'domain-up') domainUp = seconds(t0);
+      else if (l === 'domain-gone') domainGone = seconds(t0);
+      else consoleNote += `${l} `;
     }
-  })();
+  });
+  const readerDone = new Promise((r) => reader.on('close', () => (children.delete(reader), r())));
   const r = await run(cmd, argv, { cwd: work, log: join(work, 'oz-install.log') });
-  done = true;
-  await watch;
-  if (reader && reader.exitCode === null) reader.kill();
+  // The reader ends by itself once the domain is gone; Oz exiting before that means it never came.
+  await Promise.race([readerDone, new Promise((r) => setTimeout(r, 5000))]);
+  if (reader.exitCode === null) reader.kill();
   result.seconds = r.seconds;
   const log = r.stdout.toString('utf8') + r.stderr;
   result.console = consoleLines.map((c) => c.line).join('\n');
@@ -409,8 +436,11 @@ shutdown = 90
     if (complete !== undefined) result.phases['power-off'] = result.stages.vm - complete;
   }
   const image = join(work, 'images', `${NAME}.qcow2`);
+  // Oz's own word for success, its image, and (when the console came through) the installer's.
+  const succeeded = log.includes(`Install of ${NAME} succeeded`);
   const installed = consoleLines.some((c) => /installation complete/.test(c.line));
-  if (r.code === 0 && existsSync(image) && installed) result.ok = true;
+  if (!consoleLines.length) result.consoleNote = `console not captured ${consoleNote}`.trim();
+  if (r.code === 0 && existsSync(image) && succeeded && (installed || !consoleLines.length)) result.ok = true;
   else {
     // Where Oz stopped: its last step ("Fetching…", "Copying ISO contents…", "Running install…",
     // "Waiting for … to finish installing"), its error, and the guest console's last lines.
@@ -419,7 +449,8 @@ shutdown = 90
       .filter((l) => /^(Fetching|Copying|Setting up guestfs|Generating|Modifying|Running install|Waiting for|Install of|Cleaning up)/.test(l));
     result.failure =
       `oz-install exited ${r.code ?? r.signal} after ${r.seconds.toFixed(0)} s` +
-      (r.code === 0 && !installed ? ' without the installer saying "installation complete"' : '') +
+      (r.code === 0 && !succeeded ? ` without logging "Install of ${NAME} succeeded"` : '') +
+      (r.code === 0 && succeeded && !installed ? ' though the installer never said "installation complete"' : '') +
       `; last step: ${steps.at(-1) ?? '(none logged)'}`;
     result.logTail = tail(log, 25);
     result.consoleTail = tail(result.console, 15);
@@ -489,7 +520,8 @@ try {
       const r = side === 'ozkit' ? await ozkitBuild(iso, round) : await ozBuild(ozHost, iso, round);
       r.round = round;
       runs.push(r);
-      console.error(`round ${round}: ${side} ${r.ok ? 'installed' : 'FAILED'} in ${r.seconds.toFixed(1)} s`);
+      const figures = Object.entries({ ...r.stages, ...r.phases }).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+      console.error(`round ${round}: ${side} ${r.ok ? 'installed' : 'FAILED'} in ${r.seconds.toFixed(1)} s (${figures.join(', ')})`);
       if (!r.ok) {
         console.error(r.failure);
         if (r.logTail) console.error(`--- oz-install log, last lines:\n${r.logTail}`);
@@ -512,7 +544,7 @@ try {
     const beforeVm = r.tool === 'ozkit' ? ['tdl-validate', 'ks-render', 'iso-fetch'].reduce((s, k) => s + (r.stages[k] ?? 0), 0) : r.stages.media;
     const vmSeconds = r.tool === 'ozkit' ? r.stages['guest-install'] : r.stages.vm;
     console.log(
-      `| ${String(r.round).padStart(5)} | ${r.tool.padEnd(5)} | ${r.ok ? cell(r.seconds) : 'failed'.padStart(8)} | ${cell(beforeVm, 11)} | ${cell(vmSeconds)} | ${cell(r.phases['boot-to-answer'], 11)} | ${cell(r.phases.packages)} | ${cell(r.phases['boot-loader'], 11)} | ${cell(r.phases['power-off'], 9)} | ${consoleFacts(r.console)} |`,
+      `| ${String(r.round).padStart(5)} | ${r.tool.padEnd(5)} | ${r.ok ? cell(r.seconds) : 'failed'.padStart(8)} | ${cell(beforeVm, 11)} | ${cell(vmSeconds)} | ${cell(r.phases['boot-to-answer'], 11)} | ${cell(r.phases.packages)} | ${cell(r.phases['boot-loader'], 11)} | ${cell(r.phases['power-off'], 9)} | ${[consoleFacts(r.console), r.consoleNote].filter(Boolean).join('; ')} |`,
     );
   }
   const ok = (t) => runs.filter((r) => r.tool === t && r.ok).map((r) => r.seconds);
