@@ -464,14 +464,13 @@ const median = (xs) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : undefined;
 };
 
-/** A few facts both installers' consoles tell: how long the copy took, whether apt reached the archive. */
-function consoleFacts(text) {
-  const copy = /base system copied in (\d+) s/.exec(text ?? '')?.[1];
-  const apt = /apt-get update reported errors|no network: apt-get update skipped/.test(text ?? '')
-    ? 'apt-get update failed/skipped'
-    : /apt sources:/.test(text ?? '')
-      ? 'apt-get update ok'
-      : '';
+/** A few facts both installers' consoles tell: how long the copy took, what apt-get update got from the archive. */
+function consoleFacts(text = '') {
+  const copy = /base system copied in (\d+) s/.exec(text)?.[1];
+  // apt-get update exits 0 when it cannot reach the archive, so its own lines say which it was.
+  const fetched = /^Fetched (\S+ \S+) in (\S+)/m.exec(text);
+  const unreachable = /Temporary failure resolving|Could not resolve|Failed to fetch|Network is unreachable|no network: apt-get update skipped/.test(text);
+  const apt = fetched && !unreachable ? `apt-get update fetched ${fetched[1]} in ${fetched[2]}` : unreachable ? 'apt-get update: archive unreachable' : '';
   return [copy ? `copy ${copy} s` : '', apt].filter(Boolean).join(', ');
 }
 
