@@ -26,7 +26,7 @@
 // guest (QEMU user networking) reaches the archive. The console lines of both are kept, so the
 // phases show what that costs.
 //
-// Boots VMs for ~30 min: run it through the VM lock (`bash /work/wt/vm-lock.sh npm run bench -- oz`),
+// Boots VMs for ~20 min (2 rounds; measured 07:48–08:07 on 2026-12-03, figures in README.md): run it through the VM lock (`bash /work/wt/vm-lock.sh npm run bench -- oz`),
 // as root. BENCH_ROUNDS (default 2), BENCH_CPUS (2), BENCH_MEMORY (MiB, 1024), BENCH_TIMEOUT (seconds
 // per install, 2400). Everything it starts (stages, QEMU, libvirtd, virtlogd, dnsmasq, the namespace)
 // is stopped and its temp dir removed at the end, on failure and on Ctrl-C.
