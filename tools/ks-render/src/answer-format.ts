@@ -5,7 +5,12 @@ export function detectAnswerFormat(text: string): AnswerFormat | undefined {
   const body = text.replace(/^\uFEFF/, '');
   if (/^\s*<\?xml|<profile[\s>]/.test(body)) return 'autoyast';
   if (body.startsWith('#cloud-config') || /^autoinstall\s*:/m.test(body)) return 'autoinstall';
-  const meaningful = body.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  // A backslash-continued line is one line to debconf: Oz's Debian*.auto has a late_command of 35
+  // continuation lines, which counted one by one outnumbered its 28 questions.
+  const meaningful = body
+    .replace(/\\\r?\n/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
   if (meaningful.length === 0) return undefined;
   const preseedLike = meaningful.filter((l) => /^\s*(d-i|[a-z0-9-]+)\s+[a-z0-9-]+\/\S+\s+[a-z]+\b/.test(l)).length;
   if (preseedLike > 0 && preseedLike >= meaningful.length / 2) return 'preseed';

@@ -375,6 +375,30 @@ describe('format and OS checks for --auto', () => {
     expect(log.text()).toMatch(/warning: no default answer file for OL-9 4: unknown operating system/);
   });
 
+  it("takes a preseed whose late_command has more continuation lines than it has questions (Oz's Debian*.auto)", async () => {
+    const dir = scratch.dir();
+    const script = Array.from({ length: 12 }, (_, i) => `    echo 'line ${i}' >> /target/etc/init.d/oz-generate-ssh ; \\`).join('\n');
+    const path = userFile(
+      dir,
+      'Debian9.auto',
+      `d-i debian-installer/locale select en_US
+d-i partman-auto/method string regular
+d-i partman/confirm boolean true
+d-i partman/confirm_nooverwrite boolean true
+d-i passwd/root-password password %ROOTPW%
+d-i passwd/root-password-again password %ROOTPW%
+d-i preseed/late_command string \\
+${script}
+    sed -i -e 's/^deb cdrom/# deb cdrom/' /target/etc/apt/sources.list
+`,
+    );
+    const out = await renderAnswer(documentFor(dir, { os: 'Debian', version: '12', rootpw: 'from-tdl' }), { autoFile: path });
+    expect(out.answer!.format).toBe('preseed');
+    expect(debconfCheck(out.answer!.path)).toEqual({ ok: true, stderr: '' });
+    // All of the user's late_command, in its shell of its own.
+    expect(readFileSync(out.answer!.path, 'utf8')).toContain("echo '\\''line 11'\\'' >> /target/etc/init.d/oz-generate-ssh ;  sed -i");
+  });
+
   it('exit 66 for a missing --auto file, 65 for binary junk', async () => {
     const dir = scratch.dir();
     const missing = await failure(renderAnswer(documentFor(dir, { os: 'Debian', version: '12' }), { autoFile: join(dir, 'nope.seed') }));
