@@ -1,6 +1,6 @@
 import { open, chmod } from 'node:fs/promises';
-import { execa, type ResultPromise } from 'execa';
 import { OzkitError } from '@ozkit/errors';
+import { runProgram, type ProgramResult } from './run-program.js';
 
 /** What the El Torito catalog and the PVD of an ISO say, plus its file list. */
 export interface IsoInfo {
@@ -17,13 +17,22 @@ export interface IsoInfo {
   appendedPartitions: boolean;
   /** `xorriso -report_el_torito as_mkisofs`: how to recreate the boot setup. */
   bootRecipe: string[];
+  /** Where regular files' data lies (as fileExtents says), read in the same xorriso run. */
+  extents: FileExtent[];
 }
 
-function xorriso(args: string[], signal?: AbortSignal): ResultPromise<{ reject: false; cancelSignal?: AbortSignal; stripFinalNewline: true }> {
-  return execa('xorriso', ['-no_rc', ...args], { reject: false, cancelSignal: signal, stripFinalNewline: true } as const);
+/** One extent of a regular file's data (files over 4 GiB have several). */
+export interface FileExtent {
+  path: string;
+  lba: number;
+  blocks: number;
 }
 
-function failure(what: string, result: { failed: boolean; exitCode?: number; stderr?: unknown; code?: string; isCanceled?: boolean }, signal?: AbortSignal): never {
+function xorriso(args: string[], signal?: AbortSignal): Promise<ProgramResult> {
+  return runProgram('xorriso', ['-no_rc', ...args], { signal });
+}
+
+function failure(what: string, result: ProgramResult, signal?: AbortSignal): never {
   if (signal?.aborted) throw signal.reason;
   if (result.code === 'ENOENT')
     throw new OzkitError('PROGRAM_MISSING', 'xorriso is needed to read and remaster ISO images but was not found', { hint: 'apt-get install xorriso' });
@@ -60,10 +69,14 @@ function unquote(s: string): string {
 
 export async function inspectIso(path: string, signal?: AbortSignal): Promise<IsoInfo> {
   await assertIsIso(path);
-  const r = await xorriso(['-indev', path, '-report_el_torito', 'as_mkisofs', '-pvd_info', '-find', '/', '-type', 'f'], signal);
+  // One run for everything: each xorriso start loads the image tree again.
+  const r = await xorriso(
+    ['-indev', path, '-report_el_torito', 'as_mkisofs', '-pvd_info', '-find', '/', '-type', 'f', '--', '-find', '/', '-type', 'f', '-exec', 'report_lba', '--'],
+    signal,
+  );
   if (r.failed) failure(path, r, signal);
   const out = String(r.stdout).split('\n');
-  const info: IsoInfo = { volumeId: '', files: new Set(), efiHidden: false, appendedPartitions: false, bootRecipe: [] };
+  const info: IsoInfo = { volumeId: '', files: new Set(), efiHidden: false, appendedPartitions: false, bootRecipe: [], extents: parseExtents(out) };
   let inRecipe = true;
   for (const line of out) {
     if (line.startsWith('Drive current:')) inRecipe = false;
@@ -88,11 +101,15 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
 }
 
 /** Where regular files' data lies in an ISO (one entry per extent; files over 4 GiB have several). */
-export async function fileExtents(iso: string, signal?: AbortSignal): Promise<{ path: string; lba: number; blocks: number }[]> {
+export async function fileExtents(iso: string, signal?: AbortSignal): Promise<FileExtent[]> {
   const r = await xorriso(['-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba'], signal);
   if (r.failed) failure(iso, r, signal);
-  const extents: { path: string; lba: number; blocks: number }[] = [];
-  for (const line of String(r.stdout).split('\n')) {
+  return parseExtents(String(r.stdout).split('\n'));
+}
+
+function parseExtents(lines: string[]): FileExtent[] {
+  const extents: FileExtent[] = [];
+  for (const line of lines) {
     const m = /^File data lba:\s*\d+\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*\d+\s*,\s*('.*')$/.exec(line);
     if (m) extents.push({ lba: Number(m[1]), blocks: Number(m[2]), path: unquote(m[3]) });
   }
@@ -155,7 +172,8 @@ export async function appendSession(target: string, volumeId: string, changes: I
   const dates = reproducibleDates();
   const args = [...dates.before, '-dev', target, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
   for (const c of changes) args.push('-map', c.local, c.isoPath);
-  args.push('-commit');
+  // -end, not -commit: -commit loads the grown image again afterwards, which nothing here reads.
+  args.push('-end');
   const r = await xorriso(args, signal);
   if (r.failed) failure(`${target}: appending a session`, r, signal);
 }
@@ -169,7 +187,7 @@ export async function rewriteIso(source: string, dest: string, volumeId: string,
   const dates = reproducibleDates();
   const args = [...dates.before, '-indev', source, '-outdev', dest, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
   for (const c of changes) args.push('-map', c.local, c.isoPath);
-  args.push('-commit');
+  args.push('-end');
   const r = await xorriso(args, signal);
   if (r.failed) failure(`${dest}: writing the modified ISO`, r, signal);
 }

@@ -1,12 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
 import { chooseInstallEntry, type BootEntry } from './boot-entry.js';
 import { grubQuote, unattendedGrubConfig } from './grub-config.js';
 import { rewriteIso, type IsoChange } from './iso-image.js';
 import { writeQcow2Overlay } from './qcow2-overlay.js';
+import { runProgram } from './run-program.js';
 import { sessionDelta, writeGrownCopy } from './session-delta.js';
 import type { IsoBootLayout } from './iso-boot-layout.js';
 import { unattendedSyslinuxConfig } from './syslinux-config.js';
@@ -73,7 +73,7 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
     const local = await scratchFile(text);
     if (g.espPath) {
       if (!layout.espImage) continue;
-      const r = await execa('mcopy', ['-o', '-i', layout.espImage, local, g.espPath], { reject: false, cancelSignal: input.signal } as const);
+      const r = await runProgram('mcopy', ['-o', '-i', layout.espImage, local, g.espPath], { signal: input.signal });
       if (r.exitCode !== 0)
         throw new OzkitError('IO', `cannot update ${g.where} in the EFI boot image: ${String(r.stderr).trim()}`, {
           hint: 'mtools (mcopy) is needed: apt-get install mtools',
@@ -95,7 +95,7 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
   const format = mode === 'grow' ? input.format : 'raw';
   let sha256: string | undefined;
   try {
-    const delta = () => sessionDelta(input.iso, [layout.info.biosImage, layout.info.efiImage], volumeId, changes, layout.scratch, input.signal);
+    const delta = () => sessionDelta(input.iso, [layout.info.biosImage, layout.info.efiImage], volumeId, changes, layout.scratch, input.signal, layout.info.extents);
     if (mode === 'grow' && format === 'qcow2') {
       // Only the superblock and the new session are written; the rest is read from the original.
       const found = await delta();

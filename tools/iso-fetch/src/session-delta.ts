@@ -4,7 +4,7 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cloneFile } from '@ozkit/cache';
 import { OzkitError } from '@ozkit/errors';
-import { appendSession, fileExtents, type IsoChange } from './iso-image.js';
+import { appendSession, fileExtents, type FileExtent, type IsoChange } from './iso-image.js';
 
 const BLOCK = 2048;
 
@@ -31,10 +31,12 @@ export async function sessionDelta(
   changes: IsoChange[],
   scratchDir: string,
   signal?: AbortSignal,
+  /** The file extents, when inspectIso has read them already. */
+  known?: FileExtent[],
 ): Promise<SessionDelta> {
   const baseBytes = (await stat(iso)).size;
   const keepData = new Set(bootImages.filter((p): p is string => Boolean(p)));
-  const holes = (await fileExtents(iso, signal))
+  const holes = (known ?? (await fileExtents(iso, signal)))
     .filter((e) => !keepData.has(e.path))
     .map((e) => ({ start: e.lba * BLOCK, end: Math.min(baseBytes, (e.lba + e.blocks) * BLOCK) }))
     .filter((h) => h.end > h.start)
