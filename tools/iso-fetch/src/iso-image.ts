@@ -19,6 +19,12 @@ export interface IsoInfo {
   bootRecipe: string[];
   /** Where regular files' data lies (as fileExtents says), read in the same xorriso run. */
   extents: FileExtent[];
+  /**
+   * Boot images whose bytes xorriso reads when it replays the boot setup: those it patches
+   * (`-boot-info-table`, `--grub2-boot-info`), and the BIOS image in any case. The others (an
+   * EFI image, as a rule) are only pointed at by the catalog and the partition tables.
+   */
+  readBootImages: string[];
 }
 
 /** One extent of a regular file's data (files over 4 GiB have several). */
@@ -76,7 +82,15 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
   );
   if (r.failed) failure(path, r, signal);
   const out = String(r.stdout).split('\n');
-  const info: IsoInfo = { volumeId: '', files: new Set(), efiHidden: false, appendedPartitions: false, bootRecipe: [], extents: parseExtents(out) };
+  const info: IsoInfo = {
+    volumeId: '',
+    files: new Set(),
+    efiHidden: false,
+    appendedPartitions: false,
+    bootRecipe: [],
+    extents: parseExtents(out),
+    readBootImages: [],
+  };
   let inRecipe = true;
   for (const line of out) {
     if (line.startsWith('Drive current:')) inRecipe = false;
@@ -85,7 +99,9 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
     if (vol) info.volumeId = vol[1].replace(/\s+$/, '');
     if (/^'\/.*'$/.test(line)) info.files.add(unquote(line));
   }
-  // Boot options come in order: -b for BIOS; -e after -eltorito-alt-boot for EFI.
+  // Boot options come in order: -b for BIOS; -e after -eltorito-alt-boot for EFI; each entry's options follow its image.
+  const read = new Set<string>();
+  let entryImage: string | undefined;
   for (const line of info.bootRecipe) {
     const b = /^-b (.+)$/.exec(line);
     if (b && !info.biosImage) info.biosImage = unquote(b[1]);
@@ -95,8 +111,13 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
       if (target.startsWith('--interval:')) info.efiHidden = true;
       else info.efiImage ??= target;
     }
+    if (b || e) entryImage = unquote((b ?? e)![1]);
+    if (line === '-eltorito-alt-boot') entryImage = undefined;
+    if ((line === '-boot-info-table' || line === '--grub2-boot-info') && entryImage && !entryImage.startsWith('--interval:')) read.add(entryImage);
     if (/^-append_partition /.test(line)) info.appendedPartitions = true;
   }
+  if (info.biosImage) read.add(info.biosImage);
+  info.readBootImages = [...read];
   return info;
 }
 

@@ -60,7 +60,7 @@ describe('a qcow2 overlay on the original ISO', () => {
 
       const scratch = join(base, 'scratch');
       mkdirSync(scratch);
-      const delta = await sessionDelta(fx.path, [info.biosImage, info.efiImage], info.volumeId, changes, scratch);
+      const delta = await sessionDelta(fx.path, info.readBootImages, info.volumeId, changes, scratch, undefined, info.extents);
       const overlay = join(base, 'boot.qcow2');
       const written = await writeQcow2Overlay({
         backing: fx.path,

@@ -21,11 +21,13 @@ export interface SessionDelta {
 /**
  * What appending a session to a copy of `iso` would change, found without copying the image:
  * xorriso grows a sparse scratch file that holds only what it reads of the old session
- * (system area, volume descriptors, directories, boot catalog and boot images) and holes
- * where regular files' data lies; growing never reads or rewrites old file data.
+ * (system area, volume descriptors, directories, boot catalog and the boot images it patches,
+ * `bootImages`) and holes where regular files' data lies; growing never reads or rewrites old
+ * file data. (A unit test grows a full copy for every layout: a hole xorriso did read would show.)
  */
 export async function sessionDelta(
   iso: string,
+  /** Boot images whose data xorriso reads (IsoInfo.readBootImages). */
   bootImages: (string | undefined)[],
   volumeId: string,
   changes: IsoChange[],
