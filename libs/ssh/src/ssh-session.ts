@@ -338,8 +338,12 @@ export class SshSession {
   }
 }
 
-/** Write requests kept in flight at once: one at a time waits a round trip per chunk (ssh2's writeFile). */
-const WRITES_IN_FLIGHT = 32;
+/**
+ * Bytes of write requests kept in flight: one request at a time waits a round trip per chunk (ssh2's
+ * writeFile); more than OpenSSH's channel window (2 MiB) only queues inside ssh2, and 32 × 256 KiB
+ * measured ~1.7× slower than 8 × 256 KiB for 64 MiB.
+ */
+const BYTES_IN_FLIGHT = 2 * 1024 * 1024;
 
 /**
  * Writes `data` to a new file `path` with several SFTP write requests outstanding, as ssh2's fastPut
@@ -362,7 +366,7 @@ async function writeInFlight(sftp: SFTPWrapper, path: string, data: Buffer, mode
       }
     };
     await Promise.all(
-      Array.from({ length: Math.min(WRITES_IN_FLIGHT, Math.ceil(data.length / chunk)) }, () =>
+      Array.from({ length: Math.min(Math.max(1, Math.floor(BYTES_IN_FLIGHT / chunk)), Math.ceil(data.length / chunk)) }, () =>
         worker().catch((error) => {
           failure ??= error;
         }),
