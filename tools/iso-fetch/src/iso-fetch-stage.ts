@@ -6,7 +6,6 @@ import { checkDocumentPath, type Answer, type BootMedia, type BuildDocument, typ
 import { cacheArea, resolveWorkdir, type Settings } from '@ozkit/config';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
 import { redactUrls, silentLogger, type Logger } from '@ozkit/log';
-import { readInstallIso } from '@ozkit/tdl';
 import type { BootEntry } from './boot-entry.js';
 import { composeArgs, locatorArgs, type BootMode } from './boot-arguments.js';
 import { parseChecksumSpec, type ChecksumSpec } from './checksum.js';
@@ -74,7 +73,7 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
   };
   const install = template.os.install;
   // The document's <iso> has its credentials redacted; the download reads the real URL from the TDL.
-  const isoSource = options.iso ?? (install.type === 'iso' ? await readInstallIso(template, { workdir, signal: options.signal }) : undefined);
+  const isoSource = options.iso ?? (install.type === 'iso' ? await installIso(template, workdir, options.signal) : undefined);
   const method: BootMethod = options.boot ?? (isoSource ? 'iso' : 'kernel');
   let media: Media;
   if (isoSource) {
@@ -96,6 +95,18 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
     media = await bootFromTree(install.url, template, answer, { logger, workdir: mediaDir, ctx, signal: options.signal });
   }
   return { ...doc, workdir, media };
+}
+
+/**
+ * The TDL's <iso>: the TDL is parsed again (its parser loaded) only when the document's copy has
+ * credentials redacted (`user:***@`, what redactUrls writes); otherwise the document's is the TDL's.
+ */
+async function installIso(template: Template, workdir: string, signal?: AbortSignal): Promise<string | undefined> {
+  const install = template.os.install;
+  if (install.type !== 'iso') return undefined;
+  if (!install.iso.includes('***@')) return install.iso;
+  const { readInstallIso } = await import('@ozkit/tdl');
+  return readInstallIso(template, { workdir, ...(signal ? { signal } : {}) });
 }
 
 /**
