@@ -533,6 +533,24 @@ describe('guest-install: boot media paths from the document (the rule)', () => {
     expect(r.stderr).toMatch(/media\.boot\.iso: .* outside the build/);
     expect(snapshot()).toBe(before);
   });
+
+  it('refuses a qcow2 boot ISO whose isoBacking lies outside the build (QEMU would read it through the overlay) (65)', () => {
+    const { doc } = isoFetchDoc('gi-backing', (d) => {
+      const overlay = join(d.workdir!, 'media', 'boot.qcow2');
+      mkdirSync(dirname(overlay), { recursive: true });
+      writeFileSync(overlay, 'not really an overlay: refused paths are not opened');
+      d.media = {
+        original: { url: 'file:///x.iso', kind: 'iso', path: fixtureIso, sha256: '0'.repeat(64), bytes: 1, verified: null, fromCache: false },
+        boot: { method: 'iso', iso: overlay, sha256: '0'.repeat(64), isoFormat: 'qcow2', isoBacking: join(victim, 'secret.txt') },
+      } as BuildDocument['media'];
+      d.stages.push({ tool: 'iso-fetch', version: '0.1.0', startedAt: '2026-01-01T00:00:00.000Z', seconds: 1, produced: ['media'] });
+    });
+    const before = snapshot();
+    const r = run('guest-install', [], doc);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/media\.boot\.isoBacking: .* outside the build/);
+    expect(snapshot()).toBe(before);
+  });
 });
 
 /** An installed build: a disk and its key pair in the workdir, as guest-install leaves them. */

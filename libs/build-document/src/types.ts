@@ -208,8 +208,28 @@ export type Answer = Infer<typeof Answer>;
 
 // ---------------------------------------------------------------- media (iso-fetch)
 
+/**
+ * How the file at `iso` holds the medium. `raw` (or absent, as before this field): a plain ISO 9660
+ * image. `qcow2`: an overlay holding only what the remaster changed (superblock, new session) over
+ * the raw original at `isoBacking` (= `media.original.path`); attach it as a qcow2 CD-ROM, or
+ * flatten it (`qemu-img convert -O raw`) for a copy of its own.
+ */
+const IsoFormat = literal('raw', 'qcow2');
+
 export const BootMedia = tagged('method', {
-  iso: object({ method: literal('iso'), iso: absolutePath(), sha256: sha256() }),
+  iso: object({
+    method: literal('iso'),
+    iso: absolutePath(),
+    /**
+     * sha256 of the file at `iso` as iso-fetch wrote it. For `isoFormat: qcow2` that is the overlay
+     * file itself, not the medium it presents: the medium is that overlay over `isoBacking`, whose
+     * sha256 is `media.original.sha256`.
+     */
+    sha256: sha256(),
+    isoFormat: optional(IsoFormat),
+    /** The raw file a qcow2 `iso` is backed by (named in its header as well). */
+    isoBacking: optional(absolutePath()),
+  }),
   kernel: object({
     method: literal('kernel'),
     kernel: absolutePath(),
@@ -217,6 +237,8 @@ export const BootMedia = tagged('method', {
     append: string(),
     /** An ISO to attach as CD-ROM as well (the original media, for installers that read it). */
     iso: optional(absolutePath()),
+    isoFormat: optional(IsoFormat),
+    isoBacking: optional(absolutePath()),
   }),
 });
 export type BootMedia = Infer<typeof BootMedia>;

@@ -14,6 +14,7 @@ export {
   type LoadedConfig,
   type LoadConfigOptions,
   type ImageType,
+  type BootIsoFormat,
   type OutputFormat,
   type Accel,
   type DiskBus,

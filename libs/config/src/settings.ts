@@ -6,6 +6,8 @@ import { parseIni, type IniDocument } from './ini.js';
 import { flagOfSetting } from './vocabulary.js';
 
 export type ImageType = 'qcow2' | 'raw';
+/** iso-fetch's remastered ISO: a qcow2 overlay on the cached original, or a plain ISO file of its own. */
+export type BootIsoFormat = 'qcow2' | 'raw';
 /** guest-customize's output (vmdk streamOptimized, vhdx, vpc fixed for clouds). */
 export type OutputFormat = 'qcow2' | 'raw' | 'vmdk' | 'vhdx' | 'vpc';
 export type Accel = 'auto' | 'kvm' | 'tcg';
@@ -33,6 +35,7 @@ export interface Settings {
   diskBus: DiskBus;
   cacheOriginalMedia: boolean;
   cacheModifiedMedia: boolean;
+  bootIsoFormat: BootIsoFormat;
   cacheJeos: boolean;
   /** A host-side package cache (apt-cacher-ng on 127.0.0.1) the guest downloads through while it is built. */
   cachePackages: boolean;
@@ -192,6 +195,7 @@ const specs: { [K in SettingName]: SettingSpec<Settings[K]> } = {
   diskBus: { env: 'OZKIT_DISK_BUS', ini: [['qemu', 'disk_bus']], parse: oneOf<DiskBus>('auto', 'virtio', 'ide'), default: () => 'auto' },
   cacheOriginalMedia: { env: 'OZKIT_CACHE_ORIGINAL_MEDIA', ini: [['cache', 'original_media']], parse: parseBoolean, default: () => true },
   cacheModifiedMedia: { env: 'OZKIT_CACHE_MODIFIED_MEDIA', ini: [['cache', 'modified_media']], parse: parseBoolean, default: () => true },
+  bootIsoFormat: { env: 'OZKIT_BOOT_ISO_FORMAT', ini: [['ozkit', 'boot_iso_format']], parse: oneOf<BootIsoFormat>('qcow2', 'raw'), default: () => 'qcow2' },
   cacheJeos: { env: 'OZKIT_CACHE_JEOS', ini: [['cache', 'jeos']], parse: parseBoolean, default: () => false },
   cachePackages: { env: 'OZKIT_CACHE_PACKAGES', ini: [['cache', 'packages']], parse: parseBoolean, default: () => false },
   packageCachePort: { env: 'OZKIT_PACKAGE_CACHE_PORT', ini: [['cache', 'packages_port']], parse: packageCachePort, default: () => 3143 },

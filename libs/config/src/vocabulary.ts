@@ -85,6 +85,14 @@ export const vocabulary = {
     setting: 'targetCloud',
     describe: "the cloud the image is for: cloud-init's datasource_list is pinned to it (none: as the distribution ships it)",
   },
+  'boot-iso-format': {
+    kind: 'string',
+    value: 'FORMAT',
+    choices: ['qcow2', 'raw'],
+    setting: 'bootIsoFormat',
+    describe:
+      'the remastered ISO: qcow2 = an overlay holding only the changes, backed by the cached original (nothing else is copied); raw = a plain ISO file of its own',
+  },
   'image-type': { kind: 'string', value: 'FORMAT', choices: ['qcow2', 'raw'], setting: 'imageType', describe: 'disk format' },
   'disk-bus': {
     kind: 'string',

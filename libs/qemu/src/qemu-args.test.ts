@@ -39,6 +39,11 @@ describe('buildQemuArgs', () => {
     expect(pairs(args, '-device')).toContain('virtio-blk-pci,drive=disk0');
   });
 
+  test('a qcow2 CD-ROM (an overlay on the original ISO) is opened as qcow2, still read-only', () => {
+    const args = buildQemuArgs({ ...base, cdrom: '/m/boot.qcow2', cdromFormat: 'qcow2' }, paths);
+    expect(pairs(args, '-drive')).toContain('file=/m/boot.qcow2,format=qcow2,if=none,id=cd0,media=cdrom,readonly=on');
+  });
+
   test('IDE disks and CD share the two IDE buses', () => {
     const args = buildQemuArgs({ ...base, disks: [{ ...base.disks[0], bus: 'ide' }], cdrom: '/m/a.iso', boot: 'disk' }, paths);
     expect(pairs(args, '-device')).toContain('ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1');

@@ -90,7 +90,7 @@ export function buildQemuArgs(options: VmOptions, paths: VmPaths): string[] {
     else args.push('-device', `ide-hd,drive=${id},${nextIde()}${boot}`);
   });
   if (options.cdrom !== undefined) {
-    args.push('-drive', `file=${v(options.cdrom)},format=raw,if=none,id=cd0,media=cdrom,readonly=on`);
+    args.push('-drive', `file=${v(options.cdrom)},format=${options.cdromFormat ?? 'raw'},if=none,id=cd0,media=cdrom,readonly=on`);
     args.push('-device', `ide-cd,drive=cd0,${nextIde()}${bootFromCd ? ',bootindex=0' : ''}`);
   }
   if (options.kernel) {

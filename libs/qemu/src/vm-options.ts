@@ -24,6 +24,8 @@ export interface VmOptions {
   memoryMiB: number;
   disks: VmDisk[];
   cdrom?: string;
+  /** How the CD-ROM image is stored; default raw (a plain ISO). qcow2: e.g. an overlay on the original ISO. */
+  cdromFormat?: 'raw' | 'qcow2';
   kernel?: { kernel: string; initrd: string; append: string };
   /** Boot device when no kernel is given. Default: cdrom if there is one, else disk. */
   boot?: 'cdrom' | 'disk';

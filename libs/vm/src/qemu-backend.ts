@@ -77,7 +77,7 @@ export function vmOptions(description: GuestDescription, sshPort: number | undef
     cpus: description.cpus,
     memoryMiB: description.memoryMiB,
     disks: description.disks.map((d) => ({ ...d })),
-    ...(description.cdrom !== undefined ? { cdrom: description.cdrom } : {}),
+    ...(description.cdrom !== undefined ? { cdrom: description.cdrom, ...(description.cdromFormat ? { cdromFormat: description.cdromFormat } : {}) } : {}),
     ...(description.kernel ? { kernel: description.kernel } : {}),
     ...(description.boot ? { boot: description.boot } : {}),
     nic: network === false ? false : (network?.model ?? DEFAULT_NIC_MODEL),

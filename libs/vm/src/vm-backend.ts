@@ -16,6 +16,8 @@ export interface GuestDescription {
   disks: GuestDisk[];
   /** An ISO image attached as a CD-ROM. */
   cdrom?: string;
+  /** How it is stored; default raw (a plain ISO). qcow2: an overlay on the original ISO (iso-fetch's remaster). */
+  cdromFormat?: 'raw' | 'qcow2';
   /** Boot this kernel directly (the disk and CD-ROM are still attached). */
   kernel?: { kernel: string; initrd: string; append: string };
   /** Boot device when no kernel is given. Default: the CD-ROM if there is one, else the disk. */

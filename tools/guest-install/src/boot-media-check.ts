@@ -38,6 +38,36 @@ export function checkIso(path: string, field: string): void {
   }
 }
 
+/**
+ * A qcow2 CD-ROM (iso-fetch's overlay) must name, as its raw backing file, the ISO the document
+ * says (`isoBacking`); that one must be an ISO. The overlay's own clusters are not read here.
+ */
+export function checkIsoOverlay(path: string, backing: string | undefined, field: string): void {
+  requireFile(path, field);
+  const header = readAt(path, 0, 4096);
+  if (header.length < 104 || header.toString('latin1', 0, 4) !== 'QFI\xfb')
+    throw new OzkitError('BAD_MEDIA', `${field}: ${path} is not a qcow2 image (isoFormat says qcow2)`, { hint: 'rerun iso-fetch' });
+  const nameAt = Number(header.readBigUInt64BE(8));
+  const nameLength = header.readUInt32BE(16);
+  const named = nameAt > 0 && nameAt + nameLength <= header.length ? header.toString('utf8', nameAt, nameAt + nameLength) : undefined;
+  let format: string | undefined;
+  // Header extensions follow the header: type, length, data padded to 8 bytes; type 0 ends them.
+  for (let at = header.readUInt32BE(4) >= 3 ? header.readUInt32BE(100) : 72; at + 8 <= header.length;) {
+    const type = header.readUInt32BE(at);
+    const length = header.readUInt32BE(at + 4);
+    if (type === 0) break;
+    if (type === 0xe2792aca) format = header.toString('latin1', at + 8, at + 8 + length);
+    at += 8 + Math.ceil(length / 8) * 8;
+  }
+  if (named === undefined || backing === undefined || named !== backing)
+    throw new OzkitError('BAD_MEDIA', `${field}: ${path} is backed by ${named ?? 'nothing'}, not by media.boot.isoBacking (${backing ?? 'missing'})`, {
+      hint: 'rerun iso-fetch',
+    });
+  if (format !== 'raw')
+    throw new OzkitError('BAD_MEDIA', `${field}: ${path} does not record its backing file as raw (got ${format ?? 'no format'})`, { hint: 'rerun iso-fetch' });
+  checkIso(backing, `${field.replace(/\.iso$/, '')}.isoBacking`);
+}
+
 /** An x86 Linux kernel (bzImage) has "HdrS" at 0x202; other arches are not checked. */
 export function checkKernel(path: string, field: string, arch: string): void {
   requireFile(path, field);
@@ -68,11 +98,11 @@ export function checkInitrd(path: string, field: string): void {
 
 /** Refuses boot media QEMU would fail on, with a message naming the field and file. */
 export function checkBootMedia(boot: BootMedia, arch: string): void {
-  if (boot.method === 'iso') {
-    checkIso(boot.iso, 'media.boot.iso');
-  } else {
+  if (boot.method === 'kernel') {
     checkKernel(boot.kernel, 'media.boot.kernel', arch);
     checkInitrd(boot.initrd, 'media.boot.initrd');
-    if (boot.iso !== undefined) checkIso(boot.iso, 'media.boot.iso');
   }
+  if (boot.iso === undefined) return;
+  if (boot.isoFormat === 'qcow2') checkIsoOverlay(boot.iso, boot.isoBacking, 'media.boot.iso');
+  else checkIso(boot.iso, 'media.boot.iso');
 }

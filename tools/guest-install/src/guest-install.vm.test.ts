@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OzkitError } from '@ozkit/errors';
@@ -58,6 +59,36 @@ describe('guest-install with the tiny guest (TCG)', () => {
     expect(readFileSync(disk.consoleLog, 'utf8')).toContain(doc.answer!.marker);
     expect(disk.installSeconds).toBeGreaterThan(1);
     expect(out.template).toEqual(doc.template); // other keys pass through
+    expectNoLeftovers(workdir);
+  }, 240_000);
+
+  test("a qcow2 boot ISO (iso-fetch's overlay on the original) is attached as qcow2: the installer reads the medium through it", async () => {
+    const workdir = join(root, `w${n++}-cdrom`);
+    const doc = tinyInstallDocument(workdir, guest, 'cdrom');
+    // The original: an ISO as far as the check goes (CD001 in block 16); the overlay changes block 17 and adds block 512.
+    const original = join(workdir, 'media', 'original.iso');
+    const image = Buffer.alloc(1024 * 1024);
+    image.write('\x01CD001\x01ORIGINAL', 16 * 2048, 'latin1');
+    writeFileSync(original, image);
+    const overlay = join(workdir, 'media', 'boot.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', original, '-F', 'raw', overlay, String(2 * 1024 * 1024)]);
+    execFileSync('qemu-io', ['-c', `write -q -P 0x58 ${17 * 2048} 2048`, '-c', `write -q -P 0x4f ${512 * 2048} 2048`, overlay]);
+    const boot = doc.media!.boot;
+    if (boot.method !== 'kernel') throw new Error('the tiny install document boots a kernel');
+    doc.media!.boot = { ...boot, append: `${boot.append} ozkit.cdblocks=16,17,512`, iso: overlay, isoFormat: 'qcow2', isoBacking: original };
+    const { logger } = memoryLogger();
+    const out = await guestInstall(doc, {
+      settings: testSettings(join(root, 'cache')),
+      toolVersion: '0.0.0-test',
+      logger,
+      signal: new AbortController().signal,
+      sampleMs: 500,
+    });
+    const console = readFileSync(out.disk!.consoleLog, 'latin1');
+    expect(console).toContain(`cd block 16: .CD001.ORIGINAL${'.'.repeat(17)}`);
+    expect(console).toContain(`cd block 17: ${'X'.repeat(32)}`);
+    expect(console).toContain(`cd block 512: ${'O'.repeat(32)}`);
+    expect(out.disk).toMatchObject({ markerSeen: true, ending: 'poweroff' });
     expectNoLeftovers(workdir);
   }, 240_000);
 

@@ -81,7 +81,7 @@ function installerGuest(inputs: InstallInputs, accel: AccelChoice, runDir: strin
     cpus: options.settings.cpus,
     memoryMiB: options.settings.memoryMiB,
     disks: [{ path: inputs.partialDisk, format: inputs.format, bus: inputs.bus, discard: true, cache: 'unsafe' }],
-    ...(boot.iso !== undefined ? { cdrom: boot.iso } : {}),
+    ...(boot.iso !== undefined ? { cdrom: boot.iso, cdromFormat: boot.isoFormat ?? 'raw' } : {}),
     ...(boot.method === 'kernel' ? { kernel: { kernel: boot.kernel, initrd: boot.initrd, append: boot.append } } : {}),
     boot: 'cdrom',
     runDir,

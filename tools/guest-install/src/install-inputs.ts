@@ -44,6 +44,8 @@ function checkMediaPaths(media: Media, template: Template, workdir: string, cach
           ['media.boot.initrd', boot.initrd],
           ['media.boot.iso', boot.iso],
         ];
+  // A qcow2 overlay's backing file is read by QEMU as well: the same rule (checkBootMedia makes sure the overlay names it).
+  if (boot.isoFormat === 'qcow2') paths.push(['media.boot.isoBacking', boot.isoBacking]);
   for (const [where, path] of paths) if (path !== undefined) checkDocumentPath(path, where, scope, { regularFile: true });
 }
 

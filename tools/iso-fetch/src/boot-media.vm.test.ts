@@ -2,7 +2,8 @@
  * Boots what iso-fetch makes in QEMU (TCG) with the real Debian installer kernel and initrd:
  * the remastered ISO under BIOS (isolinux) and UEFI (OVMF + grub), and the direct kernel boot
  * with the preseed injected into the initrd. Proves the boot loaders pick our entry with our
- * arguments, and that d-i reads the injected preseed.
+ * arguments, and that d-i reads the injected preseed. The remastered ISO is what iso-fetch makes
+ * by default, a qcow2 overlay on the original, attached as guest-install attaches it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,16 @@ async function bootUntil(args: string[], want: RegExp, deadlineMs: number): Prom
   }
 }
 
+/** The CD-ROM as guest-install's QEMU command line has it (libs/qemu qemu-args.ts): the format the document names; first boot device unless a kernel is booted (-kernel takes bootindex 0). */
+function cdrom(iso: string, format: string | undefined, bootFromCd = true): string[] {
+  return [
+    '-drive',
+    `file=${iso},format=${format ?? 'raw'},if=none,id=cd0,media=cdrom,readonly=on`,
+    '-device',
+    `ide-cd,drive=cd0${bootFromCd ? ',bootindex=0' : ''}`,
+  ];
+}
+
 const settings = () => ({
   cacheDir: join(dir, 'cache'),
   offline: false,
@@ -77,8 +88,9 @@ describe.runIf(ready)('booting iso-fetch output in QEMU', () => {
     const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer, kernelparam: 'ignore_loglevel' }), {
       settings: settings(),
     });
-    const iso = (out.media!.boot as { iso: string }).iso;
-    const serial = await bootUntil(['-cdrom', iso, '-boot', 'd'], /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed/, 240_000);
+    const boot = out.media!.boot;
+    expect(boot).toMatchObject({ method: 'iso', isoFormat: 'qcow2', isoBacking: fx.path });
+    const serial = await bootUntil(cdrom(boot.iso!, boot.isoFormat), /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed/, 240_000);
     expect(serial).toContain('ISOLINUX');
     expect(serial).toMatch(
       /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed priority=critical console=tty0 console=ttyS0,115200n8 ignore_loglevel --- quiet/,
@@ -91,8 +103,9 @@ describe.runIf(ready)('booting iso-fetch output in QEMU', () => {
     const out = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer, kernelparam: 'ignore_loglevel' }), {
       settings: settings(),
     });
-    const iso = (out.media!.boot as { iso: string }).iso;
-    const serial = await bootUntil(['-bios', OVMF, '-cdrom', iso], /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed/, 420_000);
+    const boot = out.media!.boot;
+    expect(boot).toMatchObject({ method: 'iso', isoFormat: 'qcow2', isoBacking: fx.path });
+    const serial = await bootUntil(['-bios', OVMF, ...cdrom(boot.iso!, boot.isoFormat)], /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed/, 420_000);
     expect(serial).toMatch(
       /Kernel command line:.*file=\/cdrom\/preseed\/ozkit\.seed priority=critical console=tty0 console=ttyS0,115200n8 ignore_loglevel --- quiet/,
     );
@@ -111,7 +124,11 @@ describe.runIf(ready)('booting iso-fetch output in QEMU', () => {
     });
     const boot = out.media!.boot;
     if (boot.method !== 'kernel') throw new Error('expected kernel boot');
-    const serial = await bootUntil(['-kernel', boot.kernel, '-initrd', boot.initrd, '-append', boot.append, '-cdrom', boot.iso!], /OZKIT-PRESEED-READ/, 300_000);
+    const serial = await bootUntil(
+      ['-kernel', boot.kernel, '-initrd', boot.initrd, '-append', boot.append, ...cdrom(boot.iso!, boot.isoFormat, false)],
+      /OZKIT-PRESEED-READ/,
+      300_000,
+    );
     expect(serial).toContain('OZKIT-PRESEED-READ');
   }, 360_000);
 });

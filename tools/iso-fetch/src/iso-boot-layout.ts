@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { execa } from 'execa';
 import { OzkitError } from '@ozkit/errors';
 import { chooseInstallEntry, type BootEntry } from './boot-entry.js';
 import { readGrubEntries } from './grub-config.js';
 import { extractFiles, inspectIso, type IsoInfo } from './iso-image.js';
+import { runProgram } from './run-program.js';
 import { readSyslinuxEntries } from './syslinux-config.js';
 
 /** Where grub.cfg files live on installer media (Red Hat, Debian/Ubuntu, Fedora 39+ BIOS grub2). */
@@ -76,7 +76,7 @@ export async function readIsoBootLayout(iso: string, signal?: AbortSignal, scrat
     let espImage: string | undefined;
     if (espLocal) {
       for (const espPath of ESP_GRUB_CONFIGS) {
-        const r = await execa('mtype', ['-i', espLocal, espPath], { reject: false, encoding: 'latin1', cancelSignal: signal } as const);
+        const r = await runProgram('mtype', ['-i', espLocal, espPath], { encoding: 'latin1', signal });
         if (r.exitCode !== 0) continue;
         const entries = readGrubEntries(String(r.stdout));
         // Debian/Ubuntu ESPs hold a stub that loads the ISO's grub.cfg: nothing to edit there.

@@ -6,7 +6,6 @@ import { checkDocumentPath, type Answer, type BootMedia, type BuildDocument, typ
 import { cacheArea, resolveWorkdir, type Settings } from '@ozkit/config';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
 import { redactUrls, silentLogger, type Logger } from '@ozkit/log';
-import { readInstallIso } from '@ozkit/tdl';
 import type { BootEntry } from './boot-entry.js';
 import { composeArgs, locatorArgs, type BootMode } from './boot-arguments.js';
 import { parseChecksumSpec, type ChecksumSpec } from './checksum.js';
@@ -23,7 +22,9 @@ import { remasterIso } from './remaster.js';
 export type BootMethod = 'iso' | 'kernel';
 
 export interface IsoFetchOptions {
-  settings: Pick<Settings, 'cacheDir' | 'offline' | 'cacheOriginalMedia' | 'cacheModifiedMedia' | 'workdir' | 'outputDir'>;
+  /** `bootIsoFormat` left out (library callers): the setting's default, qcow2. */
+  settings: Pick<Settings, 'cacheDir' | 'offline' | 'cacheOriginalMedia' | 'cacheModifiedMedia' | 'workdir' | 'outputDir'> &
+    Partial<Pick<Settings, 'bootIsoFormat'>>;
   logger?: Logger;
   signal?: AbortSignal;
   /** --iso: use this ISO (path or URL) instead of the TDL's install source; both are recorded. */
@@ -72,7 +73,7 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
   };
   const install = template.os.install;
   // The document's <iso> has its credentials redacted; the download reads the real URL from the TDL.
-  const isoSource = options.iso ?? (install.type === 'iso' ? await readInstallIso(template, { workdir, signal: options.signal }) : undefined);
+  const isoSource = options.iso ?? (install.type === 'iso' ? await installIso(template, workdir, options.signal) : undefined);
   const method: BootMethod = options.boot ?? (isoSource ? 'iso' : 'kernel');
   let media: Media;
   if (isoSource) {
@@ -94,6 +95,18 @@ export async function isoFetch(doc: DocumentWith<'template' | 'answer'>, options
     media = await bootFromTree(install.url, template, answer, { logger, workdir: mediaDir, ctx, signal: options.signal });
   }
   return { ...doc, workdir, media };
+}
+
+/**
+ * The TDL's <iso>: the TDL is parsed again (its parser loaded) only when the document's copy has
+ * credentials redacted (`user:***@`, what redactUrls writes); otherwise the document's is the TDL's.
+ */
+async function installIso(template: Template, workdir: string, signal?: AbortSignal): Promise<string | undefined> {
+  const install = template.os.install;
+  if (install.type !== 'iso') return undefined;
+  if (!install.iso.includes('***@')) return install.iso;
+  const { readInstallIso } = await import('@ozkit/tdl');
+  return readInstallIso(template, { workdir, ...(signal ? { signal } : {}) });
 }
 
 /**
@@ -195,7 +208,7 @@ async function bootFromIso(fetched: FetchedFile, method: BootMethod, template: T
     // Subiquity reads the answer from the CD (nocloud), and TDL extras belong on the CD: then
     // even a kernel boot gets a remastered ISO to attach.
     const needsIso = method === 'iso' || answer.format === 'autoinstall' || extras.changes.length > 0;
-    let remastered: { path: string; sha256: string; edited: string[]; mode: string; fromCache: boolean; commandLines: Record<string, string> } | undefined;
+    let remastered: Remastered | undefined;
     if (needsIso) {
       const argsFor = argsBuilder(template, answer, 'iso', { volumeId, labelText });
       remastered = await modifiedIso(fetched, layout, answer, extras, argsFor, options);
@@ -203,7 +216,7 @@ async function bootFromIso(fetched: FetchedFile, method: BootMethod, template: T
     if (method === 'iso') {
       const r = remastered!;
       logger.info(`boot ISO ready: ${r.path}${r.fromCache ? ' (cached)' : ''}`);
-      const boot: BootMedia = { method: 'iso', iso: r.path, sha256: r.sha256 };
+      const boot: BootMedia = { method: 'iso', iso: r.path, sha256: r.sha256, ...isoFormatFields(r, fetched) };
       return { ...common, boot, remaster: { edited: r.edited, mode: r.mode, fromCache: r.fromCache, commandLines: r.commandLines } };
     }
     // Direct kernel boot: the installer's kernel and initrd, the answer file appended to the initrd.
@@ -235,7 +248,14 @@ async function bootFromIso(fetched: FetchedFile, method: BootMethod, template: T
     }
     const mode: BootMode = answer.format === 'autoinstall' ? 'iso' : 'kernel';
     const append = argsBuilder(template, answer, mode, { volumeId, labelText })(entry).join(' ');
-    const boot: BootMedia = { method: 'kernel', kernel, initrd, append, iso: remastered?.path ?? fetched.path };
+    const boot: BootMedia = {
+      method: 'kernel',
+      kernel,
+      initrd,
+      append,
+      iso: remastered?.path ?? fetched.path,
+      ...(remastered ? isoFormatFields(remastered, fetched) : { isoFormat: 'raw' as const }),
+    };
     if (remastered)
       logger.info(`attaching the remastered ISO ${remastered.path} (it carries ${answer.format === 'autoinstall' ? 'the autoinstall seed' : 'the TDL extras'})`);
     logger.info(`kernel boot ready: ${kernel} + ${initrd}`);
@@ -249,6 +269,22 @@ async function bootFromIso(fetched: FetchedFile, method: BootMethod, template: T
   } finally {
     await layout.dispose();
   }
+}
+
+interface Remastered {
+  path: string;
+  /** Of the file at `path` (for a qcow2 overlay: the overlay file, not the medium it presents). */
+  sha256: string;
+  edited: string[];
+  mode: string;
+  format: 'qcow2' | 'raw';
+  fromCache: boolean;
+  commandLines: Record<string, string>;
+}
+
+/** `media.boot`'s account of the file at `iso`: a plain ISO, or an overlay on the original. */
+function isoFormatFields(r: Remastered, fetched: FetchedFile): Pick<Extract<BootMedia, { method: 'iso' }>, 'isoFormat' | 'isoBacking'> {
+  return r.format === 'qcow2' ? { isoFormat: 'qcow2', isoBacking: fetched.path } : { isoFormat: 'raw' };
 }
 
 /** Several initrd parts joined without adding anything (the answer travels on the ISO). */
@@ -268,16 +304,27 @@ async function modifiedIso(
   extras: { changes: IsoChange[]; fingerprint: string[] },
   argsFor: (entry: Pick<BootEntry, 'args'>) => string[],
   options: IsoFetchOptions & BootContext,
-) {
+): Promise<Remastered> {
   const files = [...extras.changes, ...answerIsoFiles(answer)];
   const answerFiles = answerIsoFiles(answer);
   const fileHashes = await Promise.all(answerFiles.map(async (f) => ({ isoPath: f.isoPath, sha256: (await hashFile(f.local, [])).digests.sha256 })));
+  const format = options.settings.bootIsoFormat ?? 'qcow2';
+  // An overlay names its backing file: one on another copy of the same media is another object.
+  const backing = format === 'qcow2' ? fetched.path : undefined;
   const key = createHash('sha256')
     .update(
-      JSON.stringify({ v: 1, tool: options.toolVersion ?? '', media: fetched.sha256, files: fileHashes, extras: extras.fingerprint, args: argsFor(layout.entry) }),
+      JSON.stringify({
+        v: 1,
+        tool: options.toolVersion ?? '',
+        media: fetched.sha256,
+        files: fileHashes,
+        extras: extras.fingerprint,
+        args: argsFor(layout.entry),
+        ...(backing ? { format, backing } : {}),
+      }),
     )
     .digest('hex');
-  const run = async (dest: string) => remasterIso({ iso: fetched.path, layout, files, argsFor, dest, logger: options.logger, signal: options.signal });
+  const run = async (dest: string) => remasterIso({ iso: fetched.path, layout, files, argsFor, dest, format, logger: options.logger, signal: options.signal });
   if (options.settings.cacheModifiedMedia) {
     const store = new ContentStore(cacheArea(options.settings, 'modified'), { private: true });
     return store.withLock(
@@ -292,6 +339,7 @@ async function modifiedIso(
             sha256: String(ref.sha256),
             edited: ref.edited as string[],
             mode: String(ref.mode),
+            format: ref.format === 'qcow2' ? 'qcow2' : 'raw',
             fromCache: true,
             commandLines: ref.commandLines as Record<string, string>,
           };
@@ -302,7 +350,7 @@ async function modifiedIso(
           async (work) => {
             result = await run(work);
           },
-          { expectedBytes: fetched.bytes },
+          { expectedBytes: format === 'qcow2' ? 64 << 20 : fetched.bytes },
         );
         const { sha256: written, ...recorded } = result;
         const sha256 = written ?? (await hashFile(entry.path, [])).digests.sha256;
@@ -312,6 +360,8 @@ async function modifiedIso(
           media: fetched.sha256,
           edited: recorded.edited,
           mode: recorded.mode,
+          format: recorded.format,
+          ...(recorded.format === 'qcow2' ? { backing: fetched.path } : {}),
           commandLines: recorded.commandLines,
         });
         return { path: entry.path, sha256, ...recorded, fromCache: false };
@@ -319,13 +369,16 @@ async function modifiedIso(
       { signal: options.signal, onWait: () => options.logger.info('waiting for another build that is writing the same boot ISO') },
     );
   }
-  const dest = join(options.workdir, 'boot.iso');
-  const work = join(options.workdir, `.boot.iso.${process.pid}.tmp`);
-  await ensureFreeSpace(options.workdir, fetched.bytes, 'the boot ISO');
+  const work = join(options.workdir, `.boot.${process.pid}.tmp`);
+  // The overlay holds the superblock and the new session (MiBs); a rewrite may fall back to a full image.
+  await ensureFreeSpace(options.workdir, format === 'qcow2' && !layout.info.appendedPartitions ? 64 << 20 : fetched.bytes, 'the boot ISO');
   try {
     const { sha256: written, ...result } = await run(work);
     await chmod(work, 0o600);
     const sha256 = written ?? (await hashFile(work, [])).digests.sha256;
+    const dest = join(options.workdir, result.format === 'qcow2' ? 'boot.qcow2' : 'boot.iso');
+    // A boot medium of the other format from an earlier run would only mislead.
+    await rm(join(options.workdir, result.format === 'qcow2' ? 'boot.iso' : 'boot.qcow2'), { force: true });
     await rename(work, dest);
     return { path: dest, sha256, ...result, fromCache: false };
   } catch (error) {

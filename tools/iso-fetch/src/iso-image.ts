@@ -1,6 +1,6 @@
 import { open, chmod } from 'node:fs/promises';
-import { execa, type ResultPromise } from 'execa';
 import { OzkitError } from '@ozkit/errors';
+import { runProgram, type ProgramResult } from './run-program.js';
 
 /** What the El Torito catalog and the PVD of an ISO say, plus its file list. */
 export interface IsoInfo {
@@ -17,13 +17,28 @@ export interface IsoInfo {
   appendedPartitions: boolean;
   /** `xorriso -report_el_torito as_mkisofs`: how to recreate the boot setup. */
   bootRecipe: string[];
+  /** Where regular files' data lies (as fileExtents says), read in the same xorriso run. */
+  extents: FileExtent[];
+  /**
+   * Boot images whose bytes xorriso reads when it replays the boot setup: those it patches
+   * (`-boot-info-table`, `--grub2-boot-info`), and the BIOS image in any case. The others (an
+   * EFI image, as a rule) are only pointed at by the catalog and the partition tables.
+   */
+  readBootImages: string[];
 }
 
-function xorriso(args: string[], signal?: AbortSignal): ResultPromise<{ reject: false; cancelSignal?: AbortSignal; stripFinalNewline: true }> {
-  return execa('xorriso', ['-no_rc', ...args], { reject: false, cancelSignal: signal, stripFinalNewline: true } as const);
+/** One extent of a regular file's data (files over 4 GiB have several). */
+export interface FileExtent {
+  path: string;
+  lba: number;
+  blocks: number;
 }
 
-function failure(what: string, result: { failed: boolean; exitCode?: number; stderr?: unknown; code?: string; isCanceled?: boolean }, signal?: AbortSignal): never {
+function xorriso(args: string[], signal?: AbortSignal): Promise<ProgramResult> {
+  return runProgram('xorriso', ['-no_rc', ...args], { signal });
+}
+
+function failure(what: string, result: ProgramResult, signal?: AbortSignal): never {
   if (signal?.aborted) throw signal.reason;
   if (result.code === 'ENOENT')
     throw new OzkitError('PROGRAM_MISSING', 'xorriso is needed to read and remaster ISO images but was not found', { hint: 'apt-get install xorriso' });
@@ -60,10 +75,22 @@ function unquote(s: string): string {
 
 export async function inspectIso(path: string, signal?: AbortSignal): Promise<IsoInfo> {
   await assertIsIso(path);
-  const r = await xorriso(['-indev', path, '-report_el_torito', 'as_mkisofs', '-pvd_info', '-find', '/', '-type', 'f'], signal);
+  // One run for everything: each xorriso start loads the image tree again.
+  const r = await xorriso(
+    ['-indev', path, '-report_el_torito', 'as_mkisofs', '-pvd_info', '-find', '/', '-type', 'f', '--', '-find', '/', '-type', 'f', '-exec', 'report_lba', '--'],
+    signal,
+  );
   if (r.failed) failure(path, r, signal);
   const out = String(r.stdout).split('\n');
-  const info: IsoInfo = { volumeId: '', files: new Set(), efiHidden: false, appendedPartitions: false, bootRecipe: [] };
+  const info: IsoInfo = {
+    volumeId: '',
+    files: new Set(),
+    efiHidden: false,
+    appendedPartitions: false,
+    bootRecipe: [],
+    extents: parseExtents(out),
+    readBootImages: [],
+  };
   let inRecipe = true;
   for (const line of out) {
     if (line.startsWith('Drive current:')) inRecipe = false;
@@ -72,7 +99,9 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
     if (vol) info.volumeId = vol[1].replace(/\s+$/, '');
     if (/^'\/.*'$/.test(line)) info.files.add(unquote(line));
   }
-  // Boot options come in order: -b for BIOS; -e after -eltorito-alt-boot for EFI.
+  // Boot options come in order: -b for BIOS; -e after -eltorito-alt-boot for EFI; each entry's options follow its image.
+  const read = new Set<string>();
+  let entryImage: string | undefined;
   for (const line of info.bootRecipe) {
     const b = /^-b (.+)$/.exec(line);
     if (b && !info.biosImage) info.biosImage = unquote(b[1]);
@@ -82,17 +111,26 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
       if (target.startsWith('--interval:')) info.efiHidden = true;
       else info.efiImage ??= target;
     }
+    if (b || e) entryImage = unquote((b ?? e)![1]);
+    if (line === '-eltorito-alt-boot') entryImage = undefined;
+    if ((line === '-boot-info-table' || line === '--grub2-boot-info') && entryImage && !entryImage.startsWith('--interval:')) read.add(entryImage);
     if (/^-append_partition /.test(line)) info.appendedPartitions = true;
   }
+  if (info.biosImage) read.add(info.biosImage);
+  info.readBootImages = [...read];
   return info;
 }
 
 /** Where regular files' data lies in an ISO (one entry per extent; files over 4 GiB have several). */
-export async function fileExtents(iso: string, signal?: AbortSignal): Promise<{ path: string; lba: number; blocks: number }[]> {
+export async function fileExtents(iso: string, signal?: AbortSignal): Promise<FileExtent[]> {
   const r = await xorriso(['-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba'], signal);
   if (r.failed) failure(iso, r, signal);
-  const extents: { path: string; lba: number; blocks: number }[] = [];
-  for (const line of String(r.stdout).split('\n')) {
+  return parseExtents(String(r.stdout).split('\n'));
+}
+
+function parseExtents(lines: string[]): FileExtent[] {
+  const extents: FileExtent[] = [];
+  for (const line of lines) {
     const m = /^File data lba:\s*\d+\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*\d+\s*,\s*('.*')$/.exec(line);
     if (m) extents.push({ lba: Number(m[1]), blocks: Number(m[2]), path: unquote(m[3]) });
   }
@@ -153,9 +191,11 @@ function reproducibleDates(): { before: string[]; boot: string[] } {
  */
 export async function appendSession(target: string, volumeId: string, changes: IsoChange[], signal?: AbortSignal): Promise<void> {
   const dates = reproducibleDates();
-  const args = [...dates.before, '-dev', target, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
+  // No fsync of the output (xorriso's default forces two, ~60 ms on a busy disk): the grown scratch copy is read back at once and deleted.
+  const args = [...dates.before, '-stdio_sync', 'off', '-dev', target, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
   for (const c of changes) args.push('-map', c.local, c.isoPath);
-  args.push('-commit');
+  // -end, not -commit: -commit loads the grown image again afterwards, which nothing here reads.
+  args.push('-end');
   const r = await xorriso(args, signal);
   if (r.failed) failure(`${target}: appending a session`, r, signal);
 }
@@ -167,9 +207,10 @@ export async function appendSession(target: string, volumeId: string, changes: I
  */
 export async function rewriteIso(source: string, dest: string, volumeId: string, changes: IsoChange[], signal?: AbortSignal): Promise<void> {
   const dates = reproducibleDates();
-  const args = [...dates.before, '-indev', source, '-outdev', dest, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
+  // As for every file this tool writes: no fsync (the cache renames objects into place, readers see whole files).
+  const args = [...dates.before, '-stdio_sync', 'off', '-indev', source, '-outdev', dest, '-volid', volumeId, '-boot_image', 'any', 'replay', ...dates.boot];
   for (const c of changes) args.push('-map', c.local, c.isoPath);
-  args.push('-commit');
+  args.push('-end');
   const r = await xorriso(args, signal);
   if (r.failed) failure(`${dest}: writing the modified ISO`, r, signal);
 }

@@ -18,6 +18,11 @@ export const cli = defineCli({
       choices: ['iso', 'kernel'],
       describe: 'boot media to make: a remastered ISO, or kernel+initrd (default: iso for ISO installs, kernel for url installs)',
     },
+    'boot-iso-format': {
+      ...vocabulary['boot-iso-format'],
+      describe:
+        'the remastered ISO: qcow2 (default) = an overlay holding only the changes (MiBs), backed by the original in the cache, for guest-install or QEMU/libvirt; raw = a plain ISO file of its own (to copy elsewhere, write to a stick, or attach without its backing file)',
+    },
     checksum: { kind: 'string', value: 'SUM', describe: 'verify against sha256:<hex> (or md5:/sha1:/sha512:), a SUMS file URL/path, or "none" (overrides the TDL)' },
     offline: { ...vocabulary.offline, describe: 'use only cached media; fail (exit 69) naming what is missing' },
     force: { kind: 'boolean', short: 'f', describe: 'ignore cached media (original and modified) and fetch again' },
@@ -43,6 +48,6 @@ export const cli = defineCli({
   ],
   epilogue:
     'Downloads go through http_proxy / https_proxy (CONNECT) unless no_proxy matches. Cache: original media under <cache>/isos ' +
-    '([cache] original_media), boot ISOs under <cache>/modified ([cache] modified_media).\n' +
+    '([cache] original_media), boot ISOs under <cache>/modified ([cache] modified_media); a qcow2 boot ISO needs its original to stay there.\n' +
     'Exit codes: 0 ok, 64 usage, 65 bad media or checksum mismatch, 66 media missing, 69 offline cache miss or xorriso missing, 74 I/O, 75 network failure after retries.',
 });

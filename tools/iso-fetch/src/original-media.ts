@@ -4,9 +4,11 @@ import type { ChecksumKind, Media } from '@ozkit/build-document';
 import { ContentStore, ensureFreeSpace } from '@ozkit/cache';
 import { ProgressBar, redactUrls, type Logger } from '@ozkit/log';
 import { findInSums, verifyDigest, type ChecksumSpec, type ExpectedChecksum, type HashAlgorithm } from './checksum.js';
-import { downloadFtp, fetchFtpText } from './ftp-download.js';
 import { download, fetchText, hashFile, type RetryPolicy } from './http-download.js';
 import { keyFor, parseMediaSource, type MediaSource } from './media-source.js';
+
+/** The FTP client is loaded only for ftp:// media: every other run (a cached ISO above all) is spared its import. */
+const ftpDownload = () => import('./ftp-download.js');
 
 export interface FetchContext {
   logger: Logger;
@@ -55,7 +57,7 @@ export async function resolveChecksum(spec: ChecksumSpec, mediaName: string, ctx
       });
     return { algorithm: spec.algorithm, hex: ref.key, source: redactUrls(spec.url) };
   } else {
-    text = await (source.kind === 'ftp' ? fetchFtpText : fetchText)(source.url, ctx.policy, ctx.logger, ctx.signal);
+    text = await (source.kind === 'ftp' ? (await ftpDownload()).fetchFtpText : fetchText)(source.url, ctx.policy, ctx.logger, ctx.signal);
   }
   const hex = findInSums(text, mediaName, spec.algorithm);
   if (!hex)
@@ -143,7 +145,7 @@ async function fetchRemote(
     let progress: ProgressBar = bar;
     let result;
     try {
-      result = await (source.kind === 'ftp' ? downloadFtp : download)({
+      result = await (source.kind === 'ftp' ? (await ftpDownload()).downloadFtp : download)({
         url: source.url,
         dest: partial,
         algorithms: expected ? [expected.algorithm] : [],

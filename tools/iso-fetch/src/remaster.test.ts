@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,17 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listInitrd } from '@ozkit/initrd';
 import { isoFetch } from './iso-fetch-stage.js';
-import { buildFixtureIso, elTorito, isoFile, makeDocument, writeAnswer, type FixtureIso, type LayoutName } from './fixtures/media-fixtures.test-support.js';
+import {
+  buildFixtureIso,
+  dropIsoViews,
+  elTorito,
+  isoFile,
+  isoView,
+  makeDocument,
+  writeAnswer,
+  type FixtureIso,
+  type LayoutName,
+} from './fixtures/media-fixtures.test-support.js';
 
 let dir: string;
 const fixtures = new Map<LayoutName, FixtureIso>();
@@ -16,23 +26,38 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ozkit-remaster-'));
   for (const l of layouts) fixtures.set(l, buildFixtureIso(join(dir, 'isos'), l));
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  dropIsoViews();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-function settings(name: string, modified = false) {
-  return { cacheDir: join(dir, `cache-${name}`), offline: false, cacheOriginalMedia: true, cacheModifiedMedia: modified, workdir: undefined, outputDir: undefined };
+function settings(name: string, modified = false, bootIsoFormat?: 'qcow2' | 'raw') {
+  return {
+    cacheDir: join(dir, `cache-${name}`),
+    offline: false,
+    cacheOriginalMedia: true,
+    cacheModifiedMedia: modified,
+    workdir: undefined,
+    outputDir: undefined,
+    ...(bootIsoFormat ? { bootIsoFormat } : {}),
+  };
 }
 
-async function run(layout: LayoutName, boot: 'iso' | 'kernel', opts: { kernelArgs?: string[]; kernelparam?: string; modified?: boolean; tag?: string } = {}) {
+async function run(
+  layout: LayoutName,
+  boot: 'iso' | 'kernel',
+  opts: { kernelArgs?: string[]; kernelparam?: string; modified?: boolean; tag?: string; bootIsoFormat?: 'qcow2' | 'raw' } = {},
+) {
   const fx = fixtures.get(layout)!;
   const workdir = join(dir, `work-${layout}-${boot}-${opts.tag ?? ''}`);
   const answer = writeAnswer(workdir, fx.family, fx.format, opts.kernelArgs ?? []);
   const doc = makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: fx.path, extras: [] }, answer, kernelparam: opts.kernelparam });
-  const out = await isoFetch(doc, { settings: settings(`${layout}-${opts.tag ?? ''}`, opts.modified), boot });
+  const out = await isoFetch(doc, { settings: settings(`${layout}-${opts.tag ?? ''}`, opts.modified, opts.bootIsoFormat), boot });
   return { fx, out, answer, workdir };
 }
 
 function toc(iso: string): string {
-  return execFileSync('xorriso', ['-indev', iso, '-toc'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return execFileSync('xorriso', ['-indev', isoView(iso), '-toc'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
 function bootRecord(iso: string): string {
@@ -40,7 +65,7 @@ function bootRecord(iso: string): string {
 }
 
 function volid(iso: string): string {
-  const info = execFileSync('xorriso', ['-indev', iso, '-pvd_info'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const info = execFileSync('xorriso', ['-indev', isoView(iso), '-pvd_info'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return /^Volume Id\s*:\s?(.*)$/m.exec(info)?.[1] ?? '';
 }
 
@@ -95,7 +120,19 @@ describe.each(layouts)('remastering %s media', (layout) => {
     expect(boot.method).toBe('iso');
     if (boot.method !== 'iso') return;
     expect(existsSync(boot.iso)).toBe(true);
+    // The digest is of the file written: for an overlay, the overlay file (its medium is that over isoBacking).
     expect(boot.sha256).toBe(execFileSync('sha256sum', [boot.iso], { encoding: 'utf8' }).split(' ')[0]);
+    if (layout === 'ubuntu2204') {
+      // Its appended ESP partition would be overwritten by a grown session: a complete new image, always raw.
+      expect(boot).toMatchObject({ isoFormat: 'raw', iso: expect.stringMatching(/\/boot\.iso$/) });
+      expect(boot.isoBacking).toBeUndefined();
+    } else {
+      expect(boot).toMatchObject({ isoFormat: 'qcow2', isoBacking: fx.path, iso: expect.stringMatching(/\/boot\.qcow2$/) });
+      const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', boot.iso], { encoding: 'utf8' })) as Record<string, unknown>;
+      expect(info).toMatchObject({ format: 'qcow2', 'backing-filename': fx.path, 'backing-filename-format': 'raw' });
+      // Only the changes are in it.
+      expect(readFileSync(boot.iso).length).toBeLessThan(readFileSync(fx.path).length);
+    }
     expect(volid(boot.iso)).toBe(fx.volumeId);
     expect(out.media!.volumeId).toBe(fx.volumeId);
     const before = entries(fx.path);
@@ -150,7 +187,7 @@ describe.each(layouts)('remastering %s media', (layout) => {
   it('edits the grub.cfg inside the EFI boot image where the media boots from it (Red Hat)', () => {
     const iso = (result.out.media!.boot as { iso: string }).iso;
     const out = join(dir, `boot-images-${layout}`);
-    execFileSync('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract_boot_images', out], { stdio: 'ignore' });
+    execFileSync('xorriso', ['-osirrox', 'on', '-indev', isoView(iso), '-extract_boot_images', out], { stdio: 'ignore' });
     const esp = join(out, 'eltorito_img2_uefi.img');
     if (['centos7', 'rocky9', 'fedora40'].includes(layout)) {
       const cfg = execFileSync('mtype', ['-i', esp, '::/EFI/BOOT/grub.cfg'], { encoding: 'latin1' });
@@ -166,6 +203,23 @@ describe.each(layouts)('remastering %s media', (layout) => {
 });
 
 describe('boot ISO options', () => {
+  it('bootIsoFormat raw writes a plain ISO of its own, the same medium the overlay presents', async () => {
+    const raw = await run('debian12', 'iso', { tag: 'raw', bootIsoFormat: 'raw' });
+    const overlay = await run('debian12', 'iso', { tag: 'overlay', bootIsoFormat: 'qcow2' });
+    const plain = raw.out.media!.boot as { iso: string; sha256: string; isoFormat?: string; isoBacking?: string };
+    expect(plain).toMatchObject({ isoFormat: 'raw', iso: join(raw.workdir, 'media', 'boot.iso') });
+    expect(plain.isoBacking).toBeUndefined();
+    expect(plain.sha256).toBe(execFileSync('sha256sum', [plain.iso], { encoding: 'utf8' }).split(' ')[0]);
+    expect(volid(plain.iso)).toBe(raw.fx.volumeId);
+    expect(isoFile(plain.iso, '/isolinux/isolinux.cfg', dir)).toBe(isoFile((overlay.out.media!.boot as { iso: string }).iso, '/isolinux/isolinux.cfg', dir));
+    // Switching formats in one build directory leaves one boot medium.
+    const again = await isoFetch(makeDocument({ workdir: raw.workdir, os: raw.fx.os, install: { type: 'iso', iso: raw.fx.path, extras: [] }, answer: raw.answer }), {
+      settings: settings('raw-again', false, 'qcow2'),
+    });
+    expect((again.media!.boot as { iso: string }).iso).toBe(join(raw.workdir, 'media', 'boot.qcow2'));
+    expect(existsSync(plain.iso)).toBe(false);
+  }, 120_000);
+
   it("adds the answer file's kernel arguments and the TDL kernelparam, last wins", async () => {
     const { out } = await run('debian12', 'iso', { kernelArgs: ['priority=critical', 'locale=en_US'], kernelparam: 'vga=normal net.ifnames=0', tag: 'args' });
     const iso = (out.media!.boot as { iso: string }).iso;
@@ -193,6 +247,16 @@ describe('boot ISO options', () => {
     expect(second.media!.remaster).toMatchObject({ fromCache: true });
     expect(second.media!.boot).toEqual(first.media!.boot);
     expect((first.media!.boot as { iso: string }).iso.startsWith(join(s.cacheDir, 'modified'))).toBe(true);
+    expect(first.media!.boot).toMatchObject({ isoFormat: 'qcow2', isoBacking: fx.path });
+    // The plain ISO is another object, and so is an overlay on another copy of the same media.
+    const plain = await isoFetch(doc(), { settings: { ...s, bootIsoFormat: 'raw' as const } });
+    expect(plain.media!.remaster).toMatchObject({ fromCache: false });
+    expect(plain.media!.boot).toMatchObject({ isoFormat: 'raw' });
+    const copy = join(dir, 'rocky9-copy.iso');
+    copyFileSync(fx.path, copy);
+    const elsewhere = await isoFetch(makeDocument({ workdir, os: fx.os, install: { type: 'iso', iso: copy, extras: [] }, answer }), { settings: s });
+    expect(elsewhere.media!.remaster).toMatchObject({ fromCache: false });
+    expect(elsewhere.media!.boot).toMatchObject({ isoFormat: 'qcow2', isoBacking: copy });
     // A different answer file is a different ISO.
     // (as ks-render would write it: the document records the new file's sha256).
     writeFileSync(answer.path, 'text\npoweroff\n');

@@ -1,11 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { OzkitError } from '@ozkit/errors';
 import type { Logger } from '@ozkit/log';
 import { chooseInstallEntry, type BootEntry } from './boot-entry.js';
 import { grubQuote, unattendedGrubConfig } from './grub-config.js';
 import { rewriteIso, type IsoChange } from './iso-image.js';
+import { writeQcow2Overlay } from './qcow2-overlay.js';
+import { runProgram } from './run-program.js';
 import { sessionDelta, writeGrownCopy } from './session-delta.js';
 import type { IsoBootLayout } from './iso-boot-layout.js';
 import { unattendedSyslinuxConfig } from './syslinux-config.js';
@@ -19,6 +20,8 @@ export interface RemasterInput {
   argsFor: (entry: BootEntry) => string[];
   /** Where the new ISO goes (a work file: the caller renames it into place). */
   dest: string;
+  /** qcow2: an overlay on `iso` holding only what changed (grow mode; rewritten media are always raw). */
+  format: 'qcow2' | 'raw';
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -30,7 +33,9 @@ export interface RemasterResult {
   mode: 'grow' | 'rewrite';
   /** Per edited config, the kernel command line it now boots. */
   commandLines: Record<string, string>;
-  /** sha256 of `dest` when it was computed while writing (grow mode), so the caller need not read it back. */
+  /** What `dest` is: a plain ISO, or a qcow2 overlay backed by `iso`. */
+  format: 'qcow2' | 'raw';
+  /** sha256 of the file `dest` when it was computed while writing (grow mode), so the caller need not read it back. */
   sha256?: string;
 }
 
@@ -68,7 +73,7 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
     const local = await scratchFile(text);
     if (g.espPath) {
       if (!layout.espImage) continue;
-      const r = await execa('mcopy', ['-o', '-i', layout.espImage, local, g.espPath], { reject: false, cancelSignal: input.signal } as const);
+      const r = await runProgram('mcopy', ['-o', '-i', layout.espImage, local, g.espPath], { signal: input.signal });
       if (r.exitCode !== 0)
         throw new OzkitError('IO', `cannot update ${g.where} in the EFI boot image: ${String(r.stderr).trim()}`, {
           hint: 'mtools (mcopy) is needed: apt-get install mtools',
@@ -87,16 +92,23 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
   // Growing writes only the changes; media with partitions appended after the filesystem
   // (Ubuntu 20.04+) would have them overwritten, so those get a complete new image.
   const mode = layout.info.appendedPartitions ? 'rewrite' : 'grow';
+  const format = mode === 'grow' ? input.format : 'raw';
   let sha256: string | undefined;
   try {
-    if (mode === 'grow') {
+    const delta = () => sessionDelta(input.iso, layout.info.readBootImages, volumeId, changes, layout.scratch, input.signal, layout.info.extents);
+    if (mode === 'grow' && format === 'qcow2') {
+      // Only the superblock and the new session are written; the rest is read from the original.
+      const found = await delta();
+      ({ sha256 } = await writeQcow2Overlay({
+        backing: input.iso,
+        backingBytes: found.baseBytes,
+        virtualBytes: found.baseBytes + found.tail.length,
+        ranges: [...found.patches, { offset: found.baseBytes, data: found.tail }],
+        dest: input.dest,
+      }));
+    } else if (mode === 'grow') {
       // The session is worked out on a sparse scratch copy while the kernel copies the original; it is laid over the copy, hashed on the way.
-      sha256 = await writeGrownCopy(
-        input.iso,
-        input.dest,
-        () => sessionDelta(input.iso, [layout.info.biosImage, layout.info.efiImage], volumeId, changes, layout.scratch, input.signal),
-        input.signal,
-      );
+      sha256 = await writeGrownCopy(input.iso, input.dest, delta, input.signal);
     } else {
       await rm(input.dest, { force: true });
       await rewriteIso(input.iso, input.dest, volumeId, changes, input.signal);
@@ -105,6 +117,6 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
     await rm(input.dest, { force: true });
     throw error;
   }
-  input.logger.debug(`remastered ${input.iso} (${mode}): ${edited.join(', ')}`);
-  return { edited, mode, commandLines, ...(sha256 ? { sha256 } : {}) };
+  input.logger.debug(`remastered ${input.iso} (${mode}, ${format}): ${edited.join(', ')}`);
+  return { edited, mode, format, commandLines, ...(sha256 ? { sha256 } : {}) };
 }

@@ -4,7 +4,7 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cloneFile } from '@ozkit/cache';
 import { OzkitError } from '@ozkit/errors';
-import { appendSession, fileExtents, type IsoChange } from './iso-image.js';
+import { appendSession, fileExtents, type FileExtent, type IsoChange } from './iso-image.js';
 
 const BLOCK = 2048;
 
@@ -21,20 +21,24 @@ export interface SessionDelta {
 /**
  * What appending a session to a copy of `iso` would change, found without copying the image:
  * xorriso grows a sparse scratch file that holds only what it reads of the old session
- * (system area, volume descriptors, directories, boot catalog and boot images) and holes
- * where regular files' data lies; growing never reads or rewrites old file data.
+ * (system area, volume descriptors, directories, boot catalog and the boot images it patches,
+ * `bootImages`) and holes where regular files' data lies; growing never reads or rewrites old
+ * file data. (A unit test grows a full copy for every layout: a hole xorriso did read would show.)
  */
 export async function sessionDelta(
   iso: string,
+  /** Boot images whose data xorriso reads (IsoInfo.readBootImages). */
   bootImages: (string | undefined)[],
   volumeId: string,
   changes: IsoChange[],
   scratchDir: string,
   signal?: AbortSignal,
+  /** The file extents, when inspectIso has read them already. */
+  known?: FileExtent[],
 ): Promise<SessionDelta> {
   const baseBytes = (await stat(iso)).size;
   const keepData = new Set(bootImages.filter((p): p is string => Boolean(p)));
-  const holes = (await fileExtents(iso, signal))
+  const holes = (known ?? (await fileExtents(iso, signal)))
     .filter((e) => !keepData.has(e.path))
     .map((e) => ({ start: e.lba * BLOCK, end: Math.min(baseBytes, (e.lba + e.blocks) * BLOCK) }))
     .filter((h) => h.end > h.start)

@@ -9,6 +9,8 @@ export const OZKIT_NS = 'urn:ozkit:guest:1';
 export interface DomainFiles {
   disks: { path: string; format: 'qcow2' | 'raw' }[];
   cdrom?: string;
+  /** Default raw. A qcow2 CD-ROM's backing file is found by libvirt in its header (its format is recorded there). */
+  cdromFormat?: 'raw' | 'qcow2';
   kernel?: { kernel: string; initrd: string };
   /** UEFI: the firmware code and this guest's own variable store. */
   uefi?: { code: string; vars: string };
@@ -96,7 +98,7 @@ export function domainXml(guest: GuestDescription, options: DomainXmlOptions): s
   if (files.cdrom !== undefined) {
     // IDE hdc, as QEMU's -cdrom is on the pc machine (hda/hdb may be IDE disks).
     add(4, `<disk type='file' device='cdrom'>`);
-    add(6, `<driver name='qemu' type='raw'/>`);
+    add(6, `<driver name='qemu' type='${files.cdromFormat ?? 'raw'}'/>`);
     add(6, `<source file='${esc(files.cdrom)}'/>`);
     add(6, `<target dev='${cdBus === 'ide' ? 'hdc' : 'sdc'}' bus='${cdBus}'/>`);
     add(6, `<readonly/>`);

@@ -47,7 +47,9 @@ export class HypervisorVolumes {
       if (!disk.snapshot && !disk.readonly) downloads.push({ volume, path: disk.path });
     }
     const files: DomainFiles = { disks, consoleLog: this.track(`${name}-console.log`) };
-    if (description.cdrom !== undefined) files.cdrom = await this.uploadFile(`${name}-cdrom.iso`, description.cdrom, signal);
+    // A qcow2 CD-ROM (an overlay on the original ISO) goes up flattened, as a plain ISO: the hypervisor has no backing file.
+    if (description.cdrom !== undefined)
+      files.cdrom = await this.uploadDisk(`${name}-cdrom.iso`, description.cdrom, 'raw', description.runDir, signal, description.cdromFormat ?? 'raw');
     if (description.kernel) {
       files.kernel = {
         kernel: await this.uploadFile(`${name}-kernel`, description.kernel.kernel, signal),
@@ -66,12 +68,18 @@ export class HypervisorVolumes {
     return files;
   }
 
-  /** A disk with a backing chain is flattened first: the hypervisor has none of the backing files. */
-  private async uploadDisk(volume: string, path: string, format: 'qcow2' | 'raw', runDir: string, signal?: AbortSignal): Promise<string> {
-    const info = await diskInfo(path, signal);
-    if (!info.backingFile) return this.uploadFile(volume, path, signal);
+  /**
+   * A disk with a backing chain is flattened first (the hypervisor has none of the backing files);
+   * `from` other than `format` converts it as well (a file of known format is never probed).
+   */
+  private async uploadDisk(volume: string, path: string, format: 'qcow2' | 'raw', runDir: string, signal?: AbortSignal, from?: 'qcow2' | 'raw'): Promise<string> {
+    if (from === 'raw' && format === 'raw') return this.uploadFile(volume, path, signal);
+    if (from === undefined) {
+      const info = await diskInfo(path, signal);
+      if (!info.backingFile) return this.uploadFile(volume, path, signal);
+    }
     const flat = join(runDir, `${volume}.flat`);
-    const result = await execa(requireQemuImg(), ['convert', '-O', format, path, flat], {
+    const result = await execa(requireQemuImg(), ['convert', ...(from ? ['-f', from] : []), '-O', format, path, flat], {
       reject: false,
       stdin: 'ignore',
       ...(signal ? { cancelSignal: signal } : {}),

@@ -379,7 +379,10 @@ async function localFiles(description: GuestDescription, name: string, temp: str
     disks.push({ path: overlay, format: 'qcow2' });
   }
   const files: DomainFiles = { disks, consoleLog: description.consoleLog };
-  if (description.cdrom !== undefined) files.cdrom = description.cdrom;
+  if (description.cdrom !== undefined) {
+    files.cdrom = description.cdrom;
+    if (description.cdromFormat) files.cdromFormat = description.cdromFormat;
+  }
   if (description.kernel) files.kernel = { kernel: description.kernel.kernel, initrd: description.kernel.initrd };
   if (description.firmware === 'uefi') {
     const vars = join(description.runDir, `${name}-VARS.fd`);

@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +46,51 @@ async function tinyGuest(name: string, mode: string, extra: Partial<GuestDescrip
   };
 }
 
+/**
+ * A CD-ROM as iso-fetch makes it by default: a qcow2 overlay on a raw "original". Block 16 is the
+ * original's, block 17 the overlay's over it, block 512 the overlay's past the original's end.
+ */
+function overlayCdrom(name: string): { overlay: string; blocks: string; expected: string[] } {
+  const original = join(dir, `${name}-original.iso`);
+  const image = Buffer.alloc(1024 * 1024);
+  image.write('ORIGINAL-BLOCK-16', 16 * 2048, 'latin1');
+  image.write('ORIGINAL-BLOCK-17', 17 * 2048, 'latin1');
+  writeFileSync(original, image);
+  const overlay = join(dir, `${name}-boot.qcow2`);
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', original, '-F', 'raw', overlay, String(2 * 1024 * 1024)]);
+  execFileSync('qemu-io', ['-c', `write -q -P 0x58 ${17 * 2048} 2048`, '-c', `write -q -P 0x4f ${512 * 2048} 2048`, overlay]);
+  const dots = (text: string) => text + '.'.repeat(32 - text.length);
+  return {
+    overlay,
+    blocks: '16,17,512',
+    expected: [`cd block 16: ${dots('ORIGINAL-BLOCK-16')}`, `cd block 17: ${'X'.repeat(32)}`, `cd block 512: ${'O'.repeat(32)}`],
+  };
+}
+
+async function cdromGuest(name: string, blocks: string, extra: Partial<GuestDescription>): Promise<GuestDescription> {
+  return tinyGuest(name, 'cdrom', {
+    kernel: { ...tiny, append: `console=ttyS0 panic=-1 ozkit.mode=cdrom ozkit.cdblocks=${blocks} ozkit.marker=OZKIT:DONE` },
+    network: false,
+    ...extra,
+  });
+}
+
 describe('libvirt backend on qemu:///system (a real libvirtd, transient domains)', () => {
+  it(
+    'attaches a qcow2 CD-ROM (an overlay on the original ISO) as qcow2: the guest reads the overlay over its backing file',
+    async () => {
+      const cd = overlayCdrom('local-cd');
+      const backend = libvirtBackend({ uri, build: 'test', stage: 'cdrom' });
+      const guest = await backend.start(await cdromGuest('local-cd', cd.blocks, { cdrom: cd.overlay, cdromFormat: 'qcow2' }));
+      await guest.console.waitFor('OZKIT DONE', GUEST_MS);
+      await guest.waitForExit();
+      const console = guest.console.tail(50).join('\n');
+      for (const line of cd.expected) expect(console).toContain(line);
+      expect(ozkitDomains(uri)).toEqual([]);
+    },
+    GUEST_MS * 2,
+  );
+
   it(
     'runs a guest to its own power-off: console, events, disk statistics, nothing left',
     async () => {
@@ -184,6 +228,29 @@ describe('libvirt backend on a remote URI (qemu+ssh to a real sshd on 127.0.0.1)
       expect(poolVolumes(uri, pool)).toEqual([]);
       expect(ozkitDomains(uri)).toEqual([]);
       expect(existsSync(description.consoleLog)).toBe(true);
+    },
+    GUEST_MS * 3,
+  );
+
+  it(
+    'uploads a qcow2 CD-ROM flattened to a plain ISO (the hypervisor has no backing file): the guest reads the same medium',
+    async () => {
+      const cd = overlayCdrom('remote-cd');
+      const backend = libvirtBackend({ uri: remote, pool, build: 'test', stage: 'remote-cdrom' });
+      const description = await cdromGuest('remote-cd', cd.blocks, { cdrom: cd.overlay, cdromFormat: 'qcow2' });
+      const guest = await backend.start(description);
+      const volume = poolVolumes(uri, pool).find((v) => v.endsWith('-cdrom.iso'));
+      expect(volume).toBeDefined();
+      // The volume is the medium itself, raw, not the overlay file.
+      const uploaded = readFileSync(join(dir, 'pool', volume!));
+      expect(uploaded.length).toBe(2 * 1024 * 1024);
+      expect(uploaded.subarray(0, 4).toString('latin1')).not.toBe('QFI\xfb');
+      await guest.console.waitFor('OZKIT DONE', GUEST_MS);
+      await guest.waitForExit();
+      const console = guest.console.tail(50).join('\n');
+      for (const line of cd.expected) expect(console).toContain(line);
+      expect(poolVolumes(uri, pool)).toEqual([]);
+      expect(readdirSync(description.runDir).filter((f) => f.endsWith('.flat'))).toEqual([]);
     },
     GUEST_MS * 3,
   );
