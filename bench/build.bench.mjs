@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stageEvents } from './stage-events.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUILDS = Number(process.env.BENCH_BUILDS ?? 1);
@@ -30,17 +31,7 @@ function stage(name, args, input, output, env) {
     child.on('error', reject);
     child.on('exit', (code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const events = err
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => {
-          try {
-            return JSON.parse(l);
-          } catch {
-            return undefined;
-          }
-        })
-        .filter(Boolean);
+      const events = stageEvents(err);
       if (code !== 0) {
         const last = events
           .filter((e) => e.level === 'error')

@@ -35,6 +35,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stageEvents } from './stage-events.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Math.max(2, Number(process.env.BENCH_ROUNDS ?? 2));
@@ -101,21 +102,6 @@ function run(command, args, { env, cwd, log, input } = {}) {
   });
 }
 
-/** Parses NDJSON events out of a stage's stderr. */
-function events(stderr) {
-  return stderr
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        return undefined;
-      }
-    })
-    .filter(Boolean);
-}
-
 /** One ozkit build: the four stages as a user pipes them, each a process of its own. */
 async function ozkitBuild(iso, n) {
   const work = join(dir, `ozkit-${n}`);
@@ -145,9 +131,9 @@ async function ozkitBuild(iso, n) {
   for (const [name, args] of stages) {
     const r = await run(process.execPath, [tool(name), '--log-format', 'json', ...args], { env, input: doc, log: join(work, `${name}.log`) });
     result.stages[name] = r.seconds;
-    for (const e of events(r.stderr)) if (e.event === 'phase-end') result.phases[e.phase] = e.seconds;
+    for (const e of stageEvents(r.stderr)) if (e.event === 'phase-end') result.phases[e.phase] = e.seconds;
     if (r.code !== 0) {
-      const errors = events(r.stderr)
+      const errors = stageEvents(r.stderr)
         .filter((e) => e.level === 'error')
         .map((e) => e.msg);
       result.failure = `${name} exited ${r.code ?? r.signal}: ${errors.join('; ') || tail(r.stderr, 20)}`;

@@ -1,31 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneFile } from '@ozkit/cache';
 import { appendSession, inspectIso } from './iso-image.js';
 import { sessionDelta } from './session-delta.js';
 import { writeQcow2Overlay } from './qcow2-overlay.js';
-import { buildFixtureIso } from './fixtures/media-fixtures.test-support.js';
+import { buildFixtureIso, fixedEpochScratch } from './fixtures/media-fixtures.test-support.js';
 import { needsPrograms } from '../../../test/support/missing-program.js';
 
 needsPrograms('qemu-img');
 
-let dir: string;
-const savedEpoch = process.env.SOURCE_DATE_EPOCH;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ozkit-qcow2-overlay-'));
-  // A fixed session time makes xorriso's grow of a full copy comparable byte for byte.
-  process.env.SOURCE_DATE_EPOCH = '1700000000';
-});
-afterAll(() => {
-  if (savedEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
-  else process.env.SOURCE_DATE_EPOCH = savedEpoch;
-  rmSync(dir, { recursive: true, force: true });
-});
+const testDir = fixedEpochScratch('ozkit-qcow2-overlay-', { beforeAll, afterAll });
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -46,7 +33,7 @@ describe('a qcow2 overlay on the original ISO', () => {
   it.each(['debian12', 'rocky9'] as const)(
     'reads back, on %s media, as the ISO xorriso grows on a full copy, and is consistent for qemu-img check',
     async (layout) => {
-      const base = join(dir, layout);
+      const base = join(testDir(), layout);
       mkdirSync(base, { recursive: true });
       const fx = buildFixtureIso(base, layout, { files: { 'pool/main/big/big_1.0_amd64.deb': randomBytes(3 * 1024 * 1024 + 5) } });
       const info = await inspectIso(fx.path);
@@ -84,7 +71,7 @@ describe('a qcow2 overlay on the original ISO', () => {
   );
 
   it('fills a partly covered cluster from the backing file, leaves zeros past its end unallocated, and handles ranges sharing a cluster', async () => {
-    const base = join(dir, 'synthetic');
+    const base = join(testDir(), 'synthetic');
     mkdirSync(base, { recursive: true });
     const backing = join(base, 'backing.raw');
     const backingBytes = 3 * 65536 + 4096;
@@ -113,13 +100,17 @@ describe('a qcow2 overlay on the original ISO', () => {
   });
 
   it('refuses a relative backing path and unsorted ranges', async () => {
-    await expect(writeQcow2Overlay({ backing: 'x.iso', backingBytes: 0, virtualBytes: 512, ranges: [], dest: join(dir, 'r.qcow2') })).rejects.toThrow(/absolute/);
-    const backing = join(dir, 'b.raw');
+    await expect(writeQcow2Overlay({ backing: 'x.iso', backingBytes: 0, virtualBytes: 512, ranges: [], dest: join(testDir(), 'r.qcow2') })).rejects.toThrow(
+      /absolute/,
+    );
+    const backing = join(testDir(), 'b.raw');
     writeFileSync(backing, Buffer.alloc(4096));
     const ranges = [
       { offset: 2048, data: Buffer.alloc(512) },
       { offset: 0, data: Buffer.alloc(512) },
     ];
-    await expect(writeQcow2Overlay({ backing, backingBytes: 4096, virtualBytes: 4096, ranges, dest: join(dir, 'u.qcow2') })).rejects.toThrow(/overlap|unsorted/);
+    await expect(writeQcow2Overlay({ backing, backingBytes: 4096, virtualBytes: 4096, ranges, dest: join(testDir(), 'u.qcow2') })).rejects.toThrow(
+      /overlap|unsorted/,
+    );
   });
 });

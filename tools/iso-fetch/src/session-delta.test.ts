@@ -1,33 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneFile } from '@ozkit/cache';
 import { appendSession, inspectIso } from './iso-image.js';
 import { sessionDelta, writeGrownCopy } from './session-delta.js';
-import { buildFixtureIso, type LayoutName } from './fixtures/media-fixtures.test-support.js';
+import { buildFixtureIso, type LayoutName, fixedEpochScratch } from './fixtures/media-fixtures.test-support.js';
 
-let dir: string;
-const savedEpoch = process.env.SOURCE_DATE_EPOCH;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ozkit-delta-'));
-  // xorriso stamps each session with the time; a fixed one makes two grows comparable byte for byte.
-  process.env.SOURCE_DATE_EPOCH = '1700000000';
-});
-afterAll(() => {
-  if (savedEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
-  else process.env.SOURCE_DATE_EPOCH = savedEpoch;
-  rmSync(dir, { recursive: true, force: true });
-});
+const testDir = fixedEpochScratch('ozkit-delta-', { beforeAll, afterAll });
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 // Every layout whose remaster grows a session (ubuntu2204 has an appended partition and is rewritten).
 describe.each<LayoutName>(['centos7', 'rocky9', 'fedora40', 'debian12', 'ubuntu1804'])('a session grown on %s media without copying it first', (layout) => {
   it('gives the same bytes as growing a full copy, and the sha256 of what it wrote', async () => {
-    const base = join(dir, layout);
+    const base = join(testDir(), layout);
     mkdirSync(base, { recursive: true });
     // Large files are holes in the scratch copy: a wrong offset or a read of file data would show.
     const fx = buildFixtureIso(base, layout, {
