@@ -17,7 +17,7 @@ export interface IsoInfo {
   appendedPartitions: boolean;
   /** `xorriso -report_el_torito as_mkisofs`: how to recreate the boot setup. */
   bootRecipe: string[];
-  /** Where regular files' data lies (as fileExtents says), read in the same xorriso run. */
+  /** Where regular files' data lies (xorriso's report_lba), read in the same run. */
   extents: FileExtent[];
   /**
    * Boot images whose bytes xorriso reads when it replays the boot setup: those it patches
@@ -121,13 +121,7 @@ export async function inspectIso(path: string, signal?: AbortSignal): Promise<Is
   return info;
 }
 
-/** Where regular files' data lies in an ISO (one entry per extent; files over 4 GiB have several). */
-export async function fileExtents(iso: string, signal?: AbortSignal): Promise<FileExtent[]> {
-  const r = await xorriso(['-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba'], signal);
-  if (r.failed) failure(iso, r, signal);
-  return parseExtents(String(r.stdout).split('\n'));
-}
-
+/** Where regular files' data lies, from `-exec report_lba` lines (one entry per extent; files over 4 GiB have several). */
 function parseExtents(lines: string[]): FileExtent[] {
   const extents: FileExtent[] = [];
   for (const line of lines) {

@@ -47,7 +47,7 @@ describe('a qcow2 overlay on the original ISO', () => {
 
       const scratch = join(base, 'scratch');
       mkdirSync(scratch);
-      const delta = await sessionDelta(fx.path, info.readBootImages, info.volumeId, changes, scratch, undefined, info.extents);
+      const delta = await sessionDelta(fx.path, info, changes, scratch);
       const overlay = join(base, 'boot.qcow2');
       const written = await writeQcow2Overlay({
         backing: fx.path,

@@ -95,7 +95,7 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
   const format = mode === 'grow' ? input.format : 'raw';
   let sha256: string | undefined;
   try {
-    const delta = () => sessionDelta(input.iso, layout.info.readBootImages, volumeId, changes, layout.scratch, input.signal, layout.info.extents);
+    const delta = () => sessionDelta(input.iso, layout.info, changes, layout.scratch, input.signal);
     if (mode === 'grow' && format === 'qcow2') {
       // Only the superblock and the new session are written; the rest is read from the original.
       const found = await delta();

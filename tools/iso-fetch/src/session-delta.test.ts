@@ -39,7 +39,7 @@ describe.each<LayoutName>(['centos7', 'rocky9', 'fedora40', 'debian12', 'ubuntu1
     mkdirSync(scratch);
     // The EFI image (not patched) is a hole too: only what inspectIso says xorriso reads is copied.
     expect(info.readBootImages).toEqual([info.biosImage]);
-    const delta = await sessionDelta(fx.path, info.readBootImages, info.volumeId, changes, scratch);
+    const delta = await sessionDelta(fx.path, info, changes, scratch);
     const fast = join(base, 'fast.iso');
     const digest = await writeGrownCopy(fx.path, fast, delta);
 

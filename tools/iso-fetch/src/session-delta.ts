@@ -4,7 +4,7 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cloneFile } from '@ozkit/cache';
 import { OzkitError } from '@ozkit/errors';
-import { appendSession, fileExtents, type FileExtent, type IsoChange } from './iso-image.js';
+import { appendSession, type IsoChange, type IsoInfo } from './iso-image.js';
 
 const BLOCK = 2048;
 
@@ -22,23 +22,20 @@ export interface SessionDelta {
  * What appending a session to a copy of `iso` would change, found without copying the image:
  * xorriso grows a sparse scratch file that holds only what it reads of the old session
  * (system area, volume descriptors, directories, boot catalog and the boot images it patches,
- * `bootImages`) and holes where regular files' data lies; growing never reads or rewrites old
+ * `info.readBootImages`) and holes where regular files' data lies; growing never reads or rewrites old
  * file data. (A unit test grows a full copy for every layout: a hole xorriso did read would show.)
  */
 export async function sessionDelta(
   iso: string,
-  /** Boot images whose data xorriso reads (IsoInfo.readBootImages). */
-  bootImages: (string | undefined)[],
-  volumeId: string,
+  /** What inspectIso read of `iso`: its volume id, the boot images xorriso reads, where file data lies. */
+  info: Pick<IsoInfo, 'volumeId' | 'readBootImages' | 'extents'>,
   changes: IsoChange[],
   scratchDir: string,
   signal?: AbortSignal,
-  /** The file extents, when inspectIso has read them already. */
-  known?: FileExtent[],
 ): Promise<SessionDelta> {
   const baseBytes = (await stat(iso)).size;
-  const keepData = new Set(bootImages.filter((p): p is string => Boolean(p)));
-  const holes = (known ?? (await fileExtents(iso, signal)))
+  const keepData = new Set(info.readBootImages);
+  const holes = info.extents
     .filter((e) => !keepData.has(e.path))
     .map((e) => ({ start: e.lba * BLOCK, end: Math.min(baseBytes, (e.lba + e.blocks) * BLOCK) }))
     .filter((h) => h.end > h.start)
@@ -62,7 +59,7 @@ export async function sessionDelta(
     } finally {
       await copy.close();
     }
-    await appendSession(scratch, volumeId, changes, signal);
+    await appendSession(scratch, info.volumeId, changes, signal);
     const grown = await open(scratch, 'r');
     try {
       const patches: SessionDelta['patches'] = [];
