@@ -12,6 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stageEvents } from './stage-events.mjs';
+import { testInstallerIso } from './test-installer-iso.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUILDS = Number(process.env.BENCH_BUILDS ?? 1);
@@ -47,11 +48,7 @@ function stage(name, args, input, output, env) {
 
 const dir = mkdtempSync(join(tmpdir(), 'ozkit-bench-build-'));
 try {
-  console.log('building or reusing the test installer ISO…');
-  const iso = execFileSync('bash', [join(root, 'test/installer/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    .trim()
-    .split('\n')
-    .pop();
+  const iso = testInstallerIso(root);
   const sha = execFileSync('sha256sum', [iso], { encoding: 'utf8' }).split(' ')[0];
   // The Debian archive as the main job takes it (never a built-in host): the preseed's and the
   // example's repository (a mirror.example placeholder, which apt cannot reach).

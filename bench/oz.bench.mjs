@@ -36,6 +36,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stageEvents } from './stage-events.mjs';
+import { testInstallerIso } from './test-installer-iso.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Math.max(2, Number(process.env.BENCH_ROUNDS ?? 2));
@@ -477,11 +478,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  console.log('building or reusing the test installer ISO…');
-  const iso = execFileSync('bash', [join(root, 'test/installer/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    .trim()
-    .split('\n')
-    .pop();
+  const iso = testInstallerIso(root);
   const loads = [];
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   ozHost = new OzHost(join(dir, 'oz-host'));
