@@ -22,11 +22,16 @@
 // libvirt's `default` NAT network started there only, `[libvirt] type = qemu`,
 // LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg and Debian's /usr/bin/python3.
 // The libguestfs appliance is built once before the race (not counted: it is a per-machine cache).
-// Oz's guest has no route out of the namespace, so its installer's `apt-get update` fails; ozkit's
-// guest (QEMU user networking) reaches the archive. The console lines of both are kept, so the
-// phases show what that costs.
+// ozkit's four stages run in that same network namespace (`nsenter --net`, not its mount namespace),
+// so both guests reach the same things: Oz's guest, on libvirt's NAT network, reaches the namespace's
+// dnsmasq and nothing else; ozkit's guest, on QEMU user networking, reaches what a socket in the
+// namespace reaches — its loopback and the virbr0 address — and nothing else. Neither has a route
+// out of the namespace, so neither installer's `apt-get update` reaches an archive (each console's
+// apt lines say so in the table's last column). Each side's QEMU command line (Oz's from libvirt's
+// domain log in the bench's private /var/log/libvirt/qemu, ozkit's from guest-install -v) is
+// printed after the table.
 //
-// Boots VMs for ~20 min (2 rounds; measured 07:48–08:07 on 2026-12-03, figures in README.md): run it through the VM lock (`bash /work/wt/vm-lock.sh npm run bench -- oz`),
+// Boots VMs for ~20 min (2 rounds; figures in README.md): run it through the VM lock (`bash /work/wt/vm-lock.sh npm run bench -- oz`),
 // as root. BENCH_ROUNDS (default 2), BENCH_CPUS (2), BENCH_MEMORY (MiB, 1024), BENCH_TIMEOUT (seconds
 // per install, 2400). Everything it starts (stages, QEMU, libvirtd, virtlogd, dnsmasq, the namespace)
 // is stopped and its temp dir removed at the end, on failure and on Ctrl-C.
@@ -104,7 +109,7 @@ function run(command, args, { env, cwd, log, input } = {}) {
 }
 
 /** One ozkit build: the four stages as a user pipes them, each a process of its own. */
-async function ozkitBuild(iso, n) {
+async function ozkitBuild(iso, n, netns) {
   const work = join(dir, `ozkit-${n}`);
   mkdirSync(work, { recursive: true });
   const tdl = join(work, `${NAME}.tdl`);
@@ -130,7 +135,17 @@ async function ozkitBuild(iso, n) {
   const result = { tool: 'ozkit', stages: {}, phases: {}, ok: false };
   let doc = '';
   for (const [name, args] of stages) {
-    const r = await run(process.execPath, [tool(name), '--log-format', 'json', ...args], { env, input: doc, log: join(work, `${name}.log`) });
+    // In the bench's network namespace, as Oz's libvirtd is: the same reachability for both guests.
+    const verbose = name === 'guest-install' ? ['-v'] : [];
+    const r = await run('nsenter', [`--net=/run/netns/${netns}`, '--', process.execPath, tool(name), '--log-format', 'json', ...verbose, ...args], {
+      env,
+      input: doc,
+      log: join(work, `${name}.log`),
+    });
+    if (name === 'guest-install')
+      result.qemu = stageEvents(r.stderr)
+        .find((e) => /^starting \S*qemu-system/.test(e.msg ?? ''))
+        ?.msg.slice('starting '.length);
     result.stages[name] = r.seconds;
     for (const e of stageEvents(r.stderr)) if (e.event === 'phase-end') result.phases[e.phase] = e.seconds;
     if (r.code !== 0) {
@@ -204,6 +219,8 @@ class OzHost {
       setup,
       `set -eu
 t=${tree}
+# A fresh machine whose libvirtd never ran has no /run/libvirt yet.
+mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt
 mount -t tmpfs -o mode=0755 ozkit-bench-oz /run/libvirt
 mount --bind "$t/lib" /var/lib/libvirt
 mount --bind "$t/log" /var/log/libvirt
@@ -422,6 +439,21 @@ shutdown = 90
     if (loader !== undefined && complete !== undefined) result.phases['boot-loader'] = complete - loader;
     if (complete !== undefined) result.phases['power-off'] = result.stages.vm - complete;
   }
+  // libvirt's domain log (the bench's private /var/log/libvirt/qemu) starts with QEMU's command line.
+  const domainLog = join(host.base, 'tree', 'log', 'qemu', `${NAME}.log`);
+  if (existsSync(domainLog)) {
+    // One argument a line, each but the last ending in a backslash.
+    const lines = readFileSync(domainLog, 'utf8').split('\n');
+    let i = lines.findLastIndex((l) => /qemu-system/.test(l));
+    const argv = [];
+    while (i >= 0 && i < lines.length) {
+      argv.push(lines[i].replace(/\\$/, '').trim());
+      if (!lines[i].endsWith('\\')) break;
+      i++;
+    }
+    if (argv.length) result.qemu = argv.join(' ');
+    rmSync(domainLog, { force: true });
+  }
   const image = join(work, 'images', `${NAME}.qcow2`);
   // Oz's own word for success, its image, and (when the console came through) the installer's.
   const succeeded = log.includes(`Install of ${NAME} succeeded`);
@@ -499,7 +531,7 @@ try {
       if (side === 'Oz' && ozProblem) continue;
       loads.push(load());
       console.error(`round ${round}: ${side}… (load ${loads.at(-1)}, ${new Date().toISOString().slice(11, 19)} UTC)`);
-      const r = side === 'ozkit' ? await ozkitBuild(iso, round) : await ozBuild(ozHost, iso, round);
+      const r = side === 'ozkit' ? await ozkitBuild(iso, round, ozHost.ns) : await ozBuild(ozHost, iso, round);
       r.round = round;
       runs.push(r);
       const figures = Object.entries({ ...r.stages, ...r.phases }).map(([k, v]) => `${k} ${v.toFixed(1)}`);
@@ -528,6 +560,11 @@ try {
     console.log(
       `| ${String(r.round).padStart(5)} | ${r.tool.padEnd(5)} | ${r.ok ? cell(r.seconds) : 'failed'.padStart(8)} | ${cell(beforeVm, 11)} | ${cell(vmSeconds)} | ${cell(r.phases['boot-to-answer'], 11)} | ${cell(r.phases.packages)} | ${cell(r.phases['boot-loader'], 11)} | ${cell(r.phases['power-off'], 9)} | ${[consoleFacts(r.console), r.consoleNote].filter(Boolean).join('; ')} |`,
     );
+  }
+  // Each side's QEMU command line (the first round's), to compare devices, caches and buses.
+  for (const t of ['ozkit', 'Oz']) {
+    const q = runs.find((r) => r.tool === t && r.qemu)?.qemu;
+    if (q) console.log(`\n${t}'s QEMU: ${q}`);
   }
   const ok = (t) => runs.filter((r) => r.tool === t && r.ok).map((r) => r.seconds);
   const mk = median(ok('ozkit'));
