@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { QemuVm, findFreePort } from '@ozkit/qemu';
 import { HostKeyPin, loadPrivateKey, waitForSsh } from '@ozkit/ssh';
-import { INSTALLED_IMAGE_ROOT_PASSWORD, installedDebianImage, installedImageTdlPath, overlayOf, runInstallPipeline, testCacheRoot } from '../support/installed-image.js';
+import {
+  INSTALLED_IMAGE_ROOT_PASSWORD,
+  installedDebianImage,
+  installedImageTdlPath,
+  overlayOf,
+  runInstallPipeline,
+  testCacheRoot,
+} from '../support/installed-image.js';
 import { testInstallerIso } from '../support/test-installer.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
