@@ -304,10 +304,13 @@ describe('test installer', () => {
   );
 
   it(
-    "fetches the preseed from preseed/url over the guest network (url=HOST:PORT, d-i's short form)",
+    "fetches the preseed from preseed/url over the guest network (url=HOST:PORT, d-i's short form) and acts on its answers",
     async () => {
+      // The fetched preseed names a disk that does not exist: the run ends at partitioning, right
+      // after the preseed and network steps, and that error proves the answers used are the fetched
+      // file's. A complete install after the preseed is loaded is the other cases' (vda, sda, oz).
       const requests: string[] = [];
-      const preseed = testPreseed({ hostname: 'ozkit-url', marker: 'OZKIT-INSTALL-COMPLETE url-run' });
+      const preseed = testPreseed({ hostname: 'ozkit-url', disk: '/dev/vdz' });
       const server = createServer((request, response) => {
         requests.push(request.url ?? '');
         response.writeHead(200, { 'content-type': 'text/plain' }).end(preseed);
@@ -318,16 +321,18 @@ describe('test installer', () => {
         const { kernel, initrd } = await extractInstallerKernel(iso, join(work, 'kernel-url'));
         const disk = join(work, 'url.qcow2');
         createDisk(disk);
+        const started = Date.now();
         // QEMU user networking shows the host's 127.0.0.1 to the guest as 10.0.2.2.
-        const console = await install(
-          'url',
+        const guest = new QemuGuest(
+          work,
           [
+            '-no-reboot',
             '-kernel',
             kernel,
             '-initrd',
             initrd,
             '-append',
-            `console=ttyS0,115200n8 auto=true priority=critical url=10.0.2.2:${port}`,
+            `console=ttyS0,115200n8 auto=true priority=critical ozkit-installer/on-error=poweroff url=10.0.2.2:${port}`,
             '-cdrom',
             iso,
             '-drive',
@@ -337,12 +342,18 @@ describe('test installer', () => {
             '-device',
             'virtio-net-pci,netdev=n0',
           ],
-          true,
+          'url',
         );
+        const exit = await guest.waitForExit(10 * 60_000);
+        timings['preseed/url to the partitioning error'] = (Date.now() - started) / 1000;
+        const console = guest.console();
+        expect(exit.code, `QEMU: ${guest.qemuStderr}\n${guest.tail()}`).toBe(0);
         expect(requests).toHaveLength(1);
         expect(requests[0]).toMatch(/^\/d-i\/bookworm\/(\.\/)?preseed\.cfg$/);
         expect(console).toContain(`preseed: http://10.0.2.2:${port}/d-i/bookworm/./preseed.cfg`);
-        expect(console).toMatch(/^OZKIT-INSTALL-COMPLETE url-run$/m);
+        expect(console).toMatch(new RegExp(`^${PRESEED_LOADED_MARKER}$`, 'm'));
+        expect(console).toContain('ozkit-installer: ERROR: partitioning: partman-auto/disk /dev/vdz is not a block device');
+        expect(console).not.toContain('installation complete');
       } finally {
         await new Promise((done) => server.close(done));
       }
