@@ -16,7 +16,6 @@ export const measuredSeconds: Record<string, number> = {
   'test/e2e/customize.vm.test.ts': 784,
   'test/e2e/debian-installer.vm.test.ts': 761,
   'test/e2e/oz-install.vm.test.ts': 660,
-  'tools/ks-render/src/test-installer.vm.test.ts': 622,
   'test/e2e/install.vm.test.ts': 547,
   'test/e2e/makefile.vm.test.ts': 390,
   'tools/icicle-gen/src/overlay-boot.vm.test.ts': 373,
