@@ -20,6 +20,8 @@ describe('conversionFor: the qemu-img options each target needs', () => {
     expect(c).toMatchObject({ subformat: 'streamOptimized', compressed: true, checkable: true });
     expect(conversionFor('vmdk', true, MiB)).toMatchObject({ compressFlag: true, compressed: true });
     expect(conversionFor('vmdk', true, MiB).compressionRefused).toBeUndefined();
+    // A stream is written in order.
+    expect(conversionCommands(conversionFor('vmdk', true, MiB), source, '/o')[0]).not.toContain('-W');
   });
 
   it('vpc is a fixed VHD with force_size at a MiB-aligned size, created first and converted into', () => {
@@ -34,10 +36,11 @@ describe('conversionFor: the qemu-img options each target needs', () => {
     expect(alignToMiB(MiB)).toBe(MiB);
   });
 
-  it('--compress is qemu-img convert -c for qcow2, and refused (with a reason) where the format cannot', () => {
+  it('--compress is qemu-img convert -c -W for qcow2 (compressing on every core), and refused (with a reason) where the format cannot', () => {
     expect(conversionCommands(conversionFor('qcow2', true, MiB), source, '/o')[0]).toEqual([
       'convert',
       '-c',
+      '-W',
       '-f',
       'qcow2',
       '-O',
