@@ -12,6 +12,23 @@ describe('orderVmFiles', () => {
     );
   });
 
+  it('starts image-verify and the test installer before longer files, since the others wait for what those two start', () => {
+    expect(
+      orderVmFiles([
+        'test/e2e/customize.vm.test.ts',
+        'test/installer/install.vm.test.ts',
+        'test/e2e/pipeline.vm.test.ts',
+        'tools/image-verify/src/image-verify.vm.test.ts',
+      ]),
+    ).toEqual([
+      'tools/image-verify/src/image-verify.vm.test.ts',
+      'test/installer/install.vm.test.ts',
+      'test/e2e/customize.vm.test.ts',
+      'test/e2e/pipeline.vm.test.ts',
+    ]);
+    expect(measuredSeconds['test/e2e/customize.vm.test.ts']).toBeGreaterThan(measuredSeconds['test/installer/install.vm.test.ts']);
+  });
+
   it('names only VM test files that exist, and every one of them', () => {
     const files = execFileSync('git', ['ls-files', '*.vm.test.ts'], { cwd: root, encoding: 'utf8' }).trim().split('\n').sort();
     expect(Object.keys(measuredSeconds).sort()).toEqual(files);

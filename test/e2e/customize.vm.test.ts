@@ -199,6 +199,12 @@ describe('guest-customize on Debian 12 (QEMU)', () => {
     expect(authorized).not.toContain(readFileSync(image.publicKey, 'utf8').trim().split(' ')[1]);
     expect(root.ls('/etc/apt/sources.list.d')).toMatch(/bookworm-updates\.list/);
     expect(root.ls('/etc/apt/sources.list.d')).not.toMatch(/temporary\.list/);
+    // The removed repository's lists went with it; the others' (and their Release files) stayed.
+    const lists = root.ls('/var/lib/apt/lists');
+    expect(lists).not.toMatch(/bookworm-backports/);
+    expect(lists).toMatch(/_dists_bookworm_InRelease/);
+    expect(lists).toMatch(/_dists_bookworm_main_binary-amd64_Packages/);
+    expect(lists).toMatch(/_dists_bookworm-updates_main_binary-amd64_Packages/);
     rmSync(join(work, 'offline.raw'), { force: true });
     rmSync(join(work, 'offline.part'), { force: true });
 

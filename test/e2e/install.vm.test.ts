@@ -5,12 +5,20 @@
  * min, a JEOS cache hit ≈ 5 s for the four stages, the boot to SSH ≈ 40 s.
  */
 import { afterAll, describe, expect, test } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { QemuVm, findFreePort } from '@ozkit/qemu';
 import { HostKeyPin, loadPrivateKey, waitForSsh } from '@ozkit/ssh';
-import { installedDebianImage, overlayOf, runInstallPipeline, testCacheRoot } from '../support/installed-image.js';
+import {
+  INSTALLED_IMAGE_ROOT_PASSWORD,
+  installedDebianImage,
+  installedImageTdlPath,
+  overlayOf,
+  runInstallPipeline,
+  testCacheRoot,
+} from '../support/installed-image.js';
 import { testInstallerIso } from '../support/test-installer.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -23,7 +31,17 @@ describe('install on the test installer', () => {
     async () => {
       const image = await installedDebianImage();
       expect(image.document.disk).toMatchObject({ format: 'qcow2', markerSeen: true, bus: 'virtio' });
-      expect(readFileSync(image.consoleLog, 'utf8')).toMatch(/OZKIT-INSTALL-COMPLETE/);
+      // ks-render's default Debian 12 preseed, with the image's hostile root password, through a
+      // complete install: read (the early_command's marker), late_command (key, marker), power-off.
+      // The markers carry the id of the build that installed (a cache hit's document has its own).
+      expect(image.document.template!.os.rootpw).toBeDefined();
+      const installConsole = readFileSync(image.consoleLog, 'utf8');
+      const buildId = /^OZKIT-PRESEED-LOADED ([0-9a-f]+)\r?$/m.exec(installConsole)?.[1];
+      expect(buildId, installConsole.slice(-3000)).toBeDefined();
+      expect(installConsole).toMatch(new RegExp(`^OZKIT-INSTALL-COMPLETE ${buildId}\\r?$`, 'm'));
+      expect(installConsole).not.toContain('OZKIT-INSTALL-FAILED');
+      expect(installConsole).not.toContain('INSTALLATION FAILED');
+      expect(installConsole).toMatch(/reboot: Power down/);
       const disk = await overlayOf(image, join(work, 'boot.qcow2'));
       const port = await findFreePort();
       const vm = await QemuVm.start({
@@ -56,6 +74,14 @@ describe('install on the test installer', () => {
           expect(active).toBe('active');
           expect(version).toMatch(/^12\./);
           expect(root).toMatch(/^\/dev\/vda1\s+ext4$/);
+          // The hostile root password arrived intact: the installed hash is that password's
+          // (re-derived with openssl from the same salt, so not by ozkit's own sha512-crypt).
+          const shadow = await session.exec('getent shadow root | cut -d: -f2', { timeoutMs: 60_000, captureStdout: true });
+          const hash = shadow.stdout.trim();
+          const salt = /^\$6\$([^$]+)\$/.exec(hash)?.[1];
+          expect(salt, hash).toBeDefined();
+          const expected = execFileSync('openssl', ['passwd', '-6', '-salt', salt!, '-stdin'], { input: INSTALLED_IMAGE_ROOT_PASSWORD, encoding: 'utf8' }).trim();
+          expect(hash).toBe(expected);
         } finally {
           await session.close();
         }
@@ -72,7 +98,7 @@ describe('install on the test installer', () => {
       const image = await installedDebianImage();
       const started = Date.now();
       const { installed, stderr } = await runInstallPipeline({
-        tdlPath: join(testCacheRoot(), 'installed-image', 'ozkit-test-debian-12.tdl'),
+        tdlPath: installedImageTdlPath(),
         workdir: join(work, 'rerun'),
         iso: await testInstallerIso(),
         env: { ...process.env, OZKIT_CACHE_DIR: join(testCacheRoot(), 'installed-image', 'ozkit-cache'), OZKIT_CACHE_JEOS: 'yes' },

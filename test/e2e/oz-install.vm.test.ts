@@ -9,15 +9,17 @@
  * The install goes through the JEOS cache in the shared test cache: the answer file is the
  * user's preseed adapted by ks-render, a key of its own, so the first run on a fresh cache
  * installs (~2–6 min under TCG) and later runs skip it; the customization is one command.
+ * That preseed is a user's that reboots and whose late_command fails: the install also shows
+ * that ks-render's adaptation of such a file powers off with the build access in place.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCacheRoot } from '../support/installed-image.js';
-import { testInstallerIso, testPreseed } from '../support/test-installer.js';
+import { testInstallerIso, testMirror } from '../support/test-installer.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'ozkit-oz-install-vm-'));
@@ -101,7 +103,17 @@ boot = 900
 </template>
 `,
   );
-  writeFileSync(join(work, `${NAME}.preseed`), testPreseed({ hostname: NAME }));
+  // The user's preseed is ks-render's fixture of one (tools/ks-render/test-fixtures): it reboots at
+  // the end and has a late_command of its own, here made to fail under set -e and end in a comment
+  // (issue 15 item 8): ks-render must still make it power off with the build key and the marker in
+  // place. This install is ks-render's proof of that (its own VM test no longer installs it).
+  const mirror = testMirror();
+  const seed = readFileSync(join(repoRoot, 'tools/ks-render/test-fixtures/debian-12-user.seed'), 'utf8')
+    .replace(/^(d-i mirror\/http\/hostname string ).*$/m, `$1${mirror.hostname}`)
+    .replace(/^(d-i mirror\/http\/directory string ).*$/m, `$1${mirror.directory}`)
+    .replace(/^( {4}in-target apt-get clean)$/m, "$1; set -e; false # the user's own comment");
+  expect(seed).toContain("; set -e; false # the user's own comment");
+  writeFileSync(join(work, `${NAME}.preseed`), seed);
   env = {
     ...process.env,
     HOME: home,
@@ -123,6 +135,15 @@ describe('oz-install (Oz drop-in)', () => {
     const installed = existsSync(join(work, 'build', 'disk.json')) ? JSON.parse(readFileSync(join(work, 'build', 'disk.json'), 'utf8')) : undefined;
     console.log(`oz-install -p -u: ${r.seconds} s (JEOS cache ${installed?.disk?.jeos?.hit ? 'hit' : 'miss: installed'})`);
     expect(r.code, r.stderr.split('\n').slice(-40).join('\n')).toBe(0);
+    // The user's rebooting preseed with its failing late_command, as installed (this run or the
+    // run that filled the JEOS cache): read, ozkit's marker written, no failure, powered off.
+    expect(installed.disk).toMatchObject({ markerSeen: true });
+    const installConsole = readFileSync(join(dirname(installed.disk.jeos.path), 'install-console.log'), 'utf8');
+    const buildId = /^OZKIT-PRESEED-LOADED ([0-9a-f]+)\r?$/m.exec(installConsole)?.[1];
+    expect(buildId, installConsole.slice(-3000)).toBeDefined();
+    expect(installConsole).toMatch(new RegExp(`^OZKIT-INSTALL-COMPLETE ${buildId}\\r?$`, 'm'));
+    expect(installConsole).not.toContain('OZKIT-INSTALL-FAILED');
+    expect(installConsole).toMatch(/reboot: Power down/);
     const image = join(work, 'images', `${NAME}.qcow2`);
     expect(existsSync(image)).toBe(true);
     const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', image], { encoding: 'utf8' }));

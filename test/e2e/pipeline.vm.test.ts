@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
-import { INSTALLED_IMAGE_ROOT_PASSWORD, installedDebianImage, runStageCli, testCacheRoot } from '../support/installed-image.js';
+import { INSTALLED_IMAGE_ROOTPW_XML, installedDebianImage, runStageCli, testCacheRoot } from '../support/installed-image.js';
 import { testInstallerIso, testMirror } from '../support/test-installer.js';
 
 // Same name, OS, disk and root password as the shared installed image: the answer file's stable
@@ -23,7 +23,7 @@ const tdl = `<template>
     <name>Debian</name>
     <version>12</version>
     <arch>x86_64</arch>
-    <rootpw>${INSTALLED_IMAGE_ROOT_PASSWORD}</rootpw>
+    <rootpw>${INSTALLED_IMAGE_ROOTPW_XML}</rootpw>
     <install type='iso'>
       <iso>file:///replaced/by/iso-fetch--iso.iso</iso>
     </install>

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BuildDocument } from '@ozkit/build-document';
-import { installedDebianImage, installedDiskIn, runStageCli, testCacheRoot, type InstalledImage } from './installed-image.js';
+import { INSTALLED_IMAGE_ROOTPW_XML, installedDebianImage, installedDiskIn, runStageCli, testCacheRoot, type InstalledImage } from './installed-image.js';
 
 /** Bump when what is built changes in a way the key does not see. */
 const RECIPE_VERSION = 2;
@@ -81,7 +81,7 @@ export function sealTemplate(name: string): string {
   <name>${name}</name>
   <description>ozkit test: the cloud image sealed</description>
   <os><name>Debian</name><version>12</version><arch>x86_64</arch>
-    <rootpw>ozkit-test-root</rootpw>
+    <rootpw>${INSTALLED_IMAGE_ROOTPW_XML}</rootpw>
     <install type='iso'><iso>file:///replaced/by/the/disk/section.iso</iso></install>
   </os>
   <files>
@@ -247,7 +247,7 @@ async function buildCloudImage(): Promise<CloudImage> {
   <name>ozkit-test-debian-12-cloud</name>
   <description>The installed Debian 12 test image with cloud-init (unsealed)</description>
   <os><name>Debian</name><version>12</version><arch>x86_64</arch>
-    <rootpw>ozkit-test-root</rootpw>
+    <rootpw>${INSTALLED_IMAGE_ROOTPW_XML}</rootpw>
     <install type='iso'><iso>file:///replaced/by/the/disk/section.iso</iso></install>
   </os>
   <files>

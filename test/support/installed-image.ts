@@ -11,7 +11,8 @@
  * ~5–6 minutes under TCG.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +22,21 @@ import { testInstallerIso, testMirror } from './test-installer.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The root password of the installed image (a test image, never a real one). */
-export const INSTALLED_IMAGE_ROOT_PASSWORD = 'ozkit-test-root';
+/**
+ * The root password of the installed image (a test image, never a real one). Hostile on purpose:
+ * quotes, command substitution, XML and shell metacharacters, so the one install every VM test
+ * shares also proves that ks-render's default preseed carries such a password through a complete
+ * install (ks-render's own VM test no longer installs that preseed a second time).
+ */
+export const INSTALLED_IMAGE_ROOT_PASSWORD = 'ozkit-test "root" $(false) `id` \'pw\' & <x>;|\\';
+
+/** Text for a TDL element: XML's five special characters escaped. */
+export function xmlText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** The installed image's root password as a TDL's <rootpw> holds it. */
+export const INSTALLED_IMAGE_ROOTPW_XML = xmlText(INSTALLED_IMAGE_ROOT_PASSWORD);
 
 const TDL = `<template>
   <name>ozkit-test-debian-12</name>
@@ -31,7 +45,7 @@ const TDL = `<template>
     <name>Debian</name>
     <version>12</version>
     <arch>x86_64</arch>
-    <rootpw>${INSTALLED_IMAGE_ROOT_PASSWORD}</rootpw>
+    <rootpw>${INSTALLED_IMAGE_ROOTPW_XML}</rootpw>
     <install type='iso'>
       <iso>file:///replaced/by/iso-fetch--iso.iso</iso>
     </install>
@@ -159,12 +173,27 @@ export async function runInstallPipeline(options: {
   return { fetched, installed: JSON.parse(r.stdout) as BuildDocument, stderr };
 }
 
+/**
+ * The shared image's TDL file in the test cache, named by its content: test runs of different
+ * versions of this file (other worktrees) share the cache and must not rewrite each other's
+ * template while a stage reads it (image-verify reads the root password from it again).
+ */
+export function installedImageTdlPath(): string {
+  const root = join(testCacheRoot(), 'installed-image');
+  mkdirSync(root, { recursive: true });
+  const path = join(root, `ozkit-test-debian-12-${createHash('sha256').update(TDL).digest('hex').slice(0, 12)}.tdl`);
+  if (!existsSync(path) || readFileSync(path, 'utf8') !== TDL) {
+    writeFileSync(`${path}.${process.pid}`, TDL);
+    renameSync(`${path}.${process.pid}`, path);
+  }
+  return path;
+}
+
 async function buildInstalledImage(): Promise<InstalledImage> {
   const iso = await testInstallerIso();
   const root = join(testCacheRoot(), 'installed-image');
   mkdirSync(root, { recursive: true });
-  const tdlPath = join(root, 'ozkit-test-debian-12.tdl');
-  if (!existsSync(tdlPath) || readFileSync(tdlPath, 'utf8') !== TDL) writeFileSync(tdlPath, TDL);
+  const tdlPath = installedImageTdlPath();
   // Build directories of test processes that were killed before their clean-up ran.
   for (const name of readdirSync(root)) {
     const path = join(root, name);

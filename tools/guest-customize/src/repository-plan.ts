@@ -174,6 +174,34 @@ export function refreshCommand(manager: PackageManager, ids: string[]): string {
   }
 }
 
+/**
+ * apt: the removed sources' package lists go with them, found by what `apt-get indextargets`
+ * names before and after the removal (a list another source still uses stays, and so does a
+ * Release file another list of the same suite needs). A second `apt-get update` did the same
+ * under TCG in 29 s against 9 s, fetching every other source again and rebuilding a cache the
+ * seal's `apt-get clean` throws away. apt before 1.1 has no indextargets: it gets the update.
+ */
+function aptRemoval(rm: string): string {
+  const targets = `apt-get indextargets --format '$(FILENAME) $(METAKEY)'`;
+  // Second file (before) minus first (after): each gone list, then its suite's Release files
+  // unless a kept list has the same prefix (FILENAME = prefix + METAKEY with / as _).
+  const gone = [
+    'function prefix(f, k) { gsub("/", "_", k); return substr(f, length(f) - length(k) + 1) == k ? substr(f, 1, length(f) - length(k)) : "" }',
+    'NR == FNR { kept[$1] = 1; keptPrefix[prefix($1, $2)] = 1; next }',
+    '!($1 in kept) { print $1; p = prefix($1, $2); if (p != "" && !(p in keptPrefix) && !(p in done)) { done[p] = 1; print p "InRelease"; print p "Release"; print p "Release.gpg" } }',
+  ].join('\n');
+  return [
+    'before=$(mktemp) && after=$(mktemp) || exit 1',
+    `if ${targets} > "$before" 2>/dev/null; then`,
+    `  ${rm} && ${targets} > "$after" && awk '${gone}' "$after" "$before" | xargs -r rm -f; status=$?`,
+    'else',
+    `  ${rm} && DEBIAN_FRONTEND=noninteractive apt-get update; status=$?`,
+    'fi',
+    'rm -f "$before" "$after"',
+    'exit $status',
+  ].join('\n');
+}
+
 /** Removes the repositories with persisted=no (after the commands ran), refreshing metadata after. */
 export function removalCommand(manager: PackageManager, plans: RepositoryPlan[]): string | undefined {
   const gone = plans.filter((p) => !p.persisted);
@@ -182,7 +210,7 @@ export function removalCommand(manager: PackageManager, plans: RepositoryPlan[])
   const rm = `rm -f ${files.map(shellQuote).join(' ')}`;
   switch (manager) {
     case 'apt':
-      return `${rm} && DEBIAN_FRONTEND=noninteractive apt-get update`;
+      return aptRemoval(rm);
     case 'dnf':
     case 'yum':
       return `${rm} && ${manager} clean metadata`;
