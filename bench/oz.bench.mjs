@@ -444,7 +444,8 @@ shutdown = 90
   if (existsSync(domainLog)) {
     // One argument a line, each but the last ending in a backslash.
     const lines = readFileSync(domainLog, 'utf8').split('\n');
-    let i = lines.findLastIndex((l) => /qemu-system/.test(l));
+    // (not QEMU's own later messages, "qemu-system-x86_64: terminating on signal 15").
+    let i = lines.findLastIndex((l) => /qemu-system-[\w-]+(\s|$)/.test(l));
     const argv = [];
     while (i >= 0 && i < lines.length) {
       argv.push(lines[i].replace(/\\$/, '').trim());
