@@ -13,12 +13,6 @@ export interface Conversion {
   subformat?: string;
   /** `qemu-img convert -c`. */
   compressFlag: boolean;
-  /**
-   * `qemu-img convert -W`: clusters may land out of order, so its coroutines compress on all
-   * cores at once (without it they wait for each other's writes: one core). qcow2 only — a
-   * streamOptimized vmdk is a stream and must be written in order.
-   */
-  outOfOrderWrites: boolean;
   /** The result is compressed (streamOptimized vmdk always is). */
   compressed: boolean;
   /** The target is made with `qemu-img create` at `virtualSize` first and converted into (vpc: the exact size). */
@@ -52,22 +46,12 @@ export function conversionFor(format: OutputFormat, compress: boolean, virtualSi
   const refused = (why: string) => (compress ? { compressionRefused: why } : {});
   switch (format) {
     case 'qcow2':
-      return {
-        format,
-        options: ['cluster_size=65536'],
-        compressFlag: compress,
-        outOfOrderWrites: compress,
-        compressed: compress,
-        precreate: false,
-        virtualSize,
-        checkable: true,
-      };
+      return { format, options: ['cluster_size=65536'], compressFlag: compress, compressed: compress, precreate: false, virtualSize, checkable: true };
     case 'raw':
       return {
         format,
         options: [],
         compressFlag: false,
-        outOfOrderWrites: false,
         compressed: false,
         precreate: false,
         virtualSize,
@@ -80,7 +64,6 @@ export function conversionFor(format: OutputFormat, compress: boolean, virtualSi
         options: ['subformat=streamOptimized'],
         subformat: 'streamOptimized',
         compressFlag: compress,
-        outOfOrderWrites: false,
         compressed: true,
         precreate: false,
         virtualSize,
@@ -92,7 +75,6 @@ export function conversionFor(format: OutputFormat, compress: boolean, virtualSi
         options: ['subformat=dynamic'],
         subformat: 'dynamic',
         compressFlag: false,
-        outOfOrderWrites: false,
         compressed: false,
         precreate: false,
         virtualSize,
@@ -105,7 +87,6 @@ export function conversionFor(format: OutputFormat, compress: boolean, virtualSi
         options: ['subformat=fixed', 'force_size=on'],
         subformat: 'fixed',
         compressFlag: false,
-        outOfOrderWrites: false,
         compressed: false,
         precreate: true,
         virtualSize: alignToMiB(virtualSize),
@@ -125,19 +106,12 @@ export function conversionCommands(conversion: Conversion, source: { path: strin
       ['convert', '-n', '--target-is-zero', '-f', source.format, '-O', conversion.format, source.path, target],
     ];
   }
+  // -W: clusters may land out of order, so qemu-img's coroutines compress on all cores at once
+  // (in order they wait for each other's writes: one core). Not for a streamOptimized vmdk, a
+  // stream that must be written in order.
+  const outOfOrder = conversion.compressFlag && conversion.format === 'qcow2';
   return [
-    [
-      'convert',
-      ...(conversion.compressFlag ? ['-c'] : []),
-      ...(conversion.outOfOrderWrites ? ['-W'] : []),
-      '-f',
-      source.format,
-      '-O',
-      conversion.format,
-      ...o,
-      source.path,
-      target,
-    ],
+    ['convert', ...(conversion.compressFlag ? ['-c'] : []), ...(outOfOrder ? ['-W'] : []), '-f', source.format, '-O', conversion.format, ...o, source.path, target],
   ];
 }
 
