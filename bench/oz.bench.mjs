@@ -142,12 +142,10 @@ async function ozkitBuild(iso, n, netns) {
       input: doc,
       log: join(work, `${name}.log`),
     });
-    if (name === 'guest-install')
-      result.qemu = stageEvents(r.stderr)
-        .find((e) => /^starting \S*qemu-system/.test(e.msg ?? ''))
-        ?.msg.slice('starting '.length);
+    const events = stageEvents(r.stderr);
+    if (name === 'guest-install') result.qemu = events.find((e) => /^starting \S*qemu-system/.test(e.msg ?? ''))?.msg.slice('starting '.length);
     result.stages[name] = r.seconds;
-    for (const e of stageEvents(r.stderr)) if (e.event === 'phase-end') result.phases[e.phase] = e.seconds;
+    for (const e of events) if (e.event === 'phase-end') result.phases[e.phase] = e.seconds;
     if (r.code !== 0) {
       const errors = stageEvents(r.stderr)
         .filter((e) => e.level === 'error')
