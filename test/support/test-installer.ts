@@ -5,6 +5,7 @@
  * (a file on a remastered ISO, or /preseed.cfg appended to the initrd).
  */
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +89,19 @@ export interface TestPreseedOptions {
 
 /** The line preseed/early_command writes to the serial console once the preseed is read. */
 export const PRESEED_LOADED_MARKER = 'OZKIT-PRESEED-LOADED';
+
+/**
+ * An install console of a ks-render answer file that ran to the end: the early_command's marker
+ * with the build's id, ozkit's completion marker with the same id, no failure, the power-off.
+ */
+export function expectCompletedInstall(installConsole: string): void {
+  const buildId = new RegExp(`^${PRESEED_LOADED_MARKER} ([0-9a-f]+)\\r?$`, 'm').exec(installConsole)?.[1];
+  expect(buildId, installConsole.slice(-3000)).toBeDefined();
+  expect(installConsole).toMatch(new RegExp(`^OZKIT-INSTALL-COMPLETE ${buildId}\\r?$`, 'm'));
+  expect(installConsole).not.toContain('OZKIT-INSTALL-FAILED');
+  expect(installConsole).not.toContain('INSTALLATION FAILED');
+  expect(installConsole).toMatch(/reboot: Power down/);
+}
 
 /** A preseed with the keys ks-render's Debian 12 preseed uses (see the preseed contract). */
 export function testPreseed(options: TestPreseedOptions = {}): string {
